@@ -1,0 +1,75 @@
+# The two commands a new user runs first are `make demo` and `make test`; everything they need is
+# installed here, into .venv, from requirements.txt pinned by constraints.txt.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+COLLECTIONS := $(VENV)/collections
+BUILD := $(CURDIR)/build
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export BLUEGREEN_SANDBOX_DIR ?= $(CURDIR)/.sandbox
+export BLUEGREEN_SANDBOX_PORT ?= 4599
+
+SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null | grep -vE '^(tests|docs|\.ci)/')
+
+.PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean
+
+help:
+	@echo "make demo    start the local AWS sandbox, provision the sample app 'demo' and show its state"
+	@echo "make test    lint, ansible-test sanity, unit and integration tests"
+	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
+	@echo "make clean   remove the virtualenv, build output and sandbox state"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $@
+
+# Build the collection artifact and install it, so every run exercises what users would install.
+install: $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json
+
+$(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json: $(VENV)/.installed galaxy.yml $(SOURCES)
+	@rm -rf $(BUILD) && mkdir -p $(BUILD)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) . >/dev/null
+	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(COLLECTIONS) $(BUILD)/teal-bluegreen-*.tar.gz >/dev/null
+	@echo "installed teal.bluegreen into $(COLLECTIONS)"
+
+sandbox-start: venv
+	$(BIN)/python tools/sandbox.py start
+
+sandbox-stop: venv
+	$(BIN)/python tools/sandbox.py stop
+
+sandbox-status: venv
+	$(BIN)/python tools/sandbox.py status
+
+demo: install sandbox-start
+	$(BIN)/ansible-playbook teal.bluegreen.sandbox -i inventories/local
+	$(BIN)/ansible-playbook teal.bluegreen.status -i inventories/local
+
+lint: install
+	$(BIN)/ansible-lint --profile production
+	$(BIN)/black --check --line-length 120 plugins tests tools
+
+sanity: install
+	bash tests/sanity.sh
+
+units: install
+	$(BIN)/python -m pytest tests/unit
+
+integration: install
+	$(BIN)/python -m pytest tests/integration
+
+test: lint sanity
+	$(BIN)/python -m pytest tests/unit tests/integration
+
+clean:
+	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py stop
+	rm -rf $(VENV) $(BUILD) $(BLUEGREEN_SANDBOX_DIR) tests/output .pytest_cache
