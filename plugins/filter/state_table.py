@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+COLORS = ("blue", "green")
+
+
+def _columns(rows):
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+def _layer_detail(name, layer):
+    if name == "alb":
+        return f"listener port {layer.get('listener_port')}"
+    if name == "route53":
+        return ", ".join(sorted({record["name"] for record in layer.get("records", [])}))
+    if name == "ssm":
+        version = f" v{layer['version']}" if layer.get("version") else ""
+        return f"{layer.get('name', '')}{version}"
+    if name == "asg":
+        return "colour with capacity"
+    return ""
+
+
+def state_table(result):
+    """Render a state_info result as a short table for people to read."""
+    if not isinstance(result, dict) or "colors" not in result or "layers" not in result:
+        raise AnsibleFilterError("state_table expects the registered result of teal.bluegreen.state_info")
+    live = result.get("live_color")
+    verdict = "consistent" if result.get("consistent") else "NOT consistent"
+    lines = [f"app {result.get('app')}: live {live or '?'}, idle {result.get('idle_color') or '?'}, {verdict}", ""]
+
+    rows = [("colour", "live", "traffic", "target group", "healthy", "auto scaling group", "in service")]
+    for color in COLORS:
+        info = result["colors"].get(color, {})
+        traffic = f"{info['traffic_percent']}%" if "traffic_percent" in info else "-"
+        rows.append(
+            (
+                color,
+                "*" if color == live else "",
+                traffic,
+                info.get("target_group_name") or "-",
+                f"{info.get('targets_healthy', 0)}/{info.get('targets_total', 0)}",
+                info.get("auto_scaling_group") or "-",
+                f"{info.get('instances_in_service', 0)}/{info.get('desired_capacity', 0)}",
+            )
+        )
+    lines.extend(_columns(rows))
+    lines.append("")
+
+    rows = [("layer", "says", "detail")]
+    for name, layer in result["layers"].items():
+        rows.append((name, layer.get("live_color") or "-", _layer_detail(name, layer)))
+    lock = result.get("lock")
+    rows.append(("lock", "held" if lock else "free", f"{lock.get('owner')} ({lock.get('operation')})" if lock else ""))
+    lines.extend(_columns(rows))
+
+    for reason in result.get("reasons", []):
+        lines.append(f"! {reason}")
+    return "\n".join(lines)
+
+
+class FilterModule:
+    def filters(self):
+        return {"state_table": state_table}

@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The colour and state model shared by the modules.
+
+Everything here is pure: plain data in, plain data out, no AWS and no AnsibleModule, so the
+decisions can be unit tested on their own.
+"""
+
+from __future__ import annotations
+
+import json
+
+COLORS = ("blue", "green")
+APP_TAG = "bluegreen:app"
+COLOR_TAG = "bluegreen:color"
+PRODUCTION_TAG = "IsProduction"
+
+# The traffic layers, in the order in which they are trusted as the ground truth.
+TRAFFIC_LAYERS = ("alb", "route53")
+
+
+def other_color(color):
+    """Return the colour that is not ``color``."""
+    if color not in COLORS:
+        raise ValueError(f"unknown colour {color!r}: expected one of {', '.join(COLORS)}")
+    return COLORS[1] if color == COLORS[0] else COLORS[0]
+
+
+def parameter_names(prefix, app):
+    """Names of the app's live-colour and lock parameters under ``prefix``."""
+    base = "/" + "/".join(part for part in (prefix.strip("/"), app) if part)
+    return {"live": f"{base}/live", "lock": f"{base}/lock"}
+
+
+def color_of_tags(tags):
+    """The colour a resource's tags (a dict) give it, or None."""
+    color = (tags or {}).get(COLOR_TAG)
+    return color if color in COLORS else None
+
+
+def forward_weights(actions):
+    """Share of traffic (percent) per target group ARN of a listener's or rule's forward action.
+
+    Returns None when there is no forward action (redirect, fixed-response, ...). A plain forward
+    (``TargetGroupArn`` only) sends 100 percent to its target group.
+    """
+    for action in actions or []:
+        if action.get("Type") != "forward":
+            continue
+        groups = (action.get("ForwardConfig") or {}).get("TargetGroups")
+        if not groups:
+            return {action["TargetGroupArn"]: 100}
+        total = sum(group.get("Weight", 1) for group in groups)
+        if total == 0:
+            return {group["TargetGroupArn"]: 0 for group in groups}
+        return {group["TargetGroupArn"]: round(100 * group.get("Weight", 1) / total) for group in groups}
+    return None
+
+
+def alb_layer(listener, arn_colors):
+    """Which colour the production listener sends traffic to.
+
+    ``listener`` is a DescribeListeners entry, ``arn_colors`` maps target group ARNs to colours.
+    Returns a dict with ``live_color`` (None when undecidable), ``weights`` per colour and the
+    ``reasons`` the layer is not a clean single-colour state.
+    """
+    port = listener.get("Port")
+    weights = forward_weights(listener.get("DefaultActions"))
+    layer = {
+        "live_color": None,
+        "listener_arn": listener.get("ListenerArn"),
+        "listener_port": port,
+        "weights": {},
+        "target_group_arns": sorted(weights or {}),
+        "reasons": [],
+    }
+    if weights is None:
+        kinds = ", ".join(sorted({action.get("Type", "?") for action in listener.get("DefaultActions") or []}))
+        layer["reasons"].append(
+            f"listener on port {port} does not forward to a target group (default action: {kinds or 'none'})"
+        )
+        return layer
+    for arn, percent in sorted(weights.items()):
+        color = arn_colors.get(arn)
+        if color is None:
+            if percent:
+                layer["reasons"].append(
+                    f"listener on port {port} forwards {percent}% to target group {arn}, which belongs to neither colour"
+                )
+            continue
+        layer["weights"][color] = layer["weights"].get(color, 0) + percent
+    serving = {color: percent for color, percent in layer["weights"].items() if percent}
+    if layer["reasons"]:
+        return layer
+    if len(serving) == 1:
+        layer["live_color"] = next(iter(serving))
+    elif len(serving) > 1:
+        split = " / ".join(f"{color} {serving[color]}%" for color in COLORS if color in serving)
+        layer["reasons"].append(f"listener on port {port} splits traffic {split} (a canary is in progress)")
+    else:
+        layer["reasons"].append(f"listener on port {port} sends no traffic to either colour")
+    return layer
+
+
+def normalize_dns_name(name):
+    """Compare alias targets the way Route 53 does: case-insensitive, no trailing dot, no dualstack prefix."""
+    name = (name or "").lower().rstrip(".")
+    return name[len("dualstack.") :] if name.startswith("dualstack.") else name
+
+
+def route53_layer(records, lb_colors, shared_lb_dns=None, shared_color=None):
+    """Which colour the live alias records point at.
+
+    ``records`` is a list of ``{name, type, alias_dns_name}`` (alias_dns_name None when the record is
+    missing or not an alias), ``lb_colors`` maps normalised load balancer DNS names to colours.
+    ``shared_lb_dns`` is the app's single load balancer (strategy alb): records aliasing it follow the
+    listener, so they take ``shared_color``.
+    """
+    layer = {"live_color": None, "records": [], "reasons": []}
+    shared = normalize_dns_name(shared_lb_dns) if shared_lb_dns else None
+    seen = set()
+    for record in records:
+        target = normalize_dns_name(record.get("alias_dns_name"))
+        if not record.get("alias_dns_name"):
+            color = None
+            layer["reasons"].append(f"record {record['name']} ({record['type']}) is missing or is not an alias")
+        elif target == shared:
+            color = shared_color
+        elif target in lb_colors:
+            color = lb_colors[target]
+        else:
+            color = None
+            layer["reasons"].append(
+                f"record {record['name']} aliases {record['alias_dns_name']}, a load balancer of neither colour"
+            )
+        layer["records"].append(dict(record, color=color))
+        if color:
+            seen.add(color)
+    if len(seen) > 1:
+        layer["reasons"].append("live records point at both colours (a switch was left half done)")
+    elif len(seen) == 1 and not layer["reasons"]:
+        layer["live_color"] = seen.pop()
+    return layer
+
+
+def asg_layer(groups, tg_colors):
+    """Which colour's Auto Scaling group has capacity.
+
+    ``groups`` are DescribeAutoScalingGroups entries with a ``tags`` dict, ``tg_colors`` maps target
+    group ARNs to colours. Both colours having capacity is normal while a deployment runs, so it is
+    not a reason by itself; an ASG attached to the other colour's target group is.
+    """
+    layer = {"live_color": None, "groups": {}, "reasons": []}
+    with_capacity = set()
+    for group in groups:
+        name = group["AutoScalingGroupName"]
+        color = color_of_tags(group.get("tags"))
+        if color is None:
+            layer["reasons"].append(f"Auto Scaling group {name} has no valid {COLOR_TAG} tag")
+            continue
+        if color in layer["groups"]:
+            layer["reasons"].append(
+                f"Auto Scaling groups {layer['groups'][color]['name']} and {name} are both tagged {color}"
+            )
+            continue
+        for arn in group.get("TargetGroupARNs") or []:
+            attached = tg_colors.get(arn)
+            if attached and attached != color:
+                layer["reasons"].append(
+                    f"Auto Scaling group {name} is tagged {color} but attached to the {attached} target group"
+                )
+        in_service = [i for i in group.get("Instances") or [] if i.get("LifecycleState") == "InService"]
+        layer["groups"][color] = {
+            "name": name,
+            "desired_capacity": group.get("DesiredCapacity", 0),
+            "min_size": group.get("MinSize", 0),
+            "max_size": group.get("MaxSize", 0),
+            "instances_in_service": len(in_service),
+            "target_group_arns": list(group.get("TargetGroupARNs") or []),
+        }
+        if group.get("DesiredCapacity", 0) > 0:
+            with_capacity.add(color)
+    if len(with_capacity) == 1:
+        layer["live_color"] = next(iter(with_capacity))
+    return layer
+
+
+def ssm_layer(parameter):
+    """The colour the live parameter records (a GetParameters entry, or None when it is missing)."""
+    layer = {"live_color": None, "reasons": []}
+    if parameter is None:
+        layer["reasons"].append("the live-colour parameter does not exist")
+        return layer
+    layer.update(version=parameter.get("Version"), value=parameter.get("Value"))
+    if parameter.get("Value") in COLORS:
+        layer["live_color"] = parameter["Value"]
+    else:
+        layer["reasons"].append(f"the live-colour parameter holds {parameter.get('Value')!r}, not blue or green")
+    return layer
+
+
+def parse_lock(parameter):
+    """The lock holder recorded in the lock parameter, or None when the app is not locked."""
+    if parameter is None:
+        return None
+    value = parameter.get("Value", "")
+    try:
+        holder = json.loads(value)
+    except ValueError:
+        holder = None
+    if not isinstance(holder, dict):
+        return {"owner": None, "operation": None, "started": None, "valid": False, "version": parameter.get("Version")}
+    return {
+        "owner": holder.get("owner"),
+        "operation": holder.get("operation"),
+        "started": holder.get("started"),
+        "valid": True,
+        "version": parameter.get("Version"),
+    }
+
+
+def summarize(layers):
+    """Decide the app's live colour and whether its layers agree.
+
+    ``layers`` maps layer names (alb, route53, ssm, asg) to the dicts built above; absent layers are
+    simply not configured. The first traffic layer present is the ground truth; without one, the
+    parameter is. Returns ``live_color``, ``idle_color``, ``consistent``, ``source`` and ``reasons``.
+    """
+    reasons = []
+    for name, layer in layers.items():
+        reasons.extend(f"{name}: {reason}" for reason in layer.get("reasons", []))
+
+    source = next((name for name in TRAFFIC_LAYERS + ("ssm",) if name in layers), None)
+    live = layers[source]["live_color"] if source else None
+    if live is None and source is not None and not reasons:
+        reasons.append(f"{source}: cannot tell which colour is live")
+
+    if live is not None:
+        for name in ("route53", "ssm"):
+            other = layers.get(name, {}).get("live_color")
+            if name != source and other is not None and other != live:
+                reasons.append(f"{name}: says {other} is live but {source} sends traffic to {live}")
+        asg = layers.get("asg")
+        if asg is not None and asg["groups"]:
+            group = asg["groups"].get(live)
+            if group is None:
+                reasons.append(f"asg: the live colour {live} has no Auto Scaling group")
+            elif group["desired_capacity"] == 0:
+                reasons.append(f"asg: the live colour's Auto Scaling group {group['name']} has no capacity")
+
+    return {
+        "live_color": live,
+        "idle_color": other_color(live) if live else None,
+        "consistent": live is not None and not reasons,
+        "source": source,
+        "reasons": reasons,
+    }

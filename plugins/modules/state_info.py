@@ -1,0 +1,454 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: state_info
+version_added: 0.1.0
+short_description: Report which colour of a blue/green application is live, layer by layer
+description:
+  - Reads, without changing anything, every layer that records which colour of a blue/green
+    application serves users, and reports whether they agree.
+  - The layers are the ALB production listener (O(load_balancer)), the Route 53 live alias records
+    (O(live_records)), the SSM parameter C(<parameter_prefix>/<app>/live) and the tags of the app's
+    Auto Scaling groups.
+  - The traffic layer is the ground truth. The ALB listener is trusted first, then the Route 53
+    records, and only without either the SSM parameter.
+  - Resources are found by the tags C(bluegreen:app) and C(bluegreen:color) through filters, never by
+    listing every resource of the account.
+  - The deploy and switch roles refuse to start when RV(consistent) is false.
+author:
+  - teal.bluegreen maintainers
+options:
+  app:
+    description:
+      - Name of the application, the value of the C(bluegreen:app) tag on its resources.
+      - Letters, digits, C(.), C(_) and C(-) only, because it is part of SSM parameter names.
+    type: str
+    required: true
+  load_balancer:
+    description:
+      - Name or ARN of the Application Load Balancer whose production listener carries the traffic.
+      - When omitted, the ALB layer is not reported.
+    type: str
+  listener_port:
+    description:
+      - Port of the production listener on O(load_balancer).
+    type: int
+    default: 80
+  target_groups:
+    description:
+      - The target group of each colour, by name or ARN.
+      - When omitted, the target groups tagged C(bluegreen:app=<app>) are used, their colour taken
+        from their C(bluegreen:color) tag.
+    type: dict
+    suboptions:
+      blue:
+        description: Target group of the blue colour.
+        type: str
+        required: true
+      green:
+        description: Target group of the green colour.
+        type: str
+        required: true
+  live_records:
+    description:
+      - The alias records that carry the live traffic in Route 53.
+      - Records aliasing O(load_balancer) follow its listener; records aliasing a load balancer tagged
+        C(bluegreen:app=<app>) and C(bluegreen:color) take that colour.
+      - When omitted, the Route 53 layer is not reported.
+    type: dict
+    suboptions:
+      zone:
+        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
+        type: str
+        required: true
+      private_zone:
+        description: Whether the zone is a private hosted zone; used when public and private zones share a name.
+        type: bool
+        default: false
+      names:
+        description: Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
+        type: list
+        elements: str
+        required: true
+      type:
+        description: Record type of the alias records.
+        type: str
+        choices: [A, AAAA]
+        default: A
+  parameter_prefix:
+    description:
+      - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
+    type: str
+    default: /bluegreen
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything.
+  diff_mode:
+    support: none
+    description: The module never changes anything, so there is nothing to show.
+notes:
+  - Needs C(elasticloadbalancing:Describe*), C(autoscaling:DescribeAutoScalingGroups),
+    C(tag:GetResources), C(ssm:GetParameters) and, with O(live_records), C(route53:GetHostedZone),
+    C(route53:ListHostedZonesByName) and C(route53:ListResourceRecordSets).
+"""
+
+EXAMPLES = r"""
+- name: Read the state of the shop application behind its ALB
+  teal.bluegreen.state_info:
+    app: shop
+    load_balancer: shop-alb
+  register: shop_state
+
+- name: Refuse to go on when the layers disagree
+  ansible.builtin.assert:
+    that: shop_state.consistent
+    fail_msg: "shop is not in a consistent state: {{ shop_state.reasons | join('; ') }}"
+
+- name: Read the state with explicit target groups and the public alias records
+  teal.bluegreen.state_info:
+    app: shop
+    load_balancer: shop-alb
+    listener_port: 443
+    target_groups:
+      blue: shop-blue
+      green: shop-green
+    live_records:
+      zone: example.com
+      names: [www, shop.example.com]
+  register: shop_state
+
+- name: Show which colour is idle
+  ansible.builtin.debug:
+    msg: "Deploy the next release to {{ shop_state.idle_color }}"
+"""
+
+RETURN = r"""
+app:
+  description: The application.
+  returned: always
+  type: str
+  sample: demo
+live_color:
+  description: The colour that serves users according to the trusted layer, or null when it cannot be told.
+  returned: always
+  type: str
+  sample: blue
+idle_color:
+  description: The other colour, the one the next release goes to; null when RV(live_color) is null.
+  returned: always
+  type: str
+  sample: green
+consistent:
+  description: Whether every reported layer agrees with RV(live_color) and nothing is half done.
+  returned: always
+  type: bool
+  sample: true
+source:
+  description: The layer RV(live_color) was taken from (V(alb), V(route53) or V(ssm)).
+  returned: always
+  type: str
+  sample: alb
+reasons:
+  description: Why the state is not consistent, one sentence per finding, prefixed by its layer.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ssm: says green is live but alb sends traffic to blue"]
+layers:
+  description: What each reported layer says. Layers that were not asked for are absent.
+  returned: always
+  type: dict
+  contains:
+    alb:
+      description: The production listener; C(weights) is the share of traffic (percent) per colour.
+      returned: when O(load_balancer) is set
+      type: dict
+      sample: {"live_color": "blue", "listener_port": 80, "weights": {"blue": 100}, "reasons": []}
+    route53:
+      description: The live alias records and the colour each points at.
+      returned: when O(live_records) is set
+      type: dict
+    ssm:
+      description: The live-colour parameter, its value and version.
+      returned: always
+      type: dict
+      sample: {"live_color": "blue", "name": "/bluegreen/demo/live", "version": 3, "reasons": []}
+    asg:
+      description: The app's Auto Scaling groups per colour; C(live_color) is the only colour with capacity, if any.
+      returned: always
+      type: dict
+colors:
+  description: The resources of each colour.
+  returned: always
+  type: dict
+  sample:
+    blue:
+      target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-blue/0123456789abcdef
+      target_group_name: demo-blue
+      is_production: true
+      targets_healthy: 2
+      targets_total: 2
+      auto_scaling_group: demo-blue
+      desired_capacity: 2
+      instances_in_service: 2
+    green:
+      target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-green/fedcba9876543210
+      target_group_name: demo-green
+      is_production: false
+      targets_healthy: 0
+      targets_total: 0
+      auto_scaling_group: null
+      desired_capacity: 0
+      instances_in_service: 0
+lock:
+  description:
+    - The holder of the deployment lock C(<prefix>/<app>/lock), or null when the app is not locked.
+    - C(valid) is false when the lock parameter does not hold the expected JSON document.
+  returned: always
+  type: dict
+  sample: {"owner": "awx-job-812", "operation": "switch", "started": "2026-11-22T10:04:00Z", "valid": true, "version": 1}
+parameters:
+  description: Names of the app's live-colour and lock parameters.
+  returned: always
+  type: dict
+  sample: {"live": "/bluegreen/demo/live", "lock": "/bluegreen/demo/lock"}
+"""
+
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
+
+APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class StateError(Exception):
+    """A finding that stops the module: bad input or a resource that is not there."""
+
+
+def resolve_target_groups(elbv2, tagging, app, explicit):
+    """Map colour -> target group (DescribeTargetGroups entry plus a ``tags`` dict)."""
+    if explicit:
+        if explicit["blue"] == explicit["green"]:
+            raise StateError(
+                f"target_groups maps both colours to {explicit['blue']!r}; give each colour its own target group"
+            )
+        found = {}
+        for color in state.COLORS:
+            group = elbv2_api.describe_target_group(elbv2, explicit[color])
+            if group is None:
+                raise StateError(
+                    f"target group {explicit[color]!r} given for {color} does not exist; check target_groups"
+                )
+            found[color] = group
+        tags = elbv2_api.describe_tags(elbv2, [group["TargetGroupArn"] for group in found.values()])
+        for group in found.values():
+            group["tags"] = tags.get(group["TargetGroupArn"], {})
+        return found
+
+    tagged = elbv2_api.find_tagged(tagging, "targetgroup", {state.APP_TAG: app})
+    by_color = {}
+    for arn, tags in sorted(tagged.items()):
+        color = state.color_of_tags(tags)
+        if color is None:
+            continue
+        if color in by_color:
+            raise StateError(
+                f"target groups {by_color[color]} and {arn} are both tagged {state.APP_TAG}={app} and "
+                f"{state.COLOR_TAG}={color}; tag only one per colour or pass target_groups"
+            )
+        by_color[color] = arn
+    groups = elbv2_api.describe_target_groups(elbv2, list(by_color.values()))
+    found = {}
+    for color, arn in by_color.items():
+        group = next((g for g in groups if g["TargetGroupArn"] == arn), None)
+        if group is not None:
+            found[color] = dict(group, tags=tagged[arn])
+    return found
+
+
+def find_listener(elbv2, load_balancer, port):
+    lb = elbv2_api.describe_load_balancer(elbv2, load_balancer)
+    if lb is None:
+        raise StateError(f"load balancer {load_balancer!r} not found; check load_balancer (a name or an ARN)")
+    listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])
+    listener = next((item for item in listeners if item["Port"] == port), None)
+    if listener is None:
+        ports = ", ".join(str(item["Port"]) for item in sorted(listeners, key=lambda item: item["Port"])) or "none"
+        raise StateError(
+            f"load balancer {lb['LoadBalancerName']!r} has no listener on port {port} (its listener ports: {ports}); "
+            "set listener_port to the production listener's port"
+        )
+    return lb, listener
+
+
+def find_zone(route53, zone, private_zone):
+    zone_id = route53_api.zone_id_of(zone)
+    if zone_id:
+        found = route53_api.get_zone_by_id(route53, zone_id)
+        candidates = [found] if found else []
+    else:
+        candidates = route53_api.find_zones_by_name(route53, zone)
+    matching = [item for item in candidates if item.get("Config", {}).get("PrivateZone", False) == private_zone]
+    if not matching:
+        kind = "private" if private_zone else "public"
+        other = " (a zone of the other kind exists: check private_zone)" if candidates else ""
+        raise StateError(f"{kind} hosted zone {zone!r} not found{other}; check live_records.zone")
+    return matching[0]
+
+
+def read_live_records(route53, spec):
+    zone = find_zone(route53, spec["zone"], spec["private_zone"])
+    records = []
+    for name in spec["names"]:
+        try:
+            fqdn = route53_api.qualify_record_name(name, zone["Name"])
+        except ValueError as e:
+            raise StateError(f"{e}; give names relative to the zone or inside it") from e
+        sets = route53_api.get_record_sets(route53, zone["Id"], fqdn, spec["type"])
+        live_sets = [item for item in sets if item.get("Weight", 1) != 0] or [{}]
+        for item in live_sets:
+            records.append(
+                {
+                    "name": fqdn,
+                    "type": spec["type"],
+                    "set_identifier": item.get("SetIdentifier"),
+                    "alias_dns_name": (item.get("AliasTarget") or {}).get("DNSName"),
+                }
+            )
+    return zone, records
+
+
+def colored_load_balancers(elbv2, tagging, app):
+    """Map normalised DNS name -> colour of the app's load balancers tagged with a colour."""
+    tagged = elbv2_api.find_tagged(tagging, "loadbalancer", {state.APP_TAG: app})
+    colored = {arn: state.color_of_tags(tags) for arn, tags in tagged.items() if state.color_of_tags(tags)}
+    return {
+        state.normalize_dns_name(lb["DNSName"]): colored[lb["LoadBalancerArn"]]
+        for lb in elbv2_api.describe_load_balancers(elbv2, list(colored))
+    }
+
+
+def describe_colors(elbv2, target_groups, asg, alb):
+    colors = {}
+    for color in state.COLORS:
+        group = target_groups.get(color)
+        health = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
+        fleet = asg["groups"].get(color) or {}
+        colors[color] = {
+            "target_group_arn": group["TargetGroupArn"] if group else None,
+            "target_group_name": group["TargetGroupName"] if group else None,
+            "is_production": (group or {}).get("tags", {}).get(state.PRODUCTION_TAG) == "true",
+            "targets_healthy": sum(1 for item in health if item["TargetHealth"]["State"] == "healthy"),
+            "targets_total": len(health),
+            "auto_scaling_group": fleet.get("name"),
+            "desired_capacity": fleet.get("desired_capacity", 0),
+            "instances_in_service": fleet.get("instances_in_service", 0),
+        }
+        if alb is not None:
+            colors[color]["traffic_percent"] = alb["weights"].get(color, 0)
+    return colors
+
+
+def do(module):
+    params = module.params
+    app = params["app"]
+    if not APP_PATTERN.match(app):
+        raise StateError(f"app {app!r} may hold only letters, digits, '.', '_' and '-'")
+
+    elbv2 = module.client("elbv2")
+    tagging = module.client("resourcegroupstaggingapi")
+    names = state.parameter_names(params["parameter_prefix"], app)
+
+    target_groups = resolve_target_groups(elbv2, tagging, app, params["target_groups"])
+    tg_colors = {group["TargetGroupArn"]: color for color, group in target_groups.items()}
+    groups = asg_api.describe_groups_by_tags(module.client("autoscaling"), {state.APP_TAG: app})
+    parameters = ssm_api.get_parameters(module.client("ssm"), [names["live"], names["lock"]])
+
+    if not target_groups and not groups and parameters[names["live"]] is None:
+        raise StateError(
+            f"no resources found for app {app!r}: no target group or Auto Scaling group tagged "
+            f"{state.APP_TAG}={app} and no parameter {names['live']}; check the app name and region"
+        )
+
+    layers = {}
+    alb = None
+    if params["load_balancer"]:
+        lb, listener = find_listener(elbv2, params["load_balancer"], params["listener_port"])
+        alb = layers["alb"] = dict(state.alb_layer(listener, tg_colors), load_balancer_arn=lb["LoadBalancerArn"])
+    if params["live_records"]:
+        zone, records = read_live_records(module.client("route53"), params["live_records"])
+        layers["route53"] = dict(
+            state.route53_layer(
+                records,
+                colored_load_balancers(elbv2, tagging, app),
+                shared_lb_dns=lb["DNSName"] if alb else None,
+                shared_color=alb["live_color"] if alb else None,
+            ),
+            zone_id=zone["Id"],
+        )
+    layers["ssm"] = dict(state.ssm_layer(parameters[names["live"]]), name=names["live"])
+    layers["asg"] = state.asg_layer(groups, tg_colors)
+
+    summary = state.summarize(layers)
+    module.exit_json(
+        changed=False,
+        app=app,
+        layers=layers,
+        colors=describe_colors(elbv2, target_groups, layers["asg"], alb),
+        lock=state.parse_lock(parameters[names["lock"]]),
+        parameters=names,
+        **summary,
+    )
+
+
+def main():
+    argument_spec = dict(
+        app=dict(type="str", required=True),
+        load_balancer=dict(type="str"),
+        listener_port=dict(type="int", default=80),
+        target_groups=dict(
+            type="dict",
+            options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
+        ),
+        live_records=dict(
+            type="dict",
+            options=dict(
+                zone=dict(type="str", required=True),
+                private_zone=dict(type="bool", default=False),
+                names=dict(type="list", elements="str", required=True),
+                type=dict(type="str", choices=["A", "AAAA"], default="A"),
+            ),
+        ),
+        parameter_prefix=dict(type="str", default="/bluegreen"),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+
+    try:
+        do(module)
+    except StateError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
