@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.teal.bluegreen.plugins.filter.state_table import state_table
+
+RESULT = {
+    "app": "demo",
+    "live_color": "blue",
+    "idle_color": "green",
+    "consistent": False,
+    "reasons": ["ssm: says green is live but alb sends traffic to blue"],
+    "colors": {
+        "blue": {
+            "target_group_name": "demo-blue",
+            "targets_healthy": 2,
+            "targets_total": 2,
+            "auto_scaling_group": "demo-blue",
+            "desired_capacity": 2,
+            "instances_in_service": 2,
+            "traffic_percent": 100,
+        },
+        "green": {"target_group_name": "demo-green", "traffic_percent": 0},
+    },
+    "layers": {
+        "alb": {"live_color": "blue", "listener_port": 80},
+        "ssm": {"live_color": "green", "name": "/bluegreen/demo/live", "version": 3},
+    },
+    "lock": {"owner": "ci-7", "operation": "switch"},
+}
+
+
+def test_table_rows():
+    lines = state_table(RESULT).splitlines()
+    assert lines[0] == "app demo: live blue, idle green, NOT consistent"
+    blue = next(line for line in lines if line.startswith("blue "))
+    assert blue.split() == ["blue", "*", "100%", "demo-blue", "2/2", "demo-blue", "2/2"]
+    green = next(line for line in lines if line.startswith("green "))
+    assert green.split() == ["green", "0%", "demo-green", "0/0", "-", "0/0"]
+    assert any(line.split()[:3] == ["ssm", "green", "/bluegreen/demo/live"] for line in lines)
+    assert any(line.split()[:3] == ["lock", "held", "ci-7"] for line in lines)
+    assert lines[-1] == "! ssm: says green is live but alb sends traffic to blue"
+
+
+def test_rejects_other_input():
+    with pytest.raises(AnsibleFilterError, match="state_info"):
+        state_table({"changed": False})

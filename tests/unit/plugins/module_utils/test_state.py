@@ -1,0 +1,265 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import state
+
+BLUE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-blue/1"
+GREEN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-green/2"
+OTHER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/legacy/3"
+TG_COLORS = {BLUE: "blue", GREEN: "green"}
+
+
+def listener(actions, port=80):
+    return {"ListenerArn": "arn:listener", "Port": port, "DefaultActions": actions}
+
+
+def forward(*weights):
+    return [
+        {
+            "Type": "forward",
+            "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights]},
+        }
+    ]
+
+
+def group(name, color, desired=2, tgs=(), in_service=None):
+    return {
+        "AutoScalingGroupName": name,
+        "DesiredCapacity": desired,
+        "MinSize": 0,
+        "MaxSize": 4,
+        "TargetGroupARNs": list(tgs),
+        "Instances": [{"LifecycleState": "InService"}] * (desired if in_service is None else in_service),
+        "tags": {"bluegreen:color": color} if color else {},
+    }
+
+
+class TestColors:
+    def test_other_color_flips(self):
+        assert state.other_color("blue") == "green"
+        assert state.other_color("green") == "blue"
+
+    def test_other_color_rejects_unknown(self):
+        with pytest.raises(ValueError, match="'red'"):
+            state.other_color("red")
+
+    @pytest.mark.parametrize(
+        "prefix, expected",
+        [("/bluegreen", "/bluegreen/shop/live"), ("bluegreen/", "/bluegreen/shop/live"), ("/a/b", "/a/b/shop/live")],
+    )
+    def test_parameter_names(self, prefix, expected):
+        names = state.parameter_names(prefix, "shop")
+        assert names["live"] == expected
+        assert names["lock"] == expected.replace("/live", "/lock")
+
+    def test_color_of_tags_ignores_other_values(self):
+        assert state.color_of_tags({"bluegreen:color": "green"}) == "green"
+        assert state.color_of_tags({"bluegreen:color": "Green"}) is None
+        assert state.color_of_tags(None) is None
+
+
+class TestForwardWeights:
+    def test_plain_forward_is_all_traffic(self):
+        assert state.forward_weights([{"Type": "forward", "TargetGroupArn": BLUE}]) == {BLUE: 100}
+
+    def test_weighted_forward_in_percent(self):
+        assert state.forward_weights(forward((BLUE, 9), (GREEN, 1))) == {BLUE: 90, GREEN: 10}
+
+    def test_forward_config_wins_over_target_group_arn(self):
+        actions = forward((BLUE, 1))
+        actions[0]["TargetGroupArn"] = BLUE
+        assert state.forward_weights(actions) == {BLUE: 100}
+
+    def test_redirect_is_not_a_forward(self):
+        assert state.forward_weights([{"Type": "redirect", "RedirectConfig": {}}]) is None
+
+    def test_forward_after_authentication(self):
+        actions = [{"Type": "authenticate-oidc"}, {"Type": "forward", "TargetGroupArn": GREEN}]
+        assert state.forward_weights(actions) == {GREEN: 100}
+
+
+class TestAlbLayer:
+    def test_single_colour(self):
+        layer = state.alb_layer(listener([{"Type": "forward", "TargetGroupArn": GREEN}]), TG_COLORS)
+        assert layer["live_color"] == "green"
+        assert layer["weights"] == {"green": 100}
+        assert layer["reasons"] == []
+
+    def test_zero_weight_colour_does_not_count(self):
+        layer = state.alb_layer(listener(forward((BLUE, 0), (GREEN, 1))), TG_COLORS)
+        assert layer["live_color"] == "green"
+        assert layer["weights"] == {"blue": 0, "green": 100}
+
+    def test_split_traffic_is_undecided(self):
+        layer = state.alb_layer(listener(forward((BLUE, 90), (GREEN, 10))), TG_COLORS)
+        assert layer["live_color"] is None
+        assert layer["reasons"] == ["listener on port 80 splits traffic blue 90% / green 10% (a canary is in progress)"]
+
+    def test_unknown_target_group(self):
+        layer = state.alb_layer(listener([{"Type": "forward", "TargetGroupArn": OTHER}]), TG_COLORS)
+        assert layer["live_color"] is None
+        assert OTHER in layer["reasons"][0]
+        assert "neither colour" in layer["reasons"][0]
+
+    def test_fixed_response(self):
+        layer = state.alb_layer(listener([{"Type": "fixed-response"}], port=443), TG_COLORS)
+        assert layer["live_color"] is None
+        assert layer["reasons"] == [
+            "listener on port 443 does not forward to a target group (default action: fixed-response)"
+        ]
+
+
+class TestRoute53Layer:
+    LBS = {"blue-lb-1.us-east-1.elb.amazonaws.com": "blue", "green-lb-2.us-east-1.elb.amazonaws.com": "green"}
+
+    def record(self, target, name="www.example.com."):
+        return {"name": name, "type": "A", "alias_dns_name": target}
+
+    def test_colour_from_tagged_load_balancer(self):
+        layer = state.route53_layer([self.record("dualstack.Green-LB-2.us-east-1.elb.amazonaws.com.")], self.LBS)
+        assert layer["live_color"] == "green"
+        assert layer["records"][0]["color"] == "green"
+
+    def test_shared_load_balancer_follows_the_listener(self):
+        layer = state.route53_layer(
+            [self.record("app-1.elb.amazonaws.com")], {}, shared_lb_dns="app-1.elb.amazonaws.com.", shared_color="blue"
+        )
+        assert layer["live_color"] == "blue"
+        assert layer["reasons"] == []
+
+    def test_half_moved_records(self):
+        records = [
+            self.record("blue-lb-1.us-east-1.elb.amazonaws.com"),
+            self.record("green-lb-2.us-east-1.elb.amazonaws.com", name="shop.example.com."),
+        ]
+        layer = state.route53_layer(records, self.LBS)
+        assert layer["live_color"] is None
+        assert "half done" in layer["reasons"][0]
+
+    def test_missing_record_and_foreign_target(self):
+        records = [self.record(None), self.record("elsewhere.example.net", name="shop.example.com.")]
+        layer = state.route53_layer(records, self.LBS)
+        assert layer["live_color"] is None
+        assert len(layer["reasons"]) == 2
+
+
+class TestAsgLayer:
+    def test_only_colour_with_capacity_is_live(self):
+        layer = state.asg_layer(
+            [group("b", "blue", tgs=[BLUE]), group("g", "green", desired=0, tgs=[GREEN])], TG_COLORS
+        )
+        assert layer["live_color"] == "blue"
+        assert layer["groups"]["green"]["desired_capacity"] == 0
+        assert layer["reasons"] == []
+
+    def test_both_colours_running_is_undecided_but_fine(self):
+        layer = state.asg_layer([group("b", "blue"), group("g", "green")], TG_COLORS)
+        assert layer["live_color"] is None
+        assert layer["reasons"] == []
+
+    def test_attached_to_other_colour(self):
+        layer = state.asg_layer([group("b", "blue", tgs=[GREEN])], TG_COLORS)
+        assert layer["reasons"] == ["Auto Scaling group b is tagged blue but attached to the green target group"]
+
+    def test_duplicate_and_untagged(self):
+        layer = state.asg_layer([group("b1", "blue"), group("b2", "blue"), group("x", None)], TG_COLORS)
+        assert len(layer["reasons"]) == 2
+
+    def test_counts_in_service_instances(self):
+        layer = state.asg_layer([group("b", "blue", desired=3, in_service=1)], TG_COLORS)
+        assert layer["groups"]["blue"]["instances_in_service"] == 1
+
+
+class TestSsmAndLock:
+    def test_ssm_layer(self):
+        assert state.ssm_layer({"Value": "green", "Version": 4})["live_color"] == "green"
+        assert state.ssm_layer(None)["reasons"] == ["the live-colour parameter does not exist"]
+        assert state.ssm_layer({"Value": "purple"})["live_color"] is None
+
+    def test_lock(self):
+        value = json.dumps({"owner": "awx-12", "operation": "switch", "started": "2026-11-22T10:00:00Z"})
+        lock = state.parse_lock({"Value": value, "Version": 1})
+        assert lock == {
+            "owner": "awx-12",
+            "operation": "switch",
+            "started": "2026-11-22T10:00:00Z",
+            "valid": True,
+            "version": 1,
+        }
+        assert state.parse_lock(None) is None
+        assert state.parse_lock({"Value": "not json", "Version": 2})["valid"] is False
+
+
+class TestSummarize:
+    def layers(self, alb="blue", ssm="blue", asg=None):
+        layers = {
+            "alb": {"live_color": alb, "reasons": []},
+            "ssm": {"live_color": ssm, "reasons": []},
+        }
+        if asg is not None:
+            layers["asg"] = asg
+        return layers
+
+    def test_agreeing_layers(self):
+        summary = state.summarize(self.layers())
+        assert summary == {
+            "live_color": "blue",
+            "idle_color": "green",
+            "consistent": True,
+            "source": "alb",
+            "reasons": [],
+        }
+
+    def test_parameter_disagrees_with_listener(self):
+        summary = state.summarize(self.layers(ssm="green"))
+        assert summary["live_color"] == "blue"
+        assert summary["consistent"] is False
+        assert summary["reasons"] == ["ssm: says green is live but alb sends traffic to blue"]
+
+    def test_listener_wins_over_route53(self):
+        layers = self.layers()
+        layers["route53"] = {"live_color": "green", "reasons": []}
+        summary = state.summarize(layers)
+        assert summary["source"] == "alb"
+        assert summary["reasons"] == ["route53: says green is live but alb sends traffic to blue"]
+
+    def test_route53_is_the_source_without_alb(self):
+        layers = {"route53": {"live_color": "green", "reasons": []}, "ssm": {"live_color": "green", "reasons": []}}
+        summary = state.summarize(layers)
+        assert (summary["source"], summary["live_color"], summary["consistent"]) == ("route53", "green", True)
+
+    def test_ssm_alone(self):
+        summary = state.summarize({"ssm": {"live_color": "green", "reasons": []}})
+        assert (summary["source"], summary["live_color"], summary["consistent"]) == ("ssm", "green", True)
+
+    def test_live_colour_without_capacity(self):
+        asg = state.asg_layer([group("b", "blue", desired=0), group("g", "green")], TG_COLORS)
+        summary = state.summarize(self.layers(asg=asg))
+        assert summary["consistent"] is False
+        assert summary["reasons"] == ["asg: the live colour's Auto Scaling group b has no capacity"]
+
+    def test_live_colour_without_group(self):
+        asg = state.asg_layer([group("g", "green")], TG_COLORS)
+        summary = state.summarize(self.layers(asg=asg))
+        assert summary["reasons"] == ["asg: the live colour blue has no Auto Scaling group"]
+
+    def test_layer_reasons_are_prefixed(self):
+        layers = self.layers(alb=None)
+        layers["alb"]["reasons"] = ["listener on port 80 sends no traffic to either colour"]
+        summary = state.summarize(layers)
+        assert summary["live_color"] is None
+        assert summary["idle_color"] is None
+        assert summary["consistent"] is False
+        assert summary["reasons"] == ["alb: listener on port 80 sends no traffic to either colour"]
+
+    def test_nothing_known(self):
+        summary = state.summarize({"ssm": {"live_color": None, "reasons": []}})
+        assert summary["reasons"] == ["ssm: cannot tell which colour is live"]
