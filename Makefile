@@ -68,7 +68,7 @@ integration: install
 	$(BIN)/python -m pytest tests/integration
 
 test: lint sanity
-	$(BIN)/python -m pytest tests/unit tests/integration
+	$(BIN)/python -m pytest
 
 clean:
 	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py stop

@@ -23,7 +23,7 @@ description:
     listing every resource of the account.
   - The deploy and switch roles refuse to start when RV(consistent) is false.
 author:
-  - teal.bluegreen maintainers
+  - Teal Ops (@teal-ops)
 options:
   app:
     description:
