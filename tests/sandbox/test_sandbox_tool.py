@@ -1,0 +1,309 @@
+"""tools/sandbox.py: the decisions as plain functions, and the CLI against a real moto server.
+
+The servers run on ports from 4610 up, in a temporary directory, so they never meet the sandbox a
+developer has running on 4599.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "sandbox.py"
+FIRST_TEST_PORT = 4610
+
+_spec = importlib.util.spec_from_file_location("bluegreen_sandbox_tool", TOOL)
+sandbox = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = sandbox
+_spec.loader.exec_module(sandbox)
+
+
+def free_port(start: int = FIRST_TEST_PORT, count: int = 90) -> int:
+    for port in range(start, start + count):
+        if sandbox.port_is_free(port):
+            return port
+    pytest.skip(f"no free port in {start}-{start + count - 1}")
+
+
+def run(directory: Path, port: int, *command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    argv = [sys.executable, str(TOOL)]
+    if directory is not None:
+        argv += ["--dir", str(directory)]
+    if port is not None:
+        argv += ["--port", str(port)]
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("BLUEGREEN_SANDBOX_")}
+    return subprocess.run(
+        argv + list(command), capture_output=True, text=True, timeout=60, env={**clean_env, **(env or {})}, check=False
+    )
+
+
+def recorded_pid(directory: Path) -> int:
+    return int((directory / "moto.pid").read_text())
+
+
+def is_running(pid: int) -> bool:
+    return sandbox.process_argv(pid) is not None
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.fixture
+def sandbox_dir(tmp_path):
+    directory = tmp_path / "sandbox"
+    yield directory
+    # Whatever a test left behind: stop it through the tool, then make sure by pid.
+    run(directory, None, "stop")
+    pid_file = directory / "moto.pid"
+    if pid_file.exists():
+        pid = sandbox.parse_int(pid_file.read_text())
+        argv = sandbox.process_argv(pid) if pid else None
+        if argv and sandbox.is_moto_server(argv, sandbox.parse_int((directory / "moto.port").read_text())):
+            os.kill(pid, 9)
+
+
+@pytest.fixture
+def port():
+    return free_port()
+
+
+@pytest.fixture
+def running(sandbox_dir, port):
+    result = run(sandbox_dir, port, "start")
+    assert result.returncode == 0, result.stderr
+    return sandbox_dir, port
+
+
+# Decisions, with plain data.
+
+
+@pytest.mark.parametrize(
+    ("record", "port", "expected"),
+    [
+        (sandbox.Record(pid=None, port=None, server_alive=False), 4599, sandbox.StartAction.START),
+        (sandbox.Record(pid=123, port=4599, server_alive=False), 4599, sandbox.StartAction.DISCARD_STALE_AND_START),
+        (sandbox.Record(pid=None, port=4599, server_alive=False), 4599, sandbox.StartAction.DISCARD_STALE_AND_START),
+        (sandbox.Record(pid=123, port=4599, server_alive=True), 4599, sandbox.StartAction.REUSE),
+        (sandbox.Record(pid=123, port=4600, server_alive=True), 4599, sandbox.StartAction.CONFLICT),
+    ],
+)
+def test_plan_start(record, port, expected):
+    assert sandbox.plan_start(record, port) is expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "port", "expected"),
+    [
+        (["/venv/bin/python", "-m", "moto.server", "-H", "127.0.0.1", "-p", "4599"], 4599, True),
+        (["/venv/bin/moto_server", "-p", "4599"], 4599, True),
+        (["/venv/bin/moto_server", "--port=4599"], 4599, True),
+        (["/venv/bin/python", "-m", "moto.server", "-p", "4600"], 4599, False),
+        (["/venv/bin/python", "-m", "http.server", "-p", "4599"], 4599, False),
+        (["/venv/bin/python", "-m", "moto.server", "-p", "4599"], None, False),
+        ([], 4599, False),
+    ],
+)
+def test_is_moto_server(argv, port, expected):
+    assert sandbox.is_moto_server(argv, port) is expected
+
+
+def test_tail_keeps_the_last_lines():
+    assert sandbox.tail("a\nb\nc\n", lines=2) == "b\nc"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("4599\n", 4599), (" 12 ", 12), ("", None), ("x", None), (None, None)])
+def test_parse_int(text, expected):
+    assert sandbox.parse_int(text) == expected
+
+
+# The CLI against a real server.
+
+
+def test_start_records_the_server_and_it_answers(running):
+    directory, port = running
+    assert (directory / "moto.port").read_text().strip() == str(port)
+    assert is_running(recorded_pid(directory))
+    assert sandbox.answers(port)
+    assert (directory / "moto.log").exists()
+
+
+def test_second_start_reuses_the_running_server(running):
+    directory, port = running
+    pid = recorded_pid(directory)
+
+    result = run(directory, port, "start")
+
+    assert result.returncode == 0, result.stderr
+    assert "already running" in result.stdout
+    assert f"http://127.0.0.1:{port}" in result.stdout
+    assert recorded_pid(directory) == pid
+
+
+def test_status_and_endpoint_of_a_running_server(running):
+    directory, port = running
+
+    status = run(directory, port, "status")
+    endpoint = run(directory, port, "endpoint")
+
+    assert status.returncode == 0
+    assert status.stdout.startswith(f"running at http://127.0.0.1:{port}")
+    assert endpoint.stdout.strip() == f"http://127.0.0.1:{port}"
+
+
+def test_start_with_another_port_names_the_running_one(running):
+    directory, port = running
+    other = free_port(port + 1)
+
+    result = run(directory, other, "start")
+
+    assert result.returncode == 1
+    assert f"already runs at http://127.0.0.1:{port}" in result.stderr
+    assert f"BLUEGREEN_SANDBOX_PORT={port}" in result.stderr
+
+
+def test_reset_wipes_the_emulated_state(running):
+    directory, port = running
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ssm.put_parameter(Name="/bluegreen/test/live", Value="blue", Type="String")
+
+    result = run(directory, port, "reset")
+
+    assert result.returncode == 0, result.stderr
+    assert ssm.describe_parameters()["Parameters"] == []
+
+
+def test_stop_ends_the_server_and_forgets_it(running):
+    directory, port = running
+    pid = recorded_pid(directory)
+
+    result = run(directory, port, "stop")
+
+    assert result.returncode == 0, result.stderr
+    assert not is_running(pid)
+    assert not (directory / "moto.pid").exists()
+    assert not (directory / "moto.port").exists()
+    assert sandbox.port_is_free(port)
+
+
+def test_stop_and_status_when_nothing_runs(sandbox_dir, port):
+    stop = run(sandbox_dir, port, "stop")
+    status = run(sandbox_dir, port, "status")
+    reset = run(sandbox_dir, port, "reset")
+
+    assert stop.returncode == 0
+    assert "not running" in stop.stdout
+    assert status.returncode == 3
+    assert status.stdout.strip() == "stopped"
+    assert reset.returncode == 3
+
+
+def test_start_replaces_the_record_of_a_dead_process(sandbox_dir, port):
+    sandbox_dir.mkdir(parents=True)
+    stale = dead_pid()
+    (sandbox_dir / "moto.pid").write_text(f"{stale}\n")
+    (sandbox_dir / "moto.port").write_text(f"{port}\n")
+    assert run(sandbox_dir, port, "status").returncode == 3
+
+    result = run(sandbox_dir, port, "start")
+
+    assert result.returncode == 0, result.stderr
+    assert f"stale record of pid {stale}" in result.stdout
+    assert recorded_pid(sandbox_dir) != stale
+    assert sandbox.answers(port)
+
+
+def test_a_recorded_pid_that_is_not_a_moto_server_is_left_alone(sandbox_dir, port):
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        sandbox_dir.mkdir(parents=True)
+        (sandbox_dir / "moto.pid").write_text(f"{bystander.pid}\n")
+        (sandbox_dir / "moto.port").write_text(f"{port}\n")
+
+        stop = run(sandbox_dir, port, "stop")
+        assert stop.returncode == 0
+        assert bystander.poll() is None
+
+        (sandbox_dir / "moto.pid").write_text(f"{bystander.pid}\n")
+        (sandbox_dir / "moto.port").write_text(f"{port}\n")
+        start = run(sandbox_dir, port, "start")
+
+        assert start.returncode == 0, start.stderr
+        assert recorded_pid(sandbox_dir) != bystander.pid
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_start_refuses_a_port_held_by_something_else(sandbox_dir, port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+
+        result = run(sandbox_dir, port, "start")
+
+    assert result.returncode == 1
+    assert f"port {port}" in result.stderr
+    assert "BLUEGREEN_SANDBOX_PORT" in result.stderr
+    assert not (sandbox_dir / "moto.pid").exists()
+
+
+def test_settings_come_from_the_environment(sandbox_dir, port):
+    env = {"BLUEGREEN_SANDBOX_DIR": str(sandbox_dir), "BLUEGREEN_SANDBOX_PORT": str(port)}
+
+    start = run(None, None, "start", env=env)
+    endpoint = run(None, None, "endpoint", env=env)
+    stop = run(None, None, "stop", env=env)
+
+    assert start.returncode == 0, start.stderr
+    assert endpoint.stdout.strip() == f"http://127.0.0.1:{port}"
+    assert stop.returncode == 0
+    assert f"stopped the sandbox at http://127.0.0.1:{port}" in stop.stdout
+
+
+def test_an_invalid_port_is_a_usage_error(sandbox_dir):
+    result = run(sandbox_dir, None, "start", env={"BLUEGREEN_SANDBOX_PORT": "http"})
+
+    assert result.returncode == 2
+    assert "not a TCP port" in result.stderr
+
+
+def test_stop_falls_back_to_sigkill(sandbox_dir, port, monkeypatch):
+    # Ignores SIGTERM, and carries a moto server's arguments so that the tool takes it for its server.
+    ignore_sigterm = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(flush=True); time.sleep(60)"
+    )
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", ignore_sigterm, "moto.server", "-p", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        stubborn.stdout.readline()
+        sandbox_dir.mkdir(parents=True)
+        (sandbox_dir / "moto.pid").write_text(f"{stubborn.pid}\n")
+        (sandbox_dir / "moto.port").write_text(f"{port}\n")
+        monkeypatch.setattr(sandbox, "STOP_TIMEOUT", 1.0)
+
+        assert sandbox.stop(sandbox_dir) == sandbox.EXIT_OK
+
+        assert stubborn.wait(timeout=5) == -9
+        assert not (sandbox_dir / "moto.pid").exists()
+    finally:
+        if stubborn.poll() is None:
+            stubborn.kill()
+            stubborn.wait()

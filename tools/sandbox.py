@@ -1,0 +1,368 @@
+"""Manage the local AWS sandbox: a moto server on loopback that the `local` inventory talks to.
+
+Usage: sandbox.py [--dir DIR] [--port PORT] {start,stop,status,reset,endpoint}
+
+The server's pid and port are recorded in DIR (default: <repo>/.sandbox, env BLUEGREEN_SANDBOX_DIR) so
+that every command, `make` target and test finds the same server. Exit status: 0 success, 1 error,
+3 the sandbox is not running (status, reset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import enum
+import errno
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from collections.abc import Sequence
+from pathlib import Path
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 4599
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / ".sandbox"
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+POLL_INTERVAL = 0.2
+LOG_TAIL_LINES = 20
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_STOPPED = 3
+
+PID_FILE = "moto.pid"
+PORT_FILE = "moto.port"
+LOG_FILE = "moto.log"
+LOCK_FILE = "sandbox.lock"
+
+
+class SandboxError(Exception):
+    """A failure the user can act on; the message says what to do."""
+
+
+class StartAction(enum.Enum):
+    START = "start"
+    REUSE = "reuse"
+    DISCARD_STALE_AND_START = "discard-stale-and-start"
+    CONFLICT = "conflict"
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """What the pid and port files say, and whether the process behind the pid is that server."""
+
+    pid: int | None
+    port: int | None
+    server_alive: bool
+
+
+def endpoint_url(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+def is_moto_server(argv: Sequence[str], port: int | None) -> bool:
+    """Whether a command line is a moto server listening on `port`.
+
+    A recorded pid can outlive its server and be reused by an unrelated process (or by a moto server
+    that another checkout started on another port), so the port is part of the identity.
+    """
+    is_moto = any(arg == "moto.server" or os.path.basename(arg) == "moto_server" for arg in argv)
+    if not is_moto or port is None:
+        return False
+    for flag, value in zip(argv, argv[1:]):
+        if flag in ("-p", "--port") and value == str(port):
+            return True
+    return f"--port={port}" in argv
+
+
+def plan_start(record: Record, port: int) -> StartAction:
+    if record.pid is None and record.port is None:
+        return StartAction.START
+    if not record.server_alive:
+        return StartAction.DISCARD_STALE_AND_START
+    if record.port == port:
+        return StartAction.REUSE
+    return StartAction.CONFLICT
+
+
+def parse_int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def process_argv(pid: int) -> list[str] | None:
+    """The command line of a live (non-zombie) process, or None when there is no such process."""
+    proc = Path("/proc")
+    if proc.is_dir():
+        try:
+            stat = (proc / str(pid) / "stat").read_text(encoding="utf-8")
+            raw = (proc / str(pid) / "cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            return None
+        # The state field follows the parenthesised command name, which may itself contain spaces.
+        if stat.rpartition(")")[2].split()[0] in ("Z", "X"):
+            return None
+        return [arg.decode("utf-8", "replace") for arg in raw.split(b"\0") if arg]
+    # Without /proc (macOS), ps gives the same answer with arguments split on blanks, which is enough here.
+    result = subprocess.run(
+        ["ps", "-p", str(pid), "-o", "stat=", "-o", "args="], capture_output=True, text=True, check=False
+    )
+    fields = result.stdout.split()
+    if result.returncode != 0 or not fields or fields[0].startswith("Z"):
+        return None
+    return fields[1:]
+
+
+def read_record(directory: Path) -> Record:
+    pid = parse_int(read_text(directory / PID_FILE))
+    port = parse_int(read_text(directory / PORT_FILE))
+    argv = process_argv(pid) if pid is not None else None
+    return Record(pid=pid, port=port, server_alive=argv is not None and is_moto_server(argv, port))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    scratch = path.with_name(f".{path.name}.tmp")
+    scratch.write_text(text, encoding="utf-8")
+    os.replace(scratch, path)
+
+
+def forget_server(directory: Path) -> None:
+    for name in (PID_FILE, PORT_FILE):
+        (directory / name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Serialise commands on one sandbox directory, so concurrent starts cannot launch two servers."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / LOCK_FILE, "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def port_is_free(port: int) -> bool:
+    # SO_REUSEADDR as werkzeug sets it: sockets in TIME_WAIT from a server just stopped do not count.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            if error.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint_url(port)}/moto-api/", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)]
+
+
+def launch(directory: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, MOTO_PORT=str(port))
+    with open(directory / LOG_FILE, "ab") as log:
+        return subprocess.Popen(
+            server_command(port),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=directory,
+            env=env,
+            start_new_session=True,
+        )
+
+
+def wait_until_answering(process: subprocess.Popen, directory: Path, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not answers(port):
+        exited = process.poll()
+        if exited is not None or time.monotonic() > deadline:
+            if exited is None:
+                process.kill()
+                process.wait()
+            forget_server(directory)
+            reason = f"exited with status {exited}" if exited is not None else f"did not answer within {timeout:.0f}s"
+            log = read_text(directory / LOG_FILE) or ""
+            raise SandboxError(
+                f"the moto server on port {port} {reason}; last lines of {directory / LOG_FILE}:\n{tail(log)}"
+            )
+        time.sleep(POLL_INTERVAL)
+
+
+def start(directory: Path, port: int) -> int:
+    with exclusive(directory):
+        record = read_record(directory)
+        action = plan_start(record, port)
+        if action is StartAction.REUSE:
+            if not answers(port):
+                raise SandboxError(
+                    f"the sandbox server (pid {record.pid}) runs but does not answer at {endpoint_url(port)}; "
+                    f"run `sandbox.py stop` and start it again (log: {directory / LOG_FILE})"
+                )
+            print(f"the sandbox is already running at {endpoint_url(port)} (pid {record.pid})")
+            return EXIT_OK
+        if action is StartAction.CONFLICT:
+            raise SandboxError(
+                f"the sandbox in {directory} already runs at {endpoint_url(record.port)}, not on port {port}; "
+                f"stop it first, or set BLUEGREEN_SANDBOX_PORT={record.port}"
+            )
+        if action is StartAction.DISCARD_STALE_AND_START:
+            print(f"discarding the stale record of pid {record.pid} (no sandbox server runs under it)")
+            forget_server(directory)
+        if not port_is_free(port):
+            raise SandboxError(
+                f"port {port} on {HOST} is already in use by another process; "
+                "set BLUEGREEN_SANDBOX_PORT (or --port) to a free port"
+            )
+        process = launch(directory, port)
+        write_atomically(directory / PID_FILE, f"{process.pid}\n")
+        write_atomically(directory / PORT_FILE, f"{port}\n")
+        wait_until_answering(process, directory, port, START_TIMEOUT)
+        print(f"the sandbox is running at {endpoint_url(port)} (pid {process.pid}, log {directory / LOG_FILE})")
+        return EXIT_OK
+
+
+def wait_for_exit(pid: int, port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        argv = process_argv(pid)
+        if argv is None or not is_moto_server(argv, port):
+            return True
+        time.sleep(POLL_INTERVAL)
+    return False
+
+
+def stop(directory: Path) -> int:
+    with exclusive(directory):
+        record = read_record(directory)
+        if not record.server_alive:
+            forget_server(directory)
+            print("the sandbox is not running")
+            return EXIT_OK
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(record.pid, signal.SIGTERM)
+        if not wait_for_exit(record.pid, record.port, STOP_TIMEOUT):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(record.pid, signal.SIGKILL)
+            if not wait_for_exit(record.pid, record.port, STOP_TIMEOUT):
+                raise SandboxError(f"the moto server (pid {record.pid}) survived SIGKILL; pid files kept")
+        forget_server(directory)
+        print(f"stopped the sandbox at {endpoint_url(record.port)} (pid {record.pid})")
+        return EXIT_OK
+
+
+def status(directory: Path) -> int:
+    record = read_record(directory)
+    if record.server_alive:
+        print(f"running at {endpoint_url(record.port)} (pid {record.pid})")
+        return EXIT_OK
+    print("stopped")
+    return EXIT_STOPPED
+
+
+def reset(directory: Path) -> int:
+    record = read_record(directory)
+    if not record.server_alive:
+        print("the sandbox is not running; nothing to reset", file=sys.stderr)
+        return EXIT_STOPPED
+    request = urllib.request.Request(f"{endpoint_url(record.port)}/moto-api/reset", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.URLError as error:
+        raise SandboxError(f"could not reset the sandbox at {endpoint_url(record.port)}: {error}") from error
+    print(f"reset all emulated AWS state at {endpoint_url(record.port)}")
+    return EXIT_OK
+
+
+def endpoint(directory: Path, port: int) -> int:
+    # A recorded server wins over the configured port: that is where clients must go.
+    record = read_record(directory)
+    print(endpoint_url(record.port if record.server_alive else port))
+    return EXIT_OK
+
+
+def valid_port(text: str) -> int:
+    port = parse_int(text)
+    if port is None or not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
+    return port
+
+
+def env_default(name: str, fallback: str) -> str:
+    return os.environ.get(name) or fallback
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sandbox.py", description="Manage the local AWS sandbox (a moto server).")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(env_default("BLUEGREEN_SANDBOX_DIR", str(DEFAULT_DIR))),
+        help="where the pid, port and log files live (env BLUEGREEN_SANDBOX_DIR, default %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=valid_port,
+        default=env_default("BLUEGREEN_SANDBOX_PORT", str(DEFAULT_PORT)),
+        help="loopback port of the server (env BLUEGREEN_SANDBOX_PORT, default %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("start", help="start the server in the background, or reuse the running one")
+    commands.add_parser("stop", help="stop the server")
+    commands.add_parser("status", help="say whether the server runs (exit 0) or not (exit 3)")
+    commands.add_parser("reset", help="wipe all emulated AWS state")
+    commands.add_parser("endpoint", help="print the endpoint URL")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    directory = args.dir.resolve()
+    commands = {
+        "start": lambda: start(directory, args.port),
+        "stop": lambda: stop(directory),
+        "status": lambda: status(directory),
+        "reset": lambda: reset(directory),
+        "endpoint": lambda: endpoint(directory, args.port),
+    }
+    try:
+        return commands[args.command]()
+    except SandboxError as error:
+        print(f"sandbox: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
