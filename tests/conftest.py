@@ -103,7 +103,7 @@ class Sandbox:
 @pytest.fixture(scope="session")
 def sandbox():
     port = int(os.environ.get("BLUEGREEN_TEST_SANDBOX_PORT", "4597"))
-    instance = Sandbox(port, ROOT / "tests" / "output" / "sandbox")
+    instance = Sandbox(port, ROOT / "tests" / "output" / f"sandbox-{port}")
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr
     reset = instance.tool("reset")
