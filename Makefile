@@ -50,9 +50,11 @@ sandbox-stop: venv
 sandbox-status: venv
 	$(BIN)/python tools/sandbox.py status
 
+# Provision, show the state, then start a green fleet, switch to it and roll back (playbooks/demo.yml).
 demo: install sandbox-start
 	$(BIN)/ansible-playbook teal.bluegreen.sandbox -i inventories/local
 	$(BIN)/ansible-playbook teal.bluegreen.status -i inventories/local
+	$(BIN)/ansible-playbook teal.bluegreen.demo -i inventories/local
 
 lint: install
 	$(BIN)/ansible-lint --profile production

@@ -11,10 +11,14 @@ The tests run their own sandbox (port BLUEGREEN_TEST_SANDBOX_PORT, state under t
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -72,8 +76,8 @@ class Sandbox:
             command += ["-e", json.dumps(extra_vars)]
         return subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False)
 
-    def module(self, name, **args):
-        """Run one of the collection's modules directly, as Ansible would, and return its JSON result."""
+    def module(self, name, check=False, diff=False, **args):
+        """Run one of the collection's modules through ``ansible`` and return its result dict."""
         args.setdefault("endpoint_url", self.endpoint)
         args.setdefault("region", REGION)
         args.setdefault("access_key", "testing")
@@ -86,6 +90,8 @@ class Sandbox:
             "-a",
             json.dumps(args),
         ]
+        command += ["--check"] if check else []
+        command += ["--diff"] if diff else []
         env = dict(self.env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
         done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
         try:
@@ -94,10 +100,62 @@ class Sandbox:
             raise AssertionError(f"no JSON from ansible: {done.stdout}\n{done.stderr}") from None
         return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
+    def _recorder(self, action):
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    @contextlib.contextmanager
+    def api_calls(self):
+        """Record the AWS API calls made inside the block; yields a list filled with their names on exit."""
+        calls = []
+        self._recorder("reset-recording")
+        self._recorder("start-recording")
+        try:
+            yield calls
+        finally:
+            self._recorder("stop-recording")
+            recording = self.directory / "requests.jsonl"
+            lines = recording.read_text(encoding="utf-8").splitlines() if recording.exists() else []
+            calls.extend(_operation(json.loads(line)) for line in lines if line.strip())
+
     def provision(self):
         done = self.playbook(ROOT / "playbooks" / "sandbox.yml")
         assert done.returncode == 0, done.stdout + done.stderr
         return done
+
+
+WRITE_PREFIXES = (
+    "Create",
+    "Delete",
+    "Modify",
+    "Put",
+    "Add",
+    "Remove",
+    "Register",
+    "Deregister",
+    "Update",
+    "Set",
+    "Change",
+)
+
+
+def _operation(entry):
+    """The API operation of a recorded request: Query and JSON protocols name it, REST ones by method and path."""
+    target = entry["headers"].get("X-Amz-Target") or entry["headers"].get("x-amz-target")
+    if target:
+        return target.split(".")[-1]
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    action = urllib.parse.parse_qs(body).get("Action")
+    if action:
+        return action[0]
+    return f"{entry['method']} {urllib.parse.urlparse(entry['url']).path}"
+
+
+def is_write(operation):
+    return operation.startswith(WRITE_PREFIXES) or operation.split(" ")[0] in ("POST", "PUT", "DELETE")
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,7 @@ EXIT_STOPPED = 3
 
 PID_FILE = "moto.pid"
 PORT_FILE = "moto.port"
+RECORDING_FILE = "requests.jsonl"
 LOG_FILE = "moto.log"
 LOCK_FILE = "sandbox.lock"
 
@@ -190,7 +191,9 @@ def server_command(port: int) -> list[str]:
 
 
 def launch(directory: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, MOTO_PORT=str(port))
+    # Requests are recorded only between /moto-api/recorder/start-recording and stop-recording; the
+    # tests use that log to count the API calls a module makes.
+    env = dict(os.environ, MOTO_PORT=str(port), MOTO_RECORDER_FILEPATH=str(directory / RECORDING_FILE))
     with open(directory / LOG_FILE, "ab") as log:
         return subprocess.Popen(
             server_command(port),

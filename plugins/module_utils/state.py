@@ -202,6 +202,30 @@ def ssm_layer(parameter):
     return layer
 
 
+def history_entries(versions, limit=10):
+    """The newest ``limit`` versions of the live parameter, newest first, as the audit trail shows them."""
+    entries = [
+        {
+            "version": item.get("Version"),
+            "value": item.get("Value"),
+            "description": item.get("Description", ""),
+            "last_modified": item["LastModifiedDate"].isoformat() if item.get("LastModifiedDate") else None,
+        }
+        for item in versions
+    ]
+    return sorted(entries, key=lambda entry: entry["version"] or 0, reverse=True)[:limit]
+
+
+def previous_color(history):
+    """The colour that was live before the current one, from the live parameter's history (newest first)."""
+    if not history:
+        return None
+    current = history[0]["value"]
+    return next(
+        (entry["value"] for entry in history[1:] if entry["value"] != current and entry["value"] in COLORS), None
+    )
+
+
 def parse_lock(parameter):
     """The lock holder recorded in the lock parameter, or None when the app is not locked."""
     if parameter is None:

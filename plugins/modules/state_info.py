@@ -100,7 +100,7 @@ attributes:
     description: The module never changes anything, so there is nothing to show.
 notes:
   - Needs C(elasticloadbalancing:Describe*), C(autoscaling:DescribeAutoScalingGroups),
-    C(tag:GetResources), C(ssm:GetParameters) and, with O(live_records), C(route53:GetHostedZone),
+    C(tag:GetResources), C(ssm:GetParameters), C(ssm:GetParameterHistory) and, with O(live_records), C(route53:GetHostedZone),
     C(route53:ListHostedZonesByName) and C(route53:ListResourceRecordSets).
 """
 
@@ -181,10 +181,23 @@ layers:
       returned: when O(live_records) is set
       type: dict
     ssm:
-      description: The live-colour parameter, its value and version.
+      description:
+        - The live-colour parameter, its value and version.
+        - C(history) lists its newest ten versions, newest first, each with C(version), C(value),
+          C(description) and C(last_modified); it is the deployment audit trail.
+        - C(previous_color) is the colour that was live before the current one, from that history.
       returned: always
       type: dict
-      sample: {"live_color": "blue", "name": "/bluegreen/demo/live", "version": 3, "reasons": []}
+      sample:
+        live_color: blue
+        name: /bluegreen/demo/live
+        version: 3
+        value: blue
+        previous_color: green
+        history:
+          - {"version": 3, "value": "blue", "description": "rollback 20261122T1004: blue", "last_modified": "2026-11-22T10:04:00+00:00"}
+          - {"version": 2, "value": "green", "description": "switch 20261122T0950: green", "last_modified": "2026-11-22T09:50:00+00:00"}
+        reasons: []
     asg:
       description: The app's Auto Scaling groups per colour; C(live_color) is the only colour with capacity, if any.
       returned: always
@@ -226,78 +239,18 @@ parameters:
   sample: {"live": "/bluegreen/demo/live", "lock": "/bluegreen/demo/lock"}
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_listener
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
-
-APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-class StateError(Exception):
-    """A finding that stops the module: bad input or a resource that is not there."""
-
-
-def resolve_target_groups(elbv2, tagging, app, explicit):
-    """Map colour -> target group (DescribeTargetGroups entry plus a ``tags`` dict)."""
-    if explicit:
-        if explicit["blue"] == explicit["green"]:
-            raise StateError(
-                f"target_groups maps both colours to {explicit['blue']!r}; give each colour its own target group"
-            )
-        found = {}
-        for color in state.COLORS:
-            group = elbv2_api.describe_target_group(elbv2, explicit[color])
-            if group is None:
-                raise StateError(
-                    f"target group {explicit[color]!r} given for {color} does not exist; check target_groups"
-                )
-            found[color] = group
-        tags = elbv2_api.describe_tags(elbv2, [group["TargetGroupArn"] for group in found.values()])
-        for group in found.values():
-            group["tags"] = tags.get(group["TargetGroupArn"], {})
-        return found
-
-    tagged = elbv2_api.find_tagged(tagging, "targetgroup", {state.APP_TAG: app})
-    by_color = {}
-    for arn, tags in sorted(tagged.items()):
-        color = state.color_of_tags(tags)
-        if color is None:
-            continue
-        if color in by_color:
-            raise StateError(
-                f"target groups {by_color[color]} and {arn} are both tagged {state.APP_TAG}={app} and "
-                f"{state.COLOR_TAG}={color}; tag only one per colour or pass target_groups"
-            )
-        by_color[color] = arn
-    groups = elbv2_api.describe_target_groups(elbv2, list(by_color.values()))
-    found = {}
-    for color, arn in by_color.items():
-        group = next((g for g in groups if g["TargetGroupArn"] == arn), None)
-        if group is not None:
-            found[color] = dict(group, tags=tagged[arn])
-    return found
-
-
-def find_listener(elbv2, load_balancer, port):
-    lb = elbv2_api.describe_load_balancer(elbv2, load_balancer)
-    if lb is None:
-        raise StateError(f"load balancer {load_balancer!r} not found; check load_balancer (a name or an ARN)")
-    listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])
-    listener = next((item for item in listeners if item["Port"] == port), None)
-    if listener is None:
-        ports = ", ".join(str(item["Port"]) for item in sorted(listeners, key=lambda item: item["Port"])) or "none"
-        raise StateError(
-            f"load balancer {lb['LoadBalancerName']!r} has no listener on port {port} (its listener ports: {ports}); "
-            "set listener_port to the production listener's port"
-        )
-    return lb, listener
 
 
 def find_zone(route53, zone, private_zone):
@@ -311,7 +264,7 @@ def find_zone(route53, zone, private_zone):
     if not matching:
         kind = "private" if private_zone else "public"
         other = " (a zone of the other kind exists: check private_zone)" if candidates else ""
-        raise StateError(f"{kind} hosted zone {zone!r} not found{other}; check live_records.zone")
+        raise BlueGreenError(f"{kind} hosted zone {zone!r} not found{other}; check live_records.zone")
     return matching[0]
 
 
@@ -322,7 +275,7 @@ def read_live_records(route53, spec):
         try:
             fqdn = route53_api.qualify_record_name(name, zone["Name"])
         except ValueError as e:
-            raise StateError(f"{e}; give names relative to the zone or inside it") from e
+            raise BlueGreenError(f"{e}; give names relative to the zone or inside it") from e
         sets = route53_api.get_record_sets(route53, zone["Id"], fqdn, spec["type"])
         live_sets = [item for item in sets if item.get("Weight", 1) != 0] or [{}]
         for item in live_sets:
@@ -371,8 +324,7 @@ def describe_colors(elbv2, target_groups, asg, alb):
 def do(module):
     params = module.params
     app = params["app"]
-    if not APP_PATTERN.match(app):
-        raise StateError(f"app {app!r} may hold only letters, digits, '.', '_' and '-'")
+    check_app(app)
 
     elbv2 = module.client("elbv2")
     tagging = module.client("resourcegroupstaggingapi")
@@ -381,10 +333,11 @@ def do(module):
     target_groups = resolve_target_groups(elbv2, tagging, app, params["target_groups"])
     tg_colors = {group["TargetGroupArn"]: color for color, group in target_groups.items()}
     groups = asg_api.describe_groups_by_tags(module.client("autoscaling"), {state.APP_TAG: app})
-    parameters = ssm_api.get_parameters(module.client("ssm"), [names["live"], names["lock"]])
+    ssm_client = module.client("ssm")
+    parameters = ssm_api.get_parameters(ssm_client, [names["live"], names["lock"]])
 
     if not target_groups and not groups and parameters[names["live"]] is None:
-        raise StateError(
+        raise BlueGreenError(
             f"no resources found for app {app!r}: no target group or Auto Scaling group tagged "
             f"{state.APP_TAG}={app} and no parameter {names['live']}; check the app name and region"
         )
@@ -405,7 +358,10 @@ def do(module):
             ),
             zone_id=zone["Id"],
         )
-    layers["ssm"] = dict(state.ssm_layer(parameters[names["live"]]), name=names["live"])
+    ssm = layers["ssm"] = dict(state.ssm_layer(parameters[names["live"]]), name=names["live"])
+    if parameters[names["live"]] is not None:
+        ssm["history"] = state.history_entries(ssm_api.get_parameter_history(ssm_client, names["live"]))
+        ssm["previous_color"] = state.previous_color(ssm["history"])
     layers["asg"] = state.asg_layer(groups, tg_colors)
 
     summary = state.summarize(layers)
@@ -444,7 +400,7 @@ def main():
 
     try:
         do(module)
-    except StateError as e:
+    except BlueGreenError as e:
         module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)

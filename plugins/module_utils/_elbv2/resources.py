@@ -90,3 +90,42 @@ def find_tagged(tagging_client, resource_type, tags):
         item["ResourceARN"]: {tag["Key"]: tag["Value"] for tag in item.get("Tags", [])}
         for item in result.get("ResourceTagMappingList", [])
     }
+
+
+@ELBv2ErrorHandler.list_error_handler("describe listener rules", default_value=[])
+@AWSRetry.jittered_backoff()
+def describe_rules(client, listener_arn):
+    paginator = client.get_paginator("describe_rules")
+    return paginator.paginate(ListenerArn=listener_arn).build_full_result()["Rules"]
+
+
+@ELBv2ErrorHandler.common_error_handler("modify listener")
+@AWSRetry.jittered_backoff()
+def modify_listener(client, listener_arn, actions):
+    return client.modify_listener(ListenerArn=listener_arn, DefaultActions=actions)["Listeners"][0]
+
+
+@ELBv2ErrorHandler.common_error_handler("modify listener rule")
+@AWSRetry.jittered_backoff()
+def modify_rule(client, rule_arn, actions):
+    return client.modify_rule(RuleArn=rule_arn, Actions=actions)["Rules"][0]
+
+
+@ELBv2ErrorHandler.common_error_handler("tag target groups")
+@AWSRetry.jittered_backoff()
+def add_tags(client, arns, tags):
+    client.add_tags(ResourceArns=list(arns), Tags=[{"Key": key, "Value": value} for key, value in tags.items()])
+
+
+@ELBv2ErrorHandler.list_error_handler("describe target groups", default_value=None)
+@AWSRetry.jittered_backoff()
+def describe_target_groups_named(client, values):
+    """Target groups given by name or ARN, in as few calls as possible; None when any is missing."""
+    names = [value for value in values if not value.startswith("arn:")]
+    arns = [value for value in values if value.startswith("arn:")]
+    found = []
+    if names:
+        found += client.describe_target_groups(Names=names)["TargetGroups"]
+    if arns:
+        found += client.describe_target_groups(TargetGroupArns=arns)["TargetGroups"]
+    return found

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .common import SSMErrorHandler
@@ -19,3 +20,30 @@ def get_parameters(client, names):
     result = client.get_parameters(Names=list(names))
     found = {parameter["Name"]: parameter for parameter in result.get("Parameters", [])}
     return {name: found.get(name) for name in names}
+
+
+# Concurrent writes to one parameter get TooManyUpdates; retried, a create then sees ParameterAlreadyExists,
+# which is the answer a compare-and-create wants.
+@SSMErrorHandler.common_error_handler("write parameter")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["TooManyUpdates"])
+def put_parameter(client, name, value, description, overwrite=False):
+    """Write a String parameter and return its new version.
+
+    Without overwrite the call is a compare-and-create: it returns None, writing nothing, when the
+    parameter already exists.
+    """
+    try:
+        result = client.put_parameter(
+            Name=name, Value=value, Type="String", Description=description, Overwrite=overwrite
+        )
+    except is_boto3_error_code("ParameterAlreadyExists"):
+        return None
+    return result["Version"]
+
+
+@SSMErrorHandler.deletion_error_handler("delete parameter")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["TooManyUpdates"])
+def delete_parameter(client, name):
+    """Delete a parameter; False when it was already gone."""
+    client.delete_parameter(Name=name)
+    return True

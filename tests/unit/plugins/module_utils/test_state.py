@@ -263,3 +263,20 @@ class TestSummarize:
     def test_nothing_known(self):
         summary = state.summarize({"ssm": {"live_color": None, "reasons": []}})
         assert summary["reasons"] == ["ssm: cannot tell which colour is live"]
+
+
+class TestHistory:
+    def versions(self, *values):
+        return [
+            {"Version": number, "Value": value, "Description": f"v{number}"} for number, value in enumerate(values, 1)
+        ]
+
+    def test_newest_first_and_limited(self):
+        entries = state.history_entries(self.versions(*["blue", "green"] * 8), limit=3)
+        assert [entry["version"] for entry in entries] == [16, 15, 14]
+        assert entries[0] == {"version": 16, "value": "green", "description": "v16", "last_modified": None}
+
+    def test_previous_color(self):
+        assert state.previous_color(state.history_entries(self.versions("blue", "green", "green"))) == "blue"
+        assert state.previous_color(state.history_entries(self.versions("blue"))) is None
+        assert state.previous_color([]) is None

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Finding an app's load balancer, listeners and colour target groups, shared by the modules.
+
+Each function reads through the thin wrappers in _elbv2 and raises BlueGreenError, with a message
+that says what was wrong and what to do, when the input names something that is not there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import state
+from ._elbv2 import resources as elbv2_api
+
+APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class BlueGreenError(Exception):
+    """Bad input or a resource that is not there: the module fails with this message and changes nothing."""
+
+
+def check_app(app):
+    if not APP_PATTERN.match(app or ""):
+        raise BlueGreenError(f"app {app!r} may hold only letters, digits, '.', '_' and '-'")
+
+
+def _explicit_target_groups(elbv2, explicit):
+    if explicit["blue"] == explicit["green"]:
+        raise BlueGreenError(
+            f"target_groups maps both colours to {explicit['blue']!r}; give each colour its own target group"
+        )
+    groups = elbv2_api.describe_target_groups_named(elbv2, [explicit[color] for color in state.COLORS])
+    if groups is None:
+        # One of them is missing: look them up one by one to say which.
+        groups = [elbv2_api.describe_target_group(elbv2, explicit[color]) for color in state.COLORS]
+    found = {}
+    for color in state.COLORS:
+        value = explicit[color]
+        group = next((g for g in groups if g and value in (g["TargetGroupName"], g["TargetGroupArn"])), None)
+        if group is None:
+            raise BlueGreenError(f"target group {value!r} given for {color} does not exist; check target_groups")
+        found[color] = dict(group)
+    if found["blue"]["TargetGroupArn"] == found["green"]["TargetGroupArn"]:
+        raise BlueGreenError(
+            f"target_groups maps both colours to {found['blue']['TargetGroupName']!r}; "
+            "give each colour its own target group"
+        )
+    return found
+
+
+def _tagged_target_groups(elbv2, tagging, app):
+    tagged = elbv2_api.find_tagged(tagging, "targetgroup", {state.APP_TAG: app})
+    by_color = {}
+    for arn, tags in sorted(tagged.items()):
+        color = state.color_of_tags(tags)
+        if color is None:
+            continue
+        if color in by_color:
+            raise BlueGreenError(
+                f"target groups {by_color[color]} and {arn} are both tagged {state.APP_TAG}={app} and "
+                f"{state.COLOR_TAG}={color}; tag only one per colour or pass target_groups"
+            )
+        by_color[color] = arn
+    groups = {group["TargetGroupArn"]: group for group in elbv2_api.describe_target_groups(elbv2, by_color.values())}
+    return {color: dict(groups[arn], tags=tagged[arn]) for color, arn in by_color.items() if arn in groups}
+
+
+def resolve_target_groups(elbv2, tagging, app, explicit, with_tags=True):
+    """Map colour -> target group (a DescribeTargetGroups entry with a ``tags`` dict when known).
+
+    With ``explicit`` ({blue, green} names or ARNs) those are used; otherwise the target groups tagged
+    with the app, their colour read from their colour tag.
+    """
+    if not explicit:
+        return _tagged_target_groups(elbv2, tagging, app)
+    found = _explicit_target_groups(elbv2, explicit)
+    if with_tags:
+        tags = elbv2_api.describe_tags(elbv2, [group["TargetGroupArn"] for group in found.values()])
+        for group in found.values():
+            group["tags"] = tags.get(group["TargetGroupArn"], {})
+    return found
+
+
+def find_load_balancer(elbv2, load_balancer):
+    lb = elbv2_api.describe_load_balancer(elbv2, load_balancer)
+    if lb is None:
+        raise BlueGreenError(f"load balancer {load_balancer!r} not found; check load_balancer (a name or an ARN)")
+    return lb
+
+
+def pick_listener(lb, listeners, port, option="listener_port"):
+    """The listener of ``lb`` on ``port``, from its DescribeListeners entries."""
+    listener = next((item for item in listeners if item["Port"] == port), None)
+    if listener is None:
+        ports = ", ".join(str(item["Port"]) for item in sorted(listeners, key=lambda item: item["Port"])) or "none"
+        raise BlueGreenError(
+            f"load balancer {lb['LoadBalancerName']!r} has no listener on port {port} (its listener ports: {ports}); "
+            f"set {option} to one of them"
+        )
+    return listener
+
+
+def find_listener(elbv2, load_balancer, port):
+    lb = find_load_balancer(elbv2, load_balancer)
+    return lb, pick_listener(lb, elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"]), port)

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Planning a target-group swap on an ALB listener: pure functions over DescribeListeners/Rules data."""
+
+from __future__ import annotations
+
+import copy
+
+from . import state
+
+
+def wanted_weights(live_color, traffic_percent):
+    """Share of production traffic per colour: ``traffic_percent`` to ``live_color``, the rest to the other."""
+    if not 1 <= traffic_percent <= 100:
+        raise ValueError(f"traffic_percent {traffic_percent} is out of range; use 1 to 100")
+    weights = {live_color: traffic_percent}
+    if traffic_percent < 100:
+        weights[state.other_color(live_color)] = 100 - traffic_percent
+    return weights
+
+
+def production_color(live_color, traffic_percent):
+    """The colour tagged IsProduction: the one that takes at least half of the traffic."""
+    return live_color if traffic_percent >= 50 else state.other_color(live_color)
+
+
+def color_weights(actions, arn_colors):
+    """Percent of traffic per colour of a forward action list, or None when it does not forward.
+
+    Raises ValueError naming the target group when the forward reaches one of neither colour.
+    """
+    weights = state.forward_weights(actions)
+    if weights is None:
+        return None
+    by_color = {}
+    for arn, percent in weights.items():
+        if arn not in arn_colors:
+            if percent:
+                raise ValueError(arn)
+            continue
+        if percent:
+            by_color[arn_colors[arn]] = by_color.get(arn_colors[arn], 0) + percent
+    return by_color
+
+
+def current_live_color(weights):
+    """The colour that takes most of the traffic, or None on an even split or no traffic."""
+    ranked = sorted((weights or {}).items(), key=lambda item: item[1], reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def expected_color_holds(weights, expected):
+    """Compare-and-swap test: ``expected`` takes at least half of the production traffic."""
+    return (weights or {}).get(expected, 0) >= 50
+
+
+def forward_to(actions, arns_by_color, weights):
+    """``actions`` with their forward action replaced by one that sends ``weights`` to the colours.
+
+    Other actions (authentication before the forward, for example) and the forward's stickiness
+    settings are kept, so only where the traffic goes changes.
+    """
+    result = []
+    for action in actions:
+        if action.get("Type") != "forward":
+            result.append(copy.deepcopy(action))
+            continue
+        forward = {"Type": "forward"}
+        if "Order" in action:
+            forward["Order"] = action["Order"]
+        serving = [(color, percent) for color, percent in sorted(weights.items()) if percent]
+        stickiness = (action.get("ForwardConfig") or {}).get("TargetGroupStickinessConfig")
+        if len(serving) == 1 and not stickiness:
+            forward["TargetGroupArn"] = arns_by_color[serving[0][0]]
+        else:
+            config = {
+                "TargetGroups": [
+                    {"TargetGroupArn": arns_by_color[color], "Weight": percent} for color, percent in serving
+                ]
+            }
+            if stickiness:
+                config["TargetGroupStickinessConfig"] = copy.deepcopy(stickiness)
+            forward["ForwardConfig"] = config
+        result.append(forward)
+    return result
+
+
+def plan_listener(actions, arns_by_color, weights):
+    """Decide whether a listener's default actions must change.
+
+    Returns ``(changed, after)``; ``after`` is the action list to write (the current one when unchanged).
+    Raises ValueError when the listener does not forward, or forwards to a target group of neither colour.
+    """
+    arn_colors = {arn: color for color, arn in arns_by_color.items()}
+    try:
+        current = color_weights(actions, arn_colors)
+    except ValueError as e:
+        raise ValueError(f"forwards to target group {e}, which is neither the blue nor the green one") from None
+    if current is None:
+        kinds = ", ".join(sorted({action.get("Type", "?") for action in actions})) or "none"
+        raise ValueError(f"does not forward to a target group (default action: {kinds})")
+    wanted = {color: percent for color, percent in weights.items() if percent}
+    if current == wanted:
+        return False, actions
+    return True, forward_to(actions, arns_by_color, weights)
+
+
+def plan_rules(rules, arns_by_color, weights):
+    """The listener rules whose forward must move with the default action.
+
+    A rule moves when every target group it forwards to belongs to a colour. A rule that mixes a
+    colour with another target group is left alone and reported, because moving it would change where
+    the other share of its traffic goes. Returns ``(changes, skipped)``: changes are
+    ``{rule_arn, before, after}``, skipped are ``{rule_arn, reason}``.
+    """
+    arn_colors = {arn: color for color, arn in arns_by_color.items()}
+    changes, skipped = [], []
+    for rule in rules:
+        if rule.get("IsDefault"):
+            continue
+        weights_by_arn = state.forward_weights(rule.get("Actions"))
+        if not weights_by_arn or not any(arn in arn_colors for arn in weights_by_arn):
+            continue
+        foreign = sorted(arn for arn in weights_by_arn if arn not in arn_colors)
+        if foreign:
+            skipped.append(
+                {
+                    "rule_arn": rule["RuleArn"],
+                    "reason": f"forwards to a colour and to {', '.join(foreign)}; left as it is",
+                }
+            )
+            continue
+        changed, after = plan_listener(rule["Actions"], arns_by_color, weights)
+        if changed:
+            changes.append({"rule_arn": rule["RuleArn"], "before": rule["Actions"], "after": after})
+    return changes, skipped
+
+
+def production_tags(arns_by_color, production):
+    """IsProduction tag value per target group ARN."""
+    return {arn: "true" if color == production else "false" for color, arn in arns_by_color.items()}

@@ -1,0 +1,473 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: alb_swap
+version_added: 0.1.0
+short_description: Point an ALB's production listener at the target group of one colour
+description:
+  - Moves the production traffic of an Application Load Balancer between the blue and the green
+    target group of an application, in one atomic step or as a weighted share for canary steps.
+  - Declarative. O(live_color) is the wanted state; when the listener already forwards that way
+    nothing is written, so running the module again changes nothing.
+  - The production listener is changed by exactly one C(ModifyListener) call, so there is no moment
+    in which production forwards to neither colour. The test listener, when given, takes one more
+    call and receives the other colour.
+  - Before anything changes, the target group of O(live_color) must have O(min_healthy_targets)
+    healthy targets; O(health_wait_timeout) waits for them.
+  - Listener rules that forward to a colour's target group move with the default action
+    (O(swap_rules)), and the C(IsProduction) tags of both target groups follow the traffic.
+author:
+  - Teal Ops (@teal-ops)
+options:
+  load_balancer:
+    description: Name or ARN of the Application Load Balancer.
+    type: str
+    required: true
+  listener_port:
+    description: Port of the production listener.
+    type: int
+    default: 80
+  test_listener_port:
+    description:
+      - Port of the test listener, which receives all its traffic on the colour that is not
+        O(live_color), so the idle colour can be tested before and after a switch.
+      - When omitted, no test listener is changed.
+    type: int
+  target_groups:
+    description:
+      - The target group of each colour, by name or ARN.
+      - When omitted, the target groups tagged C(bluegreen:app=<app>) and C(bluegreen:color) are used.
+      - Mutually exclusive with O(app); one of the two is required.
+    type: dict
+    suboptions:
+      blue:
+        description: Target group of the blue colour.
+        type: str
+        required: true
+      green:
+        description: Target group of the green colour.
+        type: str
+        required: true
+  app:
+    description: Application whose tagged target groups are used when O(target_groups) is omitted.
+    type: str
+  live_color:
+    description: The colour that should take the production traffic.
+    type: str
+    choices: [blue, green]
+    required: true
+  expected_live_color:
+    description:
+      - Compare-and-swap. When the listener must change, fail and change nothing unless this colour
+        currently takes at least half of the production traffic.
+      - Not checked when the listener already forwards as wanted, so a finished switch can be re-run.
+    type: str
+    choices: [blue, green]
+  traffic_percent:
+    description:
+      - Share of the production traffic, in percent (1 to 100), that O(live_color) takes; the other
+        colour takes the rest through a weighted forward. Canary and linear steps use values below 100.
+    type: int
+    default: 100
+  swap_rules:
+    description:
+      - Also move the listener rules whose forward actions reach only the colours' target groups,
+        so path- or host-based rules follow the default action.
+      - Rules that forward to a colour and to another target group are left alone and reported in
+        RV(rules_skipped).
+    type: bool
+    default: true
+  min_healthy_targets:
+    description: Healthy targets the target group of O(live_color) must have before traffic moves to it.
+    type: int
+    default: 1
+  health_wait_timeout:
+    description:
+      - Seconds to wait for O(min_healthy_targets) healthy targets before giving up. V(0) does not wait.
+      - Check mode never waits.
+    type: int
+    default: 0
+  health_poll_interval:
+    description: Seconds between two health checks while waiting.
+    type: int
+    default: 5
+  force_unhealthy:
+    description:
+      - Move the traffic even when the target group of O(live_color) lacks healthy targets.
+      - Only for emergencies, such as returning to a colour whose health checks are themselves broken.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reads everything and predicts the result; calls no API that changes anything and never waits.
+  diff_mode:
+    support: full
+    description: Shows the default actions of the production and test listeners, and the moved rules, before and after.
+notes:
+  - Needs C(elasticloadbalancing:DescribeLoadBalancers), C(DescribeListeners), C(DescribeRules),
+    C(DescribeTargetGroups), C(DescribeTargetHealth), C(DescribeTags), C(ModifyListener),
+    C(ModifyRule) and C(AddTags), and with O(app) C(tag:GetResources).
+  - A swap of the production and the test listener without rules makes 10 API calls with
+    O(target_groups) given (11 with O(app)); a run that changes nothing makes no write call.
+"""
+
+EXAMPLES = r"""
+- name: Move all production traffic of the shop to green, and the test listener to blue
+  teal.bluegreen.alb_swap:
+    load_balancer: shop-alb
+    listener_port: 443
+    test_listener_port: 8443
+    app: shop
+    live_color: green
+    expected_live_color: blue
+    health_wait_timeout: 300
+
+- name: Send 10 percent of the traffic to green as a canary
+  teal.bluegreen.alb_swap:
+    load_balancer: shop-alb
+    target_groups:
+      blue: shop-blue
+      green: shop-green
+    live_color: green
+    traffic_percent: 10
+  register: canary
+
+- name: Move everything back to blue, whatever the canary reached
+  teal.bluegreen.alb_swap:
+    load_balancer: shop-alb
+    target_groups:
+      blue: shop-blue
+      green: shop-green
+    live_color: blue
+"""
+
+RETURN = r"""
+previous_live_color:
+  description: The colour that took most of the production traffic before the run; null on an even split.
+  returned: always
+  type: str
+  sample: blue
+live_color:
+  description: The colour that takes the production traffic after the run (O(live_color)).
+  returned: always
+  type: str
+  sample: green
+weights:
+  description: Share of the production traffic per colour after the run, in percent.
+  returned: always
+  type: dict
+  sample: {"green": 100}
+previous_weights:
+  description: Share of the production traffic per colour before the run, in percent.
+  returned: always
+  type: dict
+  sample: {"blue": 100}
+listener_arn:
+  description: ARN of the production listener.
+  returned: always
+  type: str
+previous_actions:
+  description: Default actions of the production listener before the run, as AWS returned them.
+  returned: always
+  type: list
+  elements: dict
+actions:
+  description: Default actions of the production listener after the run (predicted in check mode).
+  returned: always
+  type: list
+  elements: dict
+test_listener_arn:
+  description: ARN of the test listener.
+  returned: when O(test_listener_port) is set
+  type: str
+test_actions:
+  description: Default actions of the test listener after the run.
+  returned: when O(test_listener_port) is set
+  type: list
+  elements: dict
+rules_changed:
+  description: The listener rules that moved with the default action, with their actions before and after.
+  returned: always
+  type: list
+  elements: dict
+rules_skipped:
+  description: Rules that forward to a colour and to another target group, left as they are, with the reason.
+  returned: always
+  type: list
+  elements: dict
+target_groups:
+  description: ARN of the target group of each colour.
+  returned: always
+  type: dict
+target_health:
+  description: Healthy and total registered targets of each colour's target group, read before any change.
+  returned: always
+  type: dict
+  sample: {"blue": {"healthy": 2, "total": 2}, "green": {"healthy": 2, "total": 2}}
+production_color:
+  description: The colour whose target group is tagged C(IsProduction=true) after the run.
+  returned: always
+  type: str
+  sample: green
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils import swap
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
+
+
+def check_target_groups(lb, target_groups, label):
+    """Both colours must have a target group, in the load balancer's VPC."""
+    for color in state.COLORS:
+        group = target_groups.get(color)
+        if group is None:
+            raise BlueGreenError(
+                f"no {color} target group found for {label}; tag one {state.COLOR_TAG}={color} or pass target_groups"
+            )
+        if group.get("VpcId") != lb.get("VpcId"):
+            raise BlueGreenError(
+                f"target group {group['TargetGroupName']!r} ({color}) is in {group.get('VpcId')}, but load balancer "
+                f"{lb['LoadBalancerName']!r} is in {lb.get('VpcId')}; use target groups of the load balancer's VPC"
+            )
+
+
+def health_counts(descriptions):
+    return {
+        "healthy": sum(1 for item in descriptions if item["TargetHealth"]["State"] == "healthy"),
+        "total": len(descriptions),
+    }
+
+
+def guard_health(module, elbv2, group, color, health):
+    """Refuse to send traffic to a colour without enough healthy targets, after waiting when asked to."""
+    params = module.params
+    wanted = params["min_healthy_targets"]
+    if health[color]["healthy"] >= wanted or params["force_unhealthy"]:
+        return
+    timeout = params["health_wait_timeout"]
+    if timeout > 0 and not module.check_mode:
+        try:
+            elbv2_waiters.wait_for_healthy_targets(
+                elbv2, group["TargetGroupArn"], wanted, timeout, params["health_poll_interval"]
+            )
+            health[color] = health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
+            return
+        except AnsibleAWSError:
+            health[color] = health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
+        waited = f" after waiting {timeout}s"
+        advice = "check the targets' health checks, or see teal.bluegreen.state_info"
+    elif timeout > 0:
+        module.warn(
+            f"target group {group['TargetGroupName']!r} has {health[color]['healthy']} healthy targets; a real run "
+            f"would wait up to {timeout}s for {wanted}"
+        )
+        return
+    else:
+        waited = ""
+        advice = "wait longer with health_wait_timeout, or see teal.bluegreen.state_info"
+    raise BlueGreenError(
+        f"target group {group['TargetGroupName']!r} ({color}) has {health[color]['healthy']} of "
+        f"{health[color]['total']} targets healthy{waited}, fewer than min_healthy_targets={wanted}; "
+        f"not switching ({advice})"
+    )
+
+
+def plan(module, lb, listeners, target_groups):
+    """Everything the run would write, decided from what was read; raises BlueGreenError on bad input."""
+    params = module.params
+    arns = {color: group["TargetGroupArn"] for color, group in target_groups.items()}
+    arn_colors = {arn: color for color, arn in arns.items()}
+    weights = swap.wanted_weights(params["live_color"], params["traffic_percent"])
+
+    production = pick_listener(lb, listeners, params["listener_port"])
+    try:
+        before = swap.color_weights(production["DefaultActions"], arn_colors) or {}
+        changed, after = swap.plan_listener(production["DefaultActions"], arns, weights)
+    except ValueError as e:
+        raise BlueGreenError(
+            f"the production listener (port {params['listener_port']}) {e}; alb_swap only moves forward actions "
+            "between the colours' target groups"
+        ) from None
+    if (
+        changed
+        and params["expected_live_color"]
+        and not swap.expected_color_holds(before, params["expected_live_color"])
+    ):
+        shares = ", ".join(f"{color} {before[color]}%" for color in sorted(before)) or "no colour"
+        raise BlueGreenError(
+            f"expected {params['expected_live_color']} to be live, but the production listener sends {shares}; "
+            "not switching (another run may have moved the traffic: read teal.bluegreen.state_info)"
+        )
+
+    result = {
+        "production": {"listener": production, "changed": changed, "after": after},
+        "before": before,
+        "weights": {color: percent for color, percent in weights.items() if percent},
+        "arns": arns,
+        "rules": ([], []),
+        "test": None,
+    }
+    if params["test_listener_port"] is not None:
+        test = pick_listener(lb, listeners, params["test_listener_port"], option="test_listener_port")
+        idle = {state.other_color(params["live_color"]): 100}
+        try:
+            test_changed, test_after = swap.plan_listener(test["DefaultActions"], arns, idle)
+        except ValueError as e:
+            raise BlueGreenError(f"the test listener (port {params['test_listener_port']}) {e}") from None
+        result["test"] = {"listener": test, "changed": test_changed, "after": test_after}
+    return result
+
+
+def do(module):
+    params = module.params
+    if params["app"]:
+        check_app(params["app"])
+    elbv2 = module.client("elbv2")
+    tagging = module.client("resourcegroupstaggingapi") if not params["target_groups"] else None
+
+    lb = find_load_balancer(elbv2, params["load_balancer"])
+    listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])
+    target_groups = resolve_target_groups(elbv2, tagging, params["app"], params["target_groups"], with_tags=False)
+    check_target_groups(lb, target_groups, f"app {params['app']!r}" if params["app"] else "target_groups")
+    planned = plan(module, lb, listeners, target_groups)
+
+    live = params["live_color"]
+    health = {
+        color: health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
+        for color, group in target_groups.items()
+    }
+    production = planned["production"]
+    rule_changes, rules_skipped = [], []
+    if params["swap_rules"]:
+        rules = elbv2_api.describe_rules(elbv2, production["listener"]["ListenerArn"])
+        rule_changes, rules_skipped = swap.plan_rules(rules, planned["arns"], planned["weights"])
+
+    test = planned["test"]
+    moves_traffic = production["changed"] or bool(rule_changes)
+    if moves_traffic:
+        guard_health(module, elbv2, target_groups[live], live, health)
+
+    production_color = swap.production_color(live, params["traffic_percent"])
+    wanted_tags = swap.production_tags(planned["arns"], production_color)
+    if moves_traffic:
+        tag_changes = wanted_tags
+    else:
+        current_tags = elbv2_api.describe_tags(elbv2, wanted_tags.keys())
+        tag_changes = {
+            arn: value
+            for arn, value in wanted_tags.items()
+            if current_tags.get(arn, {}).get(state.PRODUCTION_TAG) != value
+        }
+
+    changed = moves_traffic or bool(test and test["changed"]) or bool(tag_changes)
+    if changed and not module.check_mode:
+        if production["changed"]:
+            elbv2_api.modify_listener(elbv2, production["listener"]["ListenerArn"], production["after"])
+        for rule in rule_changes:
+            elbv2_api.modify_rule(elbv2, rule["rule_arn"], rule["after"])
+        if test and test["changed"]:
+            elbv2_api.modify_listener(elbv2, test["listener"]["ListenerArn"], test["after"])
+        for value in ("true", "false"):
+            arns = [arn for arn, wanted in tag_changes.items() if wanted == value]
+            if arns:
+                elbv2_api.add_tags(elbv2, arns, {state.PRODUCTION_TAG: value})
+
+    result = {
+        "changed": changed,
+        "previous_live_color": swap.current_live_color(planned["before"]),
+        "live_color": live,
+        "weights": planned["weights"],
+        "previous_weights": planned["before"],
+        "listener_arn": production["listener"]["ListenerArn"],
+        "previous_actions": production["listener"]["DefaultActions"],
+        "actions": production["after"],
+        "rules_changed": rule_changes,
+        "rules_skipped": rules_skipped,
+        "target_groups": planned["arns"],
+        "target_health": health,
+        "production_color": production_color,
+    }
+    diff_before = {"production_listener": production["listener"]["DefaultActions"]}
+    diff_after = {"production_listener": production["after"]}
+    if test:
+        result.update(test_listener_arn=test["listener"]["ListenerArn"], test_actions=test["after"])
+        diff_before["test_listener"] = test["listener"]["DefaultActions"]
+        diff_after["test_listener"] = test["after"]
+    if rule_changes:
+        diff_before["rules"] = {rule["rule_arn"]: rule["before"] for rule in rule_changes}
+        diff_after["rules"] = {rule["rule_arn"]: rule["after"] for rule in rule_changes}
+    if module._diff:
+        result["diff"] = {"before": diff_before, "after": diff_after}
+    module.exit_json(**result)
+
+
+def main():
+    argument_spec = dict(
+        load_balancer=dict(type="str", required=True),
+        listener_port=dict(type="int", default=80),
+        test_listener_port=dict(type="int"),
+        target_groups=dict(
+            type="dict",
+            options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
+        ),
+        app=dict(type="str"),
+        live_color=dict(type="str", choices=list(state.COLORS), required=True),
+        expected_live_color=dict(type="str", choices=list(state.COLORS)),
+        traffic_percent=dict(type="int", default=100),
+        swap_rules=dict(type="bool", default=True),
+        min_healthy_targets=dict(type="int", default=1),
+        health_wait_timeout=dict(type="int", default=0),
+        health_poll_interval=dict(type="int", default=5),
+        force_unhealthy=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["target_groups", "app"]],
+        required_one_of=[["target_groups", "app"]],
+    )
+
+    params = module.params
+    if not 1 <= params["traffic_percent"] <= 100:
+        module.fail_json(msg=f"traffic_percent {params['traffic_percent']} is out of range; use 1 to 100")
+    if params["listener_port"] == params["test_listener_port"]:
+        module.fail_json(
+            msg=f"listener_port and test_listener_port are both {params['listener_port']}; use two listeners"
+        )
+    for option in ("min_healthy_targets", "health_wait_timeout"):
+        if params[option] < 0:
+            module.fail_json(msg=f"{option} {params[option]} is negative; use 0 or more")
+    if params["health_poll_interval"] < 1:
+        module.fail_json(msg=f"health_poll_interval {params['health_poll_interval']} is too small; use 1 or more")
+
+    try:
+        do(module)
+    except BlueGreenError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: deploy_lock
+version_added: 0.1.0
+short_description: Acquire or release the deployment lock of a blue/green application
+description:
+  - Acquires (O(state=present)) or releases (O(state=absent)) the lock that keeps two deployments,
+    switches, rollbacks or cleans of one application from running at once.
+  - The lock is the SSM parameter C(<parameter_prefix>/<app>/lock). Its value is the JSON document
+    C({"owner": ..., "operation": ..., "started": ...}), C(started) in UTC ISO-8601.
+  - Acquiring is a compare-and-create, C(PutParameter) with C(Overwrite=false), so of several runs
+    racing for a free lock exactly one gets it, without reading first.
+  - A lock already held by O(owner) for O(operation) is acquired again without change, so a re-run
+    of the same job goes on. A lock held by anybody else, or one whose value is not a lock document,
+    makes the module fail and change nothing, unless O(force=true).
+  - The deploy, switch, rollback and clean roles acquire the lock first and release it at the end,
+    also when they fail; their C(bluegreen_force_unlock) variable sets O(force).
+author:
+  - Teal Ops (@teal-ops)
+options:
+  app:
+    description:
+      - Name of the application, the value of the C(bluegreen:app) tag on its resources.
+      - Letters, digits, C(.), C(_) and C(-) only, because it is part of the lock parameter's name.
+    type: str
+    required: true
+  parameter_prefix:
+    description:
+      - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
+    type: str
+    default: /bluegreen
+  state:
+    description:
+      - V(present) acquires the lock for O(owner) and O(operation).
+      - V(absent) releases the lock held by O(owner), whatever its operation; releasing a lock that is not
+        there changes nothing.
+    type: str
+    choices: [present, absent]
+    default: present
+  owner:
+    description:
+      - Who holds the lock, as recorded in it and shown to anybody who finds it taken.
+      - Defaults to C(<user>@<hostname>) of the host the module runs on. Two runs by the same user on the
+        same host then share an owner; give each run its own, for example the AWX job id
+        (C(awx-job-{{ tower_job_id }})), when that can happen.
+    type: str
+  operation:
+    description:
+      - What the holder is doing, for example V(deploy), V(switch), V(rollback) or V(clean).
+      - Required when O(state=present); ignored when O(state=absent).
+    type: str
+  force:
+    description:
+      - With O(state=present), take over a lock held by someone else; with O(state=absent), release it.
+      - Only for a lock whose run is dead, since the run that held it goes on believing it holds it.
+      - A lock O(owner) already holds for O(operation) is left as it is.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reads the lock and predicts the result; writes and deletes nothing.
+  diff_mode:
+    support: full
+    description: Shows the lock holder before and after.
+notes:
+  - Needs C(ssm:GetParameters) and, as O(state) requires, C(ssm:PutParameter) or C(ssm:DeleteParameter) on
+    the lock parameter.
+  - Parameter Store has no conditional delete. Releasing reads the lock and deletes it when O(owner) holds
+    it; a forced take-over between the two would be released too.
+"""
+
+EXAMPLES = r"""
+- name: Take the deployment lock of shop for this deployment
+  teal.bluegreen.deploy_lock:
+    app: shop
+    owner: "awx-job-{{ tower_job_id }}"
+    operation: deploy
+  register: shop_lock
+
+- name: Deploy, and release the lock even when the deployment fails
+  block:
+    - name: Deploy the next release of shop to the idle colour
+      ansible.builtin.include_role:
+        name: teal.bluegreen.deploy
+  always:
+    - name: Release the deployment lock of shop
+      teal.bluegreen.deploy_lock:
+        app: shop
+        owner: "awx-job-{{ tower_job_id }}"
+        state: absent
+
+- name: Take over the lock of a deployment whose job was killed
+  teal.bluegreen.deploy_lock:
+    app: shop
+    operation: rollback
+    force: true
+  register: taken
+
+- name: Say whose lock was taken over
+  ansible.builtin.debug:
+    msg: "took the lock over from {{ taken.previous.owner }} ({{ taken.previous.operation }} since {{ taken.previous.started }})"
+  when: taken.previous is not none
+
+- name: Remove a stale lock, whoever holds it
+  teal.bluegreen.deploy_lock:
+    app: shop
+    parameter_prefix: /teams/web/bluegreen
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+parameter:
+  description: Name of the lock parameter.
+  returned: always
+  type: str
+  sample: /bluegreen/shop/lock
+owner:
+  description: The owner the module acquired or released for, O(owner) or its computed default.
+  returned: always
+  type: str
+  sample: deploy@ops-bastion-1
+lock:
+  description:
+    - The holder of the lock after the run, or null when the app is not locked.
+    - C(valid) is false when the parameter does not hold a lock document; C(version) is the parameter's
+      version (predicted in check mode).
+  returned: always
+  type: dict
+  sample: {"owner": "awx-job-812", "operation": "deploy", "started": "2026-11-22T10:04:00Z", "valid": true, "version": 1}
+previous:
+  description:
+    - The holder of the lock before the run, in the form of RV(lock), or null when the app was not locked.
+    - When acquiring a free lock it is null without having been read, since the create itself tells.
+  returned: always
+  type: dict
+  sample: {"owner": "awx-job-799", "operation": "switch", "started": "2026-11-22T09:12:31Z", "valid": true, "version": 1}
+acquired:
+  description:
+    - Whether this run took the lock, because it was free or taken over with O(force).
+    - False when O(owner) already held it for O(operation).
+  returned: when O(state=present)
+  type: bool
+  sample: true
+released:
+  description: Whether this run removed the lock; false when there was none.
+  returned: when O(state=absent)
+  type: bool
+  sample: true
+"""
+
+import getpass
+import os
+import re
+import socket
+from datetime import datetime
+from datetime import timezone
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import lock
+from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
+
+APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+DESCRIPTION_LIMIT = 1024
+# Each retry follows a release that came between the failed create and the read: a lock changing hands
+# that fast means something is wrong, not bad luck.
+CREATE_ATTEMPTS = 3
+
+
+class LockError(Exception):
+    """A finding that stops the module: bad input or a lock held by someone else."""
+
+
+def default_owner():
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        # A container may run under a uid with no passwd entry.
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+def read_lock(ssm, name):
+    return state.parse_lock(ssm_api.get_parameters(ssm, [name])[name])
+
+
+def create(ssm, name, value, description):
+    """Compare-and-create the lock: (None, version) when this run created it, else (holder, None)."""
+    for _attempt in range(CREATE_ATTEMPTS):
+        version = ssm_api.put_parameter(ssm, name, value, description, overwrite=False)
+        if version is not None:
+            return None, version
+        current = read_lock(ssm, name)
+        if current is not None:
+            return current, None
+    raise LockError(
+        f"deployment lock {name} was taken and released {CREATE_ATTEMPTS} times while acquiring it; "
+        "another run is cycling it, find out which (teal.bluegreen.state_info reports the holder) and run again"
+    )
+
+
+def acquire(ssm, name, app, owner, operation, force, check_mode):
+    started = lock.timestamp(datetime.now(timezone.utc))
+    value = lock.document(owner, operation, started)
+    description = f"teal.bluegreen deployment lock of {app}: {operation} by {owner}"[:DESCRIPTION_LIMIT]
+
+    if check_mode:
+        current = read_lock(ssm, name)
+        action = lock.plan_lock(current, owner, operation, "present", force)
+        after = lock.predict(action, current, owner, operation, started)
+    else:
+        current, version = create(ssm, name, value, description)
+        if current is None:
+            action, after = lock.CREATE, lock.holder(owner, operation, started, version)
+        else:
+            action = lock.plan_lock(current, owner, operation, "present", force)
+            after = current
+            if action == lock.TAKE_OVER:
+                version = ssm_api.put_parameter(ssm, name, value, description, overwrite=True)
+                after = lock.holder(owner, operation, started, version)
+
+    if action == lock.REFUSE:
+        raise LockError(lock.refusal(name, current, owner, operation, "present"))
+    acquired = action in (lock.CREATE, lock.TAKE_OVER)
+    return acquired, dict(lock=after, previous=current, acquired=acquired)
+
+
+def release(ssm, name, owner, force, check_mode):
+    current = read_lock(ssm, name)
+    action = lock.plan_lock(current, owner, None, "absent", force)
+    if action == lock.REFUSE:
+        raise LockError(lock.refusal(name, current, owner, None, "absent"))
+    released = action == lock.DELETE
+    if released and not check_mode:
+        # False when the lock went in between: then this run released nothing.
+        released = ssm_api.delete_parameter(ssm, name)
+    return released, dict(lock=None, previous=current, released=released)
+
+
+def do(module):
+    params = module.params
+    app = params["app"]
+    if not APP_PATTERN.match(app):
+        raise LockError(f"app {app!r} may hold only letters, digits, '.', '_' and '-'")
+    owner = default_owner() if params["owner"] is None else params["owner"]
+    if not owner.strip():
+        raise LockError("owner is empty; leave it out for <user>@<hostname>, or name the run holding the lock")
+    operation = params["operation"]
+    if params["state"] == "present" and not (operation or "").strip():
+        raise LockError("operation is empty; say what the lock is for, for example deploy, switch, rollback or clean")
+
+    name = state.parameter_names(params["parameter_prefix"], app)["lock"]
+    ssm = module.client("ssm")
+    if params["state"] == "present":
+        changed, result = acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
+    else:
+        changed, result = release(ssm, name, owner, params["force"], module.check_mode)
+
+    if module._diff:
+        result["diff"] = {"before": result["previous"], "after": result["lock"]}
+    module.exit_json(changed=changed, parameter=name, owner=owner, **result)
+
+
+def main():
+    argument_spec = dict(
+        app=dict(type="str", required=True),
+        parameter_prefix=dict(type="str", default="/bluegreen"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        owner=dict(type="str"),
+        operation=dict(type="str"),
+        force=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", ["operation"])],
+        supports_check_mode=True,
+    )
+
+    try:
+        do(module)
+    except LockError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
