@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import swap
+
+BLUE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-blue/1"
+GREEN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-green/2"
+OTHER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/legacy/3"
+ARNS = {"blue": BLUE, "green": GREEN}
+
+
+def plain(arn):
+    return [{"Type": "forward", "TargetGroupArn": arn}]
+
+
+def weighted(*pairs, stickiness=None):
+    config = {"TargetGroups": [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in pairs]}
+    if stickiness:
+        config["TargetGroupStickinessConfig"] = stickiness
+    return [{"Type": "forward", "ForwardConfig": config}]
+
+
+class TestWeights:
+    def test_full_switch(self):
+        assert swap.wanted_weights("green", 100) == {"green": 100}
+
+    def test_canary(self):
+        assert swap.wanted_weights("green", 10) == {"green": 10, "blue": 90}
+
+    @pytest.mark.parametrize("percent", [0, 101, -5])
+    def test_out_of_range(self, percent):
+        with pytest.raises(ValueError, match=f"traffic_percent {percent} is out of range"):
+            swap.wanted_weights("green", percent)
+
+    @pytest.mark.parametrize("percent, expected", [(100, "green"), (50, "green"), (49, "blue"), (10, "blue")])
+    def test_production_color(self, percent, expected):
+        assert swap.production_color("green", percent) == expected
+
+    def test_current_live_color(self):
+        assert swap.current_live_color({"blue": 90, "green": 10}) == "blue"
+        assert swap.current_live_color({"blue": 50, "green": 50}) is None
+        assert swap.current_live_color({}) is None
+
+    def test_expected_color_holds_with_half_or_more(self):
+        assert swap.expected_color_holds({"blue": 50, "green": 50}, "blue")
+        assert swap.expected_color_holds({"blue": 100}, "blue")
+        assert not swap.expected_color_holds({"blue": 10, "green": 90}, "blue")
+        assert not swap.expected_color_holds({}, "blue")
+
+
+class TestPlanListener:
+    def test_switch_is_one_plain_forward(self):
+        changed, after = swap.plan_listener(plain(BLUE), ARNS, {"green": 100})
+        assert changed is True
+        assert after == plain(GREEN)
+
+    def test_already_there_changes_nothing(self):
+        actions = plain(GREEN)
+        assert swap.plan_listener(actions, ARNS, {"green": 100}) == (False, actions)
+
+    def test_same_share_in_another_form_changes_nothing(self):
+        actions = weighted((GREEN, 1))
+        assert swap.plan_listener(actions, ARNS, {"green": 100})[0] is False
+        assert swap.plan_listener(weighted((GREEN, 9), (BLUE, 1)), ARNS, {"green": 90, "blue": 10})[0] is False
+
+    def test_canary_writes_a_weighted_forward(self):
+        changed, after = swap.plan_listener(plain(BLUE), ARNS, {"green": 10, "blue": 90})
+        assert changed is True
+        assert after == weighted((BLUE, 90), (GREEN, 10))
+
+    def test_keeps_other_actions_and_order(self):
+        actions = [
+            {"Type": "authenticate-cognito", "Order": 1, "AuthenticateCognitoConfig": {"UserPoolArn": "pool"}},
+            {"Type": "forward", "Order": 2, "TargetGroupArn": BLUE},
+        ]
+        changed, after = swap.plan_listener(actions, ARNS, {"green": 100})
+        assert changed is True
+        assert after == [actions[0], {"Type": "forward", "Order": 2, "TargetGroupArn": GREEN}]
+
+    def test_keeps_stickiness(self):
+        stickiness = {"Enabled": True, "DurationSeconds": 300}
+        changed, after = swap.plan_listener(weighted((BLUE, 1), stickiness=stickiness), ARNS, {"green": 100})
+        assert after == weighted((GREEN, 100), stickiness=stickiness)
+
+    def test_foreign_target_group_is_refused(self):
+        with pytest.raises(ValueError, match=f"forwards to target group {OTHER}, which is neither"):
+            swap.plan_listener(plain(OTHER), ARNS, {"green": 100})
+
+    def test_foreign_target_group_at_zero_weight_is_ignored(self):
+        changed, after = swap.plan_listener(weighted((BLUE, 1), (OTHER, 0)), ARNS, {"green": 100})
+        assert (changed, after) == (True, plain(GREEN))
+
+    def test_redirect_is_refused(self):
+        with pytest.raises(ValueError, match=r"does not forward to a target group \(default action: redirect\)"):
+            swap.plan_listener([{"Type": "redirect"}], ARNS, {"green": 100})
+
+
+class TestPlanRules:
+    def rule(self, arn, actions, default=False):
+        return {"RuleArn": arn, "IsDefault": default, "Actions": actions}
+
+    def test_moves_colour_rules_and_skips_mixed_ones(self):
+        rules = [
+            self.rule("default", plain(BLUE), default=True),
+            self.rule("api", plain(BLUE)),
+            self.rule("static", plain(OTHER)),
+            self.rule("mixed", weighted((BLUE, 1), (OTHER, 1))),
+            self.rule("fixed", [{"Type": "fixed-response"}]),
+            self.rule("done", plain(GREEN)),
+        ]
+        changes, skipped = swap.plan_rules(rules, ARNS, {"green": 100})
+        assert changes == [{"rule_arn": "api", "before": plain(BLUE), "after": plain(GREEN)}]
+        assert [item["rule_arn"] for item in skipped] == ["mixed"]
+        assert OTHER in skipped[0]["reason"]
+
+
+def test_production_tags():
+    assert swap.production_tags(ARNS, "green") == {BLUE: "false", GREEN: "true"}
