@@ -14,8 +14,8 @@ short_description: Acquire or release the deployment lock of a blue/green applic
 description:
   - Acquires (O(state=present)) or releases (O(state=absent)) the lock that keeps two deployments,
     switches, rollbacks or cleans of one application from running at once.
-  - The lock is the SSM parameter C(<parameter_prefix>/<app>/lock). Its value is the JSON document
-    C({"owner": ..., "operation": ..., "started": ...}), C(started) in UTC ISO-8601.
+  - The lock is the SSM parameter C(<parameter_prefix>/<app>/lock). Its value is a JSON object with the
+    keys C(owner), C(operation) and C(started), the time it was taken in UTC ISO-8601.
   - Acquiring is a compare-and-create, C(PutParameter) with C(Overwrite=false), so of several runs
     racing for a free lock exactly one gets it, without reading first.
   - A lock already held by O(owner) for O(operation) is acquired again without change, so a re-run
