@@ -288,7 +288,8 @@ def test_default_owner_and_parameter_prefix(sandbox, ssm):
 )
 def test_bad_input_fails_clearly_and_changes_nothing(sandbox, ssm, args, message):
     def everything():
-        return sorted((item["Name"], item["Version"]) for item in ssm.describe_parameters(MaxResults=50)["Parameters"])
+        pages = ssm.get_paginator("describe_parameters").paginate()
+        return sorted((item["Name"], item["Version"]) for page in pages for item in page["Parameters"])
 
     before = everything()
     result = run(sandbox, **args)

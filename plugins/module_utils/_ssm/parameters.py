@@ -22,6 +22,14 @@ def get_parameters(client, names):
     return {name: found.get(name) for name in names}
 
 
+@SSMErrorHandler.list_error_handler("read parameter history", default_value=[])
+@AWSRetry.jittered_backoff()
+def get_parameter_history(client, name):
+    """Every stored version of the parameter called name, oldest first; empty when it does not exist."""
+    paginator = client.get_paginator("get_parameter_history")
+    return paginator.paginate(Name=name).build_full_result()["Parameters"]
+
+
 # Concurrent writes to one parameter get TooManyUpdates; retried, a create then sees ParameterAlreadyExists,
 # which is the answer a compare-and-create wants.
 @SSMErrorHandler.common_error_handler("write parameter")
