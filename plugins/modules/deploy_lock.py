@@ -164,7 +164,6 @@ released:
 
 import getpass
 import os
-import re
 import socket
 from datetime import datetime
 from datetime import timezone
@@ -174,17 +173,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
 
-APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 DESCRIPTION_LIMIT = 1024
 # Each retry follows a release that came between the failed create and the read: a lock changing hands
 # that fast means something is wrong, not bad luck.
 CREATE_ATTEMPTS = 3
-
-
-class LockError(Exception):
-    """A finding that stops the module: bad input or a lock held by someone else."""
 
 
 def default_owner():
@@ -209,7 +205,7 @@ def create(ssm, name, value, description):
         current = read_lock(ssm, name)
         if current is not None:
             return current, None
-    raise LockError(
+    raise BlueGreenError(
         f"deployment lock {name} was taken and released {CREATE_ATTEMPTS} times while acquiring it; "
         "another run is cycling it, find out which (teal.bluegreen.state_info reports the holder) and run again"
     )
@@ -236,7 +232,7 @@ def acquire(ssm, name, app, owner, operation, force, check_mode):
                 after = lock.holder(owner, operation, started, version)
 
     if action == lock.REFUSE:
-        raise LockError(lock.refusal(name, current, owner, operation, "present"))
+        raise BlueGreenError(lock.refusal(name, current, owner, operation, "present"))
     acquired = action in (lock.CREATE, lock.TAKE_OVER)
     return acquired, dict(lock=after, previous=current, acquired=acquired)
 
@@ -245,7 +241,7 @@ def release(ssm, name, owner, force, check_mode):
     current = read_lock(ssm, name)
     action = lock.plan_lock(current, owner, None, "absent", force)
     if action == lock.REFUSE:
-        raise LockError(lock.refusal(name, current, owner, None, "absent"))
+        raise BlueGreenError(lock.refusal(name, current, owner, None, "absent"))
     released = action == lock.DELETE
     if released and not check_mode:
         # False when the lock went in between: then this run released nothing.
@@ -256,14 +252,13 @@ def release(ssm, name, owner, force, check_mode):
 def do(module):
     params = module.params
     app = params["app"]
-    if not APP_PATTERN.match(app):
-        raise LockError(f"app {app!r} may hold only letters, digits, '.', '_' and '-'")
+    check_app(app)
     owner = default_owner() if params["owner"] is None else params["owner"]
     if not owner.strip():
-        raise LockError("owner is empty; leave it out for <user>@<hostname>, or name the run holding the lock")
+        raise BlueGreenError("owner is empty; leave it out for <user>@<hostname>, or name the run holding the lock")
     operation = params["operation"]
     if params["state"] == "present" and not (operation or "").strip():
-        raise LockError("operation is empty; say what the lock is for, for example deploy, switch, rollback or clean")
+        raise BlueGreenError("operation is empty; say what the lock is for, for example deploy, switch, rollback or clean")
 
     name = state.parameter_names(params["parameter_prefix"], app)["lock"]
     ssm = module.client("ssm")
@@ -294,7 +289,7 @@ def main():
 
     try:
         do(module)
-    except LockError as e:
+    except BlueGreenError as e:
         module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
