@@ -77,28 +77,31 @@ class Sandbox:
         return subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False)
 
     def module(self, name, check=False, diff=False, **args):
-        """Run one of the collection's modules through ``ansible`` and return its result dict."""
+        """Run one of the collection's installed modules with ``args`` and return its result dict.
+
+        The module runs as its own Python process reading its arguments from a file, as Ansible runs
+        it on a host, without a playbook around it; the integration targets cover the playbook path.
+        """
         args.setdefault("endpoint_url", self.endpoint)
         args.setdefault("region", REGION)
         args.setdefault("access_key", "testing")
         args.setdefault("secret_key", "testing")
-        command = [
-            str(BIN / "ansible"),
-            "localhost",
-            "-m",
-            f"teal.bluegreen.{name}",
-            "-a",
-            json.dumps(args),
-        ]
-        command += ["--check"] if check else []
-        command += ["--diff"] if diff else []
-        env = dict(self.env, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+        args.update(_ansible_check_mode=check, _ansible_diff=diff)
+        path = self.directory / f"args-{name}.json"
+        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}), encoding="utf-8")
+        command = [sys.executable, "-m", f"ansible_collections.teal.bluegreen.plugins.modules.{name}", str(path)]
+        env = dict(self.env, PYTHONPATH=str(ROOT / ".venv" / "collections"))
+        done = subprocess.run(command, env=env, cwd=self.directory, capture_output=True, text=True, check=False)
         try:
-            output = json.loads(done.stdout)
+            result = json.loads(done.stdout)
         except ValueError:
-            raise AssertionError(f"no JSON from ansible: {done.stdout}\n{done.stderr}") from None
-        return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+            raise AssertionError(f"no JSON from module {name}: {done.stdout}\n{done.stderr}") from None
+        # Outside a playbook, warnings come back as structured summaries; keep their messages, as Ansible shows them.
+        result["warnings"] = [
+            item.get("event", {}).get("msg", "") if isinstance(item, dict) else item
+            for item in result.get("warnings", [])
+        ]
+        return result
 
     def _recorder(self, action):
         request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method="POST", data=b"")

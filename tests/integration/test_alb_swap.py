@@ -54,7 +54,9 @@ def forwarded(listener):
     if not groups:
         return {action["TargetGroupArn"]: 100}
     total = sum(group.get("Weight", 1) for group in groups)
-    return {group["TargetGroupArn"]: 100 * group.get("Weight", 1) // total for group in groups if group.get("Weight", 1)}
+    return {
+        group["TargetGroupArn"]: 100 * group.get("Weight", 1) // total for group in groups if group.get("Weight", 1)
+    }
 
 
 def production_tags(sandbox, demo):
@@ -310,5 +312,5 @@ def test_no_healthy_targets(sandbox, demo, live_on_blue):
     assert waited.get("failed") is True
     assert "after waiting 2s" in waited["msg"]
     assert predicted["changed"] is True
-    assert any("would wait up to 2s" in warning for warning in predicted.get("warnings", []))
+    assert any("would wait up to 2s" in warning for warning in predicted["warnings"])
     assert after == before
