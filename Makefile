@@ -20,7 +20,7 @@ SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null
 .PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean
 
 help:
-	@echo "make demo    start the local AWS sandbox, provision the sample app 'demo' and show its state"
+	@echo "make demo    start the local AWS sandbox, provision the sample app demo, switch it to green and back"
 	@echo "make test    lint, ansible-test sanity, unit and integration tests"
 	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
 	@echo "make clean   remove the virtualenv, build output and sandbox state"
@@ -54,7 +54,7 @@ sandbox-status: venv
 demo: install sandbox-start
 	$(BIN)/ansible-playbook teal.bluegreen.sandbox -i inventories/local
 	$(BIN)/ansible-playbook teal.bluegreen.status -i inventories/local
-	$(BIN)/ansible-playbook teal.bluegreen.demo -i inventories/local
+	ANSIBLE_DISPLAY_SKIPPED_HOSTS=false $(BIN)/ansible-playbook teal.bluegreen.demo -i inventories/local
 
 lint: install
 	$(BIN)/ansible-lint --profile production

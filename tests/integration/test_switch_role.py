@@ -1,0 +1,445 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The switch role through playbooks/switch.yml and playbooks/rollback.yml, against the test sandbox.
+
+The sandbox fakes its instances, so the HTTP verification is pointed at a real web server on loopback
+that this module runs; a URL that starts answering 404 after a number of requests fails a chosen step.
+Every test leaves the sandbox live on blue, consistent and unlocked, which the `clean` fixture checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SWITCH = ROOT / "playbooks" / "switch.yml"
+ROLLBACK = ROOT / "playbooks" / "rollback.yml"
+LIVE = "/bluegreen/demo/live"
+LOCK = "/bluegreen/demo/lock"
+STATE_ARGS = {"app": "demo", "load_balancer": "demo"}
+BODY = "demo release 2 is up"
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a directory; /fail-after/<n>/<anything> answers 200 to its first n requests, then 404."""
+
+    requests = {}
+    lock = threading.Lock()
+
+    def do_GET(self):  # noqa: N802 (the name http.server dispatches to)
+        match = re.match(r"^/fail-after/(\d+)/", self.path)
+        if match is None:
+            super().do_GET()
+            return
+        with self.lock:
+            seen = self.requests[self.path] = self.requests.get(self.path, 0) + 1
+        status = 200 if seen <= int(match.group(1)) else 404
+        body = (BODY if status == 200 else "gone").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A web server on a free loopback port; returns a function mapping a path to its URL."""
+    root = tmp_path_factory.mktemp("site")
+    (root / "health").write_text(f"{BODY}\n", encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_SiteHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield lambda path: f"http://127.0.0.1:{server.server_address[1]}/{path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def demo(sandbox):
+    """The sample app's load balancer, listeners and target groups, and a green fleet for the switch.
+
+    asg_clone does not exist yet, so the green Auto Scaling group is created here, as the deploy role
+    will: the blue group's launch template and subnets, the green target group, the colour tags.
+    """
+    elbv2 = sandbox.client("elbv2")
+    autoscaling = sandbox.client("autoscaling")
+    lb = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]
+    listeners = {
+        item["Port"]: item["ListenerArn"]
+        for item in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    }
+    groups = {
+        item["TargetGroupName"].split("-")[-1]: item["TargetGroupArn"]
+        for item in elbv2.describe_target_groups(Names=["demo-blue", "demo-green"])["TargetGroups"]
+    }
+    blue = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])["AutoScalingGroups"][0]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="demo-green",
+        # Name or id, not both: the emulator, like AWS, takes one of the two.
+        LaunchTemplate={key: blue["LaunchTemplate"][key] for key in ("LaunchTemplateName", "Version")},
+        MinSize=2,
+        MaxSize=2,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=blue["VPCZoneIdentifier"],
+        TargetGroupARNs=[groups["green"]],
+        HealthCheckType="ELB",
+        HealthCheckGracePeriod=60,
+        Tags=[
+            {"Key": key, "Value": value, "PropagateAtLaunch": True}
+            for key, value in (("Name", "demo-green"), ("bluegreen:app", "demo"), ("bluegreen:color", "green"))
+        ],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while healthy_targets(sandbox, groups["green"]) < 2:
+            assert time.monotonic() < deadline, "the green fleet did not become healthy in the sandbox"
+            time.sleep(1)
+        yield {"lb": lb, "listeners": listeners, "groups": groups}
+    finally:
+        restore_blue(sandbox, {"listeners": listeners, "groups": groups})
+        autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
+        # The emulator keeps the terminated instances registered (and healthy); leave the group as provisioned.
+        targets = elbv2.describe_target_health(TargetGroupArn=groups["green"])["TargetHealthDescriptions"]
+        if targets:
+            elbv2.deregister_targets(TargetGroupArn=groups["green"], Targets=[item["Target"] for item in targets])
+
+
+def healthy_targets(sandbox, group_arn):
+    health = sandbox.client("elbv2").describe_target_health(TargetGroupArn=group_arn)["TargetHealthDescriptions"]
+    return sum(1 for item in health if item["TargetHealth"]["State"] == "healthy")
+
+
+def traffic(sandbox, demo, port):
+    """Share of a listener's traffic per colour, e.g. {"blue": 100}, read back from the sandbox."""
+    colors = {arn: color for color, arn in demo["groups"].items()}
+    listener = sandbox.client("elbv2").describe_listeners(ListenerArns=[demo["listeners"][port]])["Listeners"][0]
+    action = next(item for item in listener["DefaultActions"] if item["Type"] == "forward")
+    weighted = (action.get("ForwardConfig") or {}).get("TargetGroups")
+    if not weighted:
+        return {colors[action["TargetGroupArn"]]: 100}
+    total = sum(item.get("Weight", 1) for item in weighted)
+    return {
+        colors[item["TargetGroupArn"]]: round(100 * item.get("Weight", 1) / total)
+        for item in weighted
+        if item.get("Weight", 1)
+    }
+
+
+def history(sandbox):
+    """The live parameter's versions, newest first."""
+    pages = sandbox.client("ssm").get_paginator("get_parameter_history").paginate(Name=LIVE)
+    versions = [item for page in pages for item in page["Parameters"]]
+    return sorted(versions, key=lambda item: item["Version"], reverse=True)
+
+
+def lock_holder(sandbox):
+    found = sandbox.client("ssm").get_parameters(Names=[LOCK])["Parameters"]
+    return found[0]["Value"] if found else None
+
+
+def production_tags(sandbox, demo):
+    described = sandbox.client("elbv2").describe_tags(ResourceArns=list(demo["groups"].values()))["TagDescriptions"]
+    colors = {arn: color for color, arn in demo["groups"].items()}
+    return {
+        colors[item["ResourceArn"]]: {tag["Key"]: tag["Value"] for tag in item["Tags"]}.get("IsProduction")
+        for item in described
+    }
+
+
+def restore_blue(sandbox, demo):
+    """Put production back on blue with boto3, whatever a failed test left behind."""
+    elbv2 = sandbox.client("elbv2")
+    for port, color in ((80, "blue"), (8080, "green")):
+        if traffic(sandbox, demo, port) != {color: 100}:
+            elbv2.modify_listener(
+                ListenerArn=demo["listeners"][port],
+                DefaultActions=[{"Type": "forward", "TargetGroupArn": demo["groups"][color]}],
+            )
+    elbv2.add_tags(ResourceArns=[demo["groups"]["blue"]], Tags=[{"Key": "IsProduction", "Value": "true"}])
+    elbv2.add_tags(ResourceArns=[demo["groups"]["green"]], Tags=[{"Key": "IsProduction", "Value": "false"}])
+    ssm = sandbox.client("ssm")
+    if history(sandbox)[0]["Value"] != "blue":
+        ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True, Description="test cleanup: blue")
+    if lock_holder(sandbox) is not None:
+        ssm.delete_parameter(Name=LOCK)
+
+
+@pytest.fixture
+def clean(sandbox, demo):
+    """Each test starts and must end live on blue, consistent and unlocked; restores it either way."""
+    state = sandbox.module("state_info", **STATE_ARGS)
+    assert (state["live_color"], state["consistent"], state["lock"]) == ("blue", True, None), state
+    try:
+        yield
+    finally:
+        restore_blue(sandbox, demo)
+    state = sandbox.module("state_info", **STATE_ARGS)
+    assert (state["live_color"], state["consistent"], state["lock"]) == ("blue", True, None), state["reasons"]
+
+
+def run(sandbox, playbook, *args, **extra_vars):
+    done = sandbox.playbook(playbook, *args, extra_vars=extra_vars or None)
+    done.log = done.stdout + done.stderr
+    return done
+
+
+def recap(done):
+    """The numbers of the play recap for localhost, e.g. {"ok": 12, "changed": 2, "failed": 0, ...}."""
+    line = re.search(r"^localhost\s+:(.*)$", done.stdout, re.MULTILINE)
+    assert line, done.log
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
+
+
+def moved_steps(done):
+    """The shares of the "Move production traffic to green (N%)" tasks that ran, in order."""
+    return re.findall(
+        r"^TASK \[teal\.bluegreen\.switch : Move production traffic to green \((\d+)%\)\]", done.stdout, re.M
+    )
+
+
+def deployment_id(name):
+    return f"{name}-{uuid.uuid4().hex[:8]}"
+
+
+def test_switch_moves_production_to_green(sandbox, demo, site, clean):
+    deployment = deployment_id("full")
+    versions_before = len(history(sandbox))
+
+    done = run(
+        sandbox,
+        SWITCH,
+        bluegreen_deployment_id=deployment,
+        bluegreen_artifact_version="2.0.0",
+        bluegreen_verify_url=site("health"),
+        bluegreen_verify_body=BODY,
+    )
+
+    assert done.returncode == 0, done.log
+    assert recap(done)["failed"] == 0
+    assert "Move production traffic to green (100%)" in done.stdout
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+    assert traffic(sandbox, demo, 8080) == {"blue": 100}
+    newest = history(sandbox)[0]
+    assert len(history(sandbox)) == versions_before + 1
+    assert newest["Value"] == "green"
+    assert newest["Description"] == f"switch {deployment}: green (artifact 2.0.0)"
+    assert production_tags(sandbox, demo) == {"blue": "false", "green": "true"}
+    assert lock_holder(sandbox) is None
+    state = sandbox.module("state_info", **STATE_ARGS)
+    assert (state["live_color"], state["consistent"]) == ("green", True), state["reasons"]
+
+
+def test_switch_again_changes_nothing(sandbox, demo, site, clean):
+    deployment = deployment_id("rerun")
+    variables = {"bluegreen_deployment_id": deployment, "bluegreen_verify_url": site("health")}
+
+    first = run(sandbox, SWITCH, bluegreen_target_color="green", **variables)
+    assert first.returncode == 0, first.log
+    version = history(sandbox)[0]["Version"]
+
+    again = run(sandbox, SWITCH, bluegreen_target_color="green", **variables)
+    assert again.returncode == 0, again.log
+    assert recap(again)["changed"] == 0, again.stdout
+    assert "nothing to do" in again.stdout
+    # No colour given: the same deployment id finds its own switch in the history instead of toggling back.
+    same_deployment = run(sandbox, SWITCH, **variables)
+    assert same_deployment.returncode == 0, same_deployment.log
+    assert recap(same_deployment)["changed"] == 0, same_deployment.stdout
+
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+    assert history(sandbox)[0]["Version"] == version
+    assert lock_holder(sandbox) is None
+
+
+def test_check_mode_changes_nothing(sandbox, demo, site, clean):
+    version = history(sandbox)[0]["Version"]
+
+    # Past 50% the next step expects green to hold the traffic, which in check mode it never does.
+    done = run(sandbox, SWITCH, "--check", bluegreen_canary_steps=[60, 100], bluegreen_verify_url=site("health"))
+
+    assert done.returncode == 0, done.log
+    assert "Move production traffic to green (60%)" in done.stdout
+    assert "Move production traffic to green (100%)" in done.stdout
+    assert recap(done)["failed"] == 0
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert traffic(sandbox, demo, 8080) == {"green": 100}
+    assert history(sandbox)[0]["Version"] == version
+    assert production_tags(sandbox, demo) == {"blue": "true", "green": "false"}
+    assert lock_holder(sandbox) is None
+
+
+def test_canary_steps_are_verified_one_by_one(sandbox, demo, site, clean):
+    done = run(
+        sandbox,
+        SWITCH,
+        bluegreen_canary_steps=[10, 50, 100],
+        bluegreen_canary_bake_seconds=0,
+        bluegreen_verify_url=site("health"),
+        bluegreen_verify_body=BODY,
+    )
+
+    assert done.returncode == 0, done.log
+    assert moved_steps(done) == ["10", "50", "100"], done.stdout
+    # Each step's share is read back and checked, then the URL; once more after the switch.
+    shares = re.findall(
+        r"^TASK \[teal\.bluegreen\.switch : Check that the new colour takes its share", done.stdout, re.M
+    )
+    checks = re.findall(r"^TASK \[teal\.bluegreen\.switch : Check that each URL answers", done.stdout, re.M)
+    assert (len(shares), len(checks)) == (4, 4), done.stdout
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+    assert history(sandbox)[0]["Value"] == "green"
+    assert lock_holder(sandbox) is None
+
+
+def test_failed_verification_moves_traffic_back(sandbox, demo, site, clean):
+    version = history(sandbox)[0]["Version"]
+    # 200 for the first step's check, 404 from the second on.
+    url = site(f"fail-after/1/{uuid.uuid4().hex}")
+
+    done = run(sandbox, SWITCH, bluegreen_canary_steps=[10, 50, 100], bluegreen_verify_url=url)
+
+    assert done.returncode != 0, done.log
+    assert recap(done)["rescued"] == 1
+    assert "failed at step 2 of 3 (50%)" in done.stdout, done.stdout
+    assert f"{url} answered 404, not 200" in done.stdout, done.stdout
+    assert "Production traffic is back on blue (100%)" in done.stdout
+    assert "Move production traffic to green (100%)" not in done.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert traffic(sandbox, demo, 8080) == {"green": 100}
+    assert production_tags(sandbox, demo) == {"blue": "true", "green": "false"}
+    assert history(sandbox)[0]["Version"] == version
+    assert lock_holder(sandbox) is None
+
+
+def test_body_without_the_expected_text_moves_traffic_back(sandbox, demo, site, clean):
+    version = history(sandbox)[0]["Version"]
+
+    done = run(sandbox, SWITCH, bluegreen_verify_url=site("health"), bluegreen_verify_body="demo release 3")
+
+    assert done.returncode != 0, done.log
+    assert "failed at step 1 of 1 (100%)" in done.stdout, done.stdout
+    assert "its body does not contain 'demo release 3'" in done.stdout, done.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert history(sandbox)[0]["Version"] == version
+    assert lock_holder(sandbox) is None
+
+
+def test_rollback_returns_to_the_previous_colour(sandbox, demo, site, clean):
+    deployment = deployment_id("before-rollback")
+    switched = run(sandbox, SWITCH, bluegreen_deployment_id=deployment, bluegreen_verify_url=site("health"))
+    assert switched.returncode == 0, switched.log
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+
+    rollback = deployment_id("rollback")
+    done = run(sandbox, ROLLBACK, bluegreen_deployment_id=rollback, bluegreen_verify_url=site("health"))
+
+    assert done.returncode == 0, done.log
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert traffic(sandbox, demo, 8080) == {"green": 100}
+    newest, before = history(sandbox)[:2]
+    assert (newest["Value"], newest["Description"]) == ("blue", f"rollback {rollback}: blue")
+    assert (before["Value"], before["Description"]) == ("green", f"switch {deployment}: green")
+    assert lock_holder(sandbox) is None
+
+
+def test_repair_finishes_an_interrupted_canary(sandbox, demo, site, clean):
+    half = [
+        {
+            "Type": "forward",
+            "ForwardConfig": {
+                "TargetGroups": [
+                    {"TargetGroupArn": demo["groups"]["blue"], "Weight": 50},
+                    {"TargetGroupArn": demo["groups"]["green"], "Weight": 50},
+                ]
+            },
+        }
+    ]
+    sandbox.client("elbv2").modify_listener(ListenerArn=demo["listeners"][80], DefaultActions=half)
+    variables = {
+        "bluegreen_target_color": "green",
+        "bluegreen_canary_steps": [10, 50, 100],
+        "bluegreen_verify_url": site("health"),
+    }
+
+    refused = run(sandbox, SWITCH, **variables)
+    assert refused.returncode != 0, refused.log
+    assert "a canary is in progress" in refused.stdout, refused.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 50, "green": 50}
+
+    done = run(sandbox, SWITCH, bluegreen_repair=True, **variables)
+
+    assert done.returncode == 0, done.log
+    assert moved_steps(done) == ["100"], done.stdout
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+    assert history(sandbox)[0]["Value"] == "green"
+    assert lock_holder(sandbox) is None
+
+
+def test_lock_held_by_someone_else_stops_the_switch(sandbox, demo, site, clean):
+    ssm = sandbox.client("ssm")
+    holder = json.dumps({"owner": "ci-runner-7", "operation": "deploy", "started": "2026-11-22T10:00:00Z"})
+    ssm.put_parameter(Name=LOCK, Value=holder, Type="String", Overwrite=False)
+    version = history(sandbox)[0]["Version"]
+    try:
+        done = run(sandbox, SWITCH, bluegreen_verify_url=site("health"))
+
+        assert done.returncode != 0, done.log
+        assert "locked by ci-runner-7 (deploy since 2026-11-22T10:00:00Z)" in done.stdout, done.stdout
+        assert "TASK [teal.bluegreen.switch : Take the deployment lock]" not in done.stdout
+        assert recap(done)["changed"] == 0
+        assert traffic(sandbox, demo, 80) == {"blue": 100}
+        assert history(sandbox)[0]["Version"] == version
+        assert lock_holder(sandbox) == holder
+    finally:
+        ssm.delete_parameter(Name=LOCK)
+
+
+def test_inconsistent_state_stops_the_switch(sandbox, demo, site, clean):
+    ssm = sandbox.client("ssm")
+    ssm.put_parameter(Name=LIVE, Value="green", Type="String", Overwrite=True, Description="test: disagree")
+    version = history(sandbox)[0]["Version"]
+
+    done = run(sandbox, SWITCH, bluegreen_verify_url=site("health"))
+
+    assert done.returncode != 0, done.log
+    assert "not in a consistent state" in done.stdout
+    assert "ssm: says green is live but alb sends traffic to blue" in done.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert history(sandbox)[0]["Version"] == version
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"bluegreen_strategy": "route53"}, "bluegreen_strategy 'route53' is not supported yet"),
+        ({"bluegreen_canary_steps": [50, 10, 100]}, "is not a list of percentages from 1 to 100 in ascending order"),
+        ({"bluegreen_canary_steps": [10, 50]}, "is not a list of percentages from 1 to 100 in ascending order"),
+    ],
+)
+def test_bad_variables_fail_before_anything_changes(sandbox, demo, clean, variables, message):
+    version = history(sandbox)[0]["Version"]
+
+    done = run(sandbox, SWITCH, **variables)
+
+    assert done.returncode != 0, done.log
+    assert message in done.stdout, done.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert history(sandbox)[0]["Version"] == version
