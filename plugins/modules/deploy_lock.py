@@ -258,7 +258,9 @@ def do(module):
         raise BlueGreenError("owner is empty; leave it out for <user>@<hostname>, or name the run holding the lock")
     operation = params["operation"]
     if params["state"] == "present" and not (operation or "").strip():
-        raise BlueGreenError("operation is empty; say what the lock is for, for example deploy, switch, rollback or clean")
+        raise BlueGreenError(
+            "operation is empty; say what the lock is for, for example deploy, switch, rollback or clean"
+        )
 
     name = state.parameter_names(params["parameter_prefix"], app)["lock"]
     ssm = module.client("ssm")
