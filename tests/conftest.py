@@ -76,7 +76,7 @@ class Sandbox:
             command += ["-e", json.dumps(extra_vars)]
         return subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False)
 
-    def module(self, name, check=False, diff=False, **args):
+    def module(self, name, /, check=False, diff=False, **args):
         """Run one of the collection's installed modules with ``args`` and return its result dict.
 
         The module runs as its own Python process reading its arguments from a file, as Ansible runs
@@ -122,6 +122,14 @@ class Sandbox:
             lines = recording.read_text(encoding="utf-8").splitlines() if recording.exists() else []
             calls.extend(_operation(json.loads(line)) for line in lines if line.strip())
 
+    def forget_terminated_targets(self, target_group_arn, members):
+        """Deregister targets not in ``members``: the emulator keeps terminated instances registered as healthy."""
+        elbv2 = self.client("elbv2")
+        registered = elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+        gone = [item["Target"] for item in registered if item["Target"]["Id"] not in members]
+        if gone:
+            elbv2.deregister_targets(TargetGroupArn=target_group_arn, Targets=gone)
+
     def provision(self):
         done = self.playbook(ROOT / "playbooks" / "sandbox.yml")
         assert done.returncode == 0, done.stdout + done.stderr
@@ -140,6 +148,15 @@ WRITE_PREFIXES = (
     "Update",
     "Set",
     "Change",
+    "Enable",
+    "Disable",
+    "Attach",
+    "Detach",
+    "Suspend",
+    "Resume",
+    "Execute",
+    "Terminate",
+    "Complete",
 )
 
 

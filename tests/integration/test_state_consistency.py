@@ -151,17 +151,6 @@ def test_alias_record_on_a_foreign_load_balancer(sandbox):
     assert state(sandbox)["consistent"] is True
 
 
-def forget_terminated_targets(sandbox, target_group_arn, group_name):
-    """Deregister targets that left the group: the emulator keeps terminated instances registered as healthy."""
-    group = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])
-    members = {instance["InstanceId"] for instance in group["AutoScalingGroups"][0]["Instances"]}
-    elbv2 = sandbox.client("elbv2")
-    registered = elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
-    gone = [item["Target"] for item in registered if item["Target"]["Id"] not in members]
-    if gone:
-        elbv2.deregister_targets(TargetGroupArn=target_group_arn, Targets=gone)
-
-
 def test_live_colour_scaled_to_zero(sandbox, demo):
     autoscaling = sandbox.client("autoscaling")
     autoscaling.update_auto_scaling_group(AutoScalingGroupName="demo-blue", MinSize=0, DesiredCapacity=0)
@@ -169,7 +158,8 @@ def test_live_colour_scaled_to_zero(sandbox, demo):
         result = state(sandbox)
     finally:
         autoscaling.update_auto_scaling_group(AutoScalingGroupName="demo-blue", MinSize=2, DesiredCapacity=2)
-        forget_terminated_targets(sandbox, demo["blue"]["TargetGroupArn"], "demo-blue")
+        group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])["AutoScalingGroups"][0]
+        sandbox.forget_terminated_targets(demo["blue"]["TargetGroupArn"], {i["InstanceId"] for i in group["Instances"]})
     assert result["consistent"] is False
     assert "asg: the live colour's Auto Scaling group demo-blue has no capacity" in result["reasons"]
     restored = state(sandbox)

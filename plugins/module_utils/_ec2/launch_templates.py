@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Thin wrappers of the EC2 launch template calls: one call each, retried, errors turned into AnsibleEC2Error."""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from .common import ImageErrorHandler
+from .common import LaunchTemplateErrorHandler
+from .common import unparsable_as_error
+
+
+@LaunchTemplateErrorHandler.list_error_handler("describe launch template versions", default_value=[])
+@AWSRetry.jittered_backoff()
+def describe_versions(client, template_id, versions):
+    """The versions (numbers, ``$Latest`` or ``$Default``) of a template; [] when the template or one is missing."""
+    paginator = client.get_paginator("describe_launch_template_versions")
+    return paginator.paginate(LaunchTemplateId=template_id, Versions=[str(v) for v in versions]).build_full_result()[
+        "LaunchTemplateVersions"
+    ]
+
+
+@LaunchTemplateErrorHandler.common_error_handler("create launch template version")
+@AWSRetry.jittered_backoff()
+def create_version(client, template_id, data, description):
+    return client.create_launch_template_version(
+        LaunchTemplateId=template_id, LaunchTemplateData=data, VersionDescription=description
+    )["LaunchTemplateVersion"]
+
+
+@unparsable_as_error("delete launch template versions")
+@LaunchTemplateErrorHandler.common_error_handler("delete launch template versions")
+@AWSRetry.jittered_backoff()
+def delete_versions(client, template_id, versions):
+    """Delete versions; returns {version: reason} of those AWS refused (such as the template's default)."""
+    result = client.delete_launch_template_versions(LaunchTemplateId=template_id, Versions=[str(v) for v in versions])
+    return {
+        str(item["VersionNumber"]): item.get("ResponseError", {}).get("Message", "refused")
+        for item in result.get("UnsuccessfullyDeletedLaunchTemplateVersions", [])
+    }
+
+
+@ImageErrorHandler.list_error_handler("describe image", default_value=None)
+@AWSRetry.jittered_backoff()
+def describe_image(client, image_id):
+    """The image ``image_id``, or None when there is no such image (or it is not shared with the account)."""
+    found = client.describe_images(ImageIds=[image_id])["Images"]
+    return found[0] if found else None

@@ -1,0 +1,756 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: asg_clone
+version_added: 0.1.0
+short_description: Create or delete a colour's Auto Scaling group as a faithful copy of another
+description:
+  - Creates the Auto Scaling group O(name) as a copy of O(source), as CodeDeploy's
+    C(COPY_AUTO_SCALING_GROUP) does, with the idle colour's target groups and optionally a new AMI.
+  - Copies the launch template (or the mixed instances policy), subnets, sizes, health check type and
+    grace period, termination policies, default cooldown, default instance warmup, maximum instance
+    lifetime, capacity rebalance, the other group settings AWS describes, metrics collection, lifecycle
+    hooks, scaling policies, scheduled actions and tags.
+  - Target-tracking policies whose C(ResourceLabel) names one of the source's target groups are re-pointed
+    to the clone's matching target group.
+  - What is not copied is listed in RV(not_copied) with the reason, so nothing is dropped silently.
+  - Declarative. A second run with the same options changes nothing; changed options update the clone
+    and reconcile its hooks, policies, scheduled actions and tags with the source's.
+  - O(image_id), O(user_data) and O(instance_type) create one new version of the source's launch template;
+    the clone records the versions it created in its C(bluegreen:launch-template-versions) tag, reuses
+    the latest of them while its data still matches, and deletes them with O(state=absent).
+  - O(state=absent) refuses to delete a group whose target groups take production traffic.
+author:
+  - Teal Ops (@teal-ops)
+options:
+  name:
+    description: Name of the clone.
+    type: str
+    required: true
+  source:
+    description:
+      - Name of the Auto Scaling group to copy. Required with O(state=present).
+      - It must use a launch template or a mixed instances policy; launch configurations are refused.
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the clone; V(absent) scales it to zero, waits until it has no
+        instances, deletes it and the launch template versions it created.
+      - V(absent) always waits (up to O(wait_timeout)), because AWS cannot delete a group with instances.
+    type: str
+    choices: [present, absent]
+    default: present
+  color:
+    description: Colour of the clone, set as its C(bluegreen:color) tag. Required with O(state=present).
+    type: str
+    choices: [blue, green]
+  app:
+    description:
+      - Application of the clone, set as its C(bluegreen:app) tag.
+      - When set, a group O(name) (or O(source)) tagged with another application is refused, with either state.
+    type: str
+  image_id:
+    description: AMI of the clone; creates a launch template version from the source's with this image.
+    type: str
+  user_data:
+    description: User data of the clone, in plain text; stored base64-encoded in a new launch template version.
+    type: str
+  instance_type:
+    description: Instance type of the clone; stored in a new launch template version.
+    type: str
+  launch_template_version:
+    description:
+      - Version of the source's launch template the clone uses, instead of the source's own version.
+      - Mutually exclusive with O(image_id), O(user_data) and O(instance_type).
+    type: str
+  target_group_arns:
+    description:
+      - Target groups of the clone, replacing the source's. Each must exist.
+      - When omitted, the clone joins the source's target groups, and so takes production traffic at once.
+      - Give them in the same order as the source's, so that target-tracking policies are re-pointed.
+    type: list
+    elements: str
+  min_size:
+    description: Minimum size of the clone; the source's when omitted.
+    type: int
+  max_size:
+    description: Maximum size of the clone; the source's when omitted.
+    type: int
+  desired_capacity:
+    description: Desired capacity of the clone; the source's when omitted. Mutually exclusive with O(match_healthy_capacity).
+    type: int
+  match_healthy_capacity:
+    description: Use the number of the source's instances that are InService and Healthy as desired capacity, like CodeDeploy.
+    type: bool
+    default: false
+  tags:
+    description:
+      - Tags merged over the source's. C(bluegreen:color) is always O(color).
+      - A tag keeps the source's C(PropagateAtLaunch); new tags propagate at launch.
+      - The source's C(Name) tag, when it is the source's name, becomes the clone's name.
+    type: dict
+  test_listener_ports:
+    description:
+      - Ports of test listeners (such as the 8080 listener that alb_swap points at the idle colour). With
+        O(state=absent), what they forward does not count as production traffic.
+    type: list
+    elements: int
+    default: []
+  wait:
+    description:
+      - Wait until the clone's desired capacity is InService and healthy in every target group it is attached to.
+      - Check mode never waits.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait, in total, before failing with the instances that are not healthy and why.
+    type: int
+    default: 600
+  poll_interval:
+    description: Seconds between two checks while waiting.
+    type: int
+    default: 15
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reads everything and predicts the clone; calls no API that changes anything and never waits.
+  diff_mode:
+    support: full
+    description: Shows the clone's settings, target groups and tags before and after.
+notes:
+  - Warm pools, notification configurations and traffic sources other than target groups are read and,
+    when the source has them, reported in RV(not_copied); so are suspended processes and classic load balancers.
+    When they cannot be read, they are reported as C(could not read) with the reason.
+  - Needs C(autoscaling:Describe*), C(CreateAutoScalingGroup), C(UpdateAutoScalingGroup), C(DeleteAutoScalingGroup),
+    C(AttachLoadBalancerTargetGroups), C(DetachLoadBalancerTargetGroups), C(CreateOrUpdateTags), C(DeleteTags),
+    C(EnableMetricsCollection), C(PutLifecycleHook), C(PutScalingPolicy), C(PutScheduledUpdateGroupAction) and
+    their deletions; C(ec2:DescribeImages), C(DescribeLaunchTemplateVersions), C(CreateLaunchTemplateVersion),
+    C(DeleteLaunchTemplateVersions); C(elasticloadbalancing:DescribeTargetGroups), C(DescribeTargetHealth),
+    C(DescribeTags), C(DescribeListeners), C(DescribeRules).
+  - A first clone with a new AMI makes about 20 API calls plus the polls of the wait; a run that changes nothing
+    makes about 15 and no write call.
+"""
+
+EXAMPLES = r"""
+- name: Clone the live blue group to green, with the new AMI, attached to the green target group
+  teal.bluegreen.asg_clone:
+    source: shop-blue
+    name: shop-green
+    color: green
+    app: shop
+    image_id: ami-0123456789abcdef0
+    target_group_arns:
+      - "{{ green_target_group_arn }}"
+    match_healthy_capacity: true
+    wait_timeout: 900
+  register: clone
+
+- name: Show what was not copied
+  ansible.builtin.debug:
+    var: clone.not_copied
+
+- name: Delete the old colour after the switch
+  teal.bluegreen.asg_clone:
+    name: shop-blue
+    app: shop
+    state: absent
+    test_listener_ports: [8080]
+"""
+
+RETURN = r"""
+auto_scaling_group:
+  description: The clone as AWS describes it, in snake_case, with its tags as a dict (predicted in check mode).
+  returned: when O(state=present)
+  type: dict
+  sample: {"auto_scaling_group_name": "shop-green", "min_size": 2, "max_size": 4, "tags": {"bluegreen:color": "green"}}
+instances:
+  description: The clone's instances, in snake_case.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+launch_template_version:
+  description: The launch template and version the clone launches from.
+  returned: when O(state=present)
+  type: dict
+  sample: {"launch_template_id": "lt-0123456789abcdef0", "version": "3", "created": true}
+copied:
+  description: What was copied from the source.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: ["launch template", "subnets", "HealthCheckType", "lifecycle hook drain", "tag Name"]
+not_copied:
+  description: What was not copied, each with the reason.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  sample: [{"item": "warm pool", "reason": "warm pools are not copied; create one on the clone with PutWarmPool"}]
+changes:
+  description: What the run changed (or would change in check mode).
+  returned: always
+  type: dict
+deleted_launch_template_versions:
+  description: The launch template versions the clone had created and that were deleted with it.
+  returned: when O(state=absent)
+  type: list
+  elements: str
+kept_launch_template_versions:
+  description: Versions the clone had created that could not be deleted, with the reason.
+  returned: when O(state=absent)
+  type: list
+  elements: dict
+"""
+
+import datetime
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import clone
+from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import attached as attached_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import waiters as asg_waiters
+from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import launch_templates as lt_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+
+TEMPLATE_OVERRIDES = ("image_id", "user_data", "instance_type")
+
+
+def check_owner(group, app, role):
+    owner = group["tags"].get(state.APP_TAG)
+    if app and owner and owner != app:
+        raise BlueGreenError(
+            f"Auto Scaling group {group['AutoScalingGroupName']!r} ({role}) belongs to app {owner!r}, not {app!r}; "
+            "choose another name, or the app that owns it"
+        )
+
+
+def read_target_groups(elbv2, arns):
+    """DescribeTargetGroups entries of ``arns``; fails naming the first that does not exist."""
+    found = elbv2_api.describe_target_groups(elbv2, arns)
+    if len(found) == len(set(arns)):
+        return found
+    for arn in arns:
+        if elbv2_api.describe_target_group(elbv2, arn) is None:
+            raise BlueGreenError(
+                f"target group {arn!r} in target_group_arns does not exist; give the ARN of an existing target group"
+            )
+    return found
+
+
+def resolve_template(module, ec2, source, existing):
+    """The launch template and version the clone uses, creating a version when the overrides ask for one.
+
+    Returns {LaunchTemplateId, Version, record, created}.
+    """
+    params = module.params
+    spec = clone.launch_template_of(source)
+    template_id = spec["LaunchTemplateId"]
+    record = clone.parse_record(existing["tags"].get(clone.RECORD_TAG)) if existing else {}
+    if params["launch_template_version"]:
+        version = params["launch_template_version"]
+        if not lt_api.describe_versions(ec2, template_id, [version]):
+            raise BlueGreenError(
+                f"launch template {template_id} has no version {version!r}; set launch_template_version to an "
+                "existing version number, $Latest or $Default"
+            )
+        return {"LaunchTemplateId": template_id, "Version": version, "record": clone.format_record(record)}
+    if not any(params[option] is not None for option in TEMPLATE_OVERRIDES):
+        return {"LaunchTemplateId": template_id, "Version": spec["Version"], "record": clone.format_record(record)}
+
+    if params["image_id"] and lt_api.describe_image(ec2, params["image_id"]) is None:
+        raise BlueGreenError(
+            f"image {params['image_id']!r} does not exist or is not shared with this account; check image_id"
+        )
+    ours = record.get(template_id, [])
+    wanted_versions = [spec["Version"], "$Latest"] + ([str(ours[-1])] if ours else [])
+    versions = lt_api.describe_versions(ec2, template_id, list(dict.fromkeys(wanted_versions)))
+    by_ref = {}
+    for item in versions:
+        by_ref[str(item["VersionNumber"])] = item
+        if item.get("DefaultVersion"):
+            by_ref["$Default"] = item
+    latest = max((item["VersionNumber"] for item in versions), default=0)
+    by_ref["$Latest"] = by_ref.get(str(latest))
+    base = by_ref.get(str(spec["Version"]))
+    if base is None:
+        raise BlueGreenError(
+            f"the source's launch template {template_id} version {spec['Version']!r} could not be read; "
+            "check the source group's launch template"
+        )
+    data = clone.template_data(
+        base["LaunchTemplateData"], params["image_id"], params["user_data"], params["instance_type"]
+    )
+    previous = by_ref.get(str(ours[-1])) if ours else None
+    if previous is not None and previous["LaunchTemplateData"] == data:
+        return {
+            "LaunchTemplateId": template_id,
+            "Version": str(ours[-1]),
+            "record": clone.format_record(record),
+            "created": False,
+        }
+    if module.check_mode:
+        number = latest + 1
+    else:
+        description = f"asg_clone {params['name']} from {params['source']} version {base['VersionNumber']}"
+        number = lt_api.create_version(ec2, template_id, data, description[:255])["VersionNumber"]
+    record.setdefault(template_id, []).append(int(number))
+    return {
+        "LaunchTemplateId": template_id,
+        "Version": str(number),
+        "record": clone.format_record(record),
+        "created": True,
+    }
+
+
+def read_unsupported(asg, source):
+    """What the source has that a clone does not copy, read where the endpoint can answer."""
+    not_copied = []
+    reads = (
+        (
+            "warm pool",
+            attached_api.describe_warm_pool,
+            "warm pools are not copied; add one to the clone with PutWarmPool",
+        ),
+        (
+            "notification configurations",
+            attached_api.describe_notification_configurations,
+            "notifications are not copied; they would announce the clone's events to the source's topics",
+        ),
+        ("traffic sources", attached_api.describe_traffic_sources, None),
+    )
+    for item, read, reason in reads:
+        try:
+            found = read(asg, source["AutoScalingGroupName"])
+        except AnsibleAWSError as e:
+            not_copied.append({"item": item, "reason": f"could not read: {e.message}"})
+            continue
+        if item == "traffic sources":
+            found = [
+                source_item
+                for source_item in found or []
+                if source_item.get("Type") != "elbv2"
+                and source_item.get("Identifier") not in source.get("TargetGroupARNs", [])
+                and source_item.get("Identifier") not in source.get("LoadBalancerNames", [])
+            ]
+            for source_item in found:
+                not_copied.append(
+                    {
+                        "item": f"traffic source {source_item.get('Identifier')}",
+                        "reason": "traffic sources other than target groups are not attached to the clone",
+                    }
+                )
+        elif found:
+            not_copied.append({"item": item, "reason": reason})
+    return not_copied
+
+
+def wait_healthy(module, asg, elbv2, name, desired, target_groups):
+    """Wait for the clone's capacity, then for its instances in each target group; fail saying which are not."""
+    params = module.params
+    deadline = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=params["wait_timeout"])
+
+    def remaining():
+        return max(1, int((deadline - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+
+    try:
+        asg_waiters.wait_in_service(asg, name, desired, remaining(), params["poll_interval"])
+    except AnsibleAWSError:
+        group = asg_api.describe_group(asg, name) or {"Instances": []}
+        states = ", ".join(
+            f"{item['InstanceId']} {item['LifecycleState']}/{item['HealthStatus']}" for item in group["Instances"]
+        )
+        raise BlueGreenError(
+            f"Auto Scaling group {name!r} has {clone.healthy_count(group)} of {desired} instances InService and "
+            f"Healthy after {params['wait_timeout']}s ({states or 'no instances'}); look at its scaling activities, "
+            "or raise wait_timeout"
+        ) from None
+    group = asg_api.describe_group(asg, name)
+    ids = sorted(
+        item["InstanceId"]
+        for item in group["Instances"]
+        if item["LifecycleState"] == "InService" and item["HealthStatus"] == "Healthy"
+    )
+    for arn in target_groups:
+        try:
+            asg_waiters.wait_targets_healthy(elbv2, arn, ids, remaining(), params["poll_interval"])
+        except AnsibleAWSError:
+            health = {
+                item["Target"]["Id"]: item["TargetHealth"] for item in elbv2_api.describe_target_health(elbv2, arn)
+            }
+            unhealthy = [
+                f"{instance} {health.get(instance, {}).get('State', 'not registered')}"
+                + (
+                    f" ({health[instance].get('Reason')}: {health[instance].get('Description')})"
+                    if health.get(instance, {}).get("Reason")
+                    else ""
+                )
+                for instance in ids
+                if health.get(instance, {}).get("State") != "healthy"
+            ]
+            raise BlueGreenError(
+                f"instances of {name!r} not healthy in target group {arn} after {params['wait_timeout']}s: "
+                f"{'; '.join(unhealthy)}; check the target group's health check, or raise wait_timeout"
+            ) from None
+    return group
+
+
+def apply(asg, name, desired, changes):
+    if changes["create"]:
+        settings = dict(changes["settings"])
+        settings["TargetGroupARNs"] = desired["target_group_arns"]
+        settings["Tags"] = list(desired["tags"].values())
+        if desired["hooks"]:
+            # Given at creation, the hooks also catch the group's first instances.
+            settings["LifecycleHookSpecificationList"] = list(desired["hooks"].values())
+        asg_api.create_group(asg, name, settings)
+        present = {hook["LifecycleHookName"] for hook in attached_api.describe_lifecycle_hooks(asg, name)}
+        hooks_to_put = [hook for hook in sorted(desired["hooks"]) if hook not in present]
+    else:
+        if changes["settings"]:
+            asg_api.update_group(asg, name, changes["settings"])
+        if changes["attach"]:
+            asg_api.attach_target_groups(asg, name, changes["attach"])
+        if changes["detach"]:
+            asg_api.detach_target_groups(asg, name, changes["detach"])
+        if changes["put_tags"]:
+            asg_api.put_tags(asg, name, [desired["tags"][key] for key in changes["put_tags"]])
+        if changes["delete_tags"]:
+            asg_api.delete_tags(asg, name, changes["delete_tags"])
+        hooks_to_put = changes["hooks"][0]
+    metrics = changes["metrics"]
+    if metrics and metrics.get("Disable"):
+        asg_api.disable_metrics_collection(asg, name, metrics["Disable"])
+    elif metrics:
+        asg_api.enable_metrics_collection(asg, name, metrics["Metrics"], metrics["Granularity"])
+    for hook in hooks_to_put:
+        attached_api.put_lifecycle_hook(asg, name, desired["hooks"][hook])
+    for hook in changes["hooks"][1]:
+        attached_api.delete_lifecycle_hook(asg, name, hook)
+    for policy in changes["policies"][0]:
+        attached_api.put_policy(asg, name, desired["policies"][policy])
+    for policy in changes["policies"][1]:
+        attached_api.delete_policy(asg, name, policy)
+    for action in changes["scheduled"][0]:
+        attached_api.put_scheduled_action(asg, name, desired["scheduled"][action])
+    for action in changes["scheduled"][1]:
+        attached_api.delete_scheduled_action(asg, name, action)
+
+
+def _printable(value):
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable(item) for item in value]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return value
+
+
+def snake_group(group):
+    result = camel_dict_to_snake_dict(_printable({key: value for key, value in group.items() if key != "tags"}))
+    result["tags"] = clone.tags_dict(group.get("Tags"))
+    return result
+
+
+def predicted_group(existing, desired):
+    group = dict(existing or {"AutoScalingGroupName": desired["name"], "Instances": []})
+    group.update(desired["settings"])
+    group["TargetGroupARNs"] = list(desired["target_group_arns"])
+    group["Tags"] = list(desired["tags"].values())
+    return group
+
+
+def present(module):
+    params = module.params
+    if params["name"] == params["source"]:
+        raise BlueGreenError(
+            f"name and source are both {params['name']!r}; a clone needs its own name (for example the other colour's)"
+        )
+    asg = module.client("autoscaling")
+    ec2 = module.client("ec2")
+    elbv2 = module.client("elbv2")
+
+    source = asg_api.describe_group(asg, params["source"])
+    if source is None:
+        raise BlueGreenError(f"source Auto Scaling group {params['source']!r} not found; check source")
+    check_owner(source, params["app"], "the source")
+    existing = asg_api.describe_group(asg, params["name"])
+    if existing:
+        check_owner(existing, params["app"], "the clone")
+    try:
+        clone.launch_template_of(source)
+    except ValueError as e:
+        raise BlueGreenError(str(e)) from None
+
+    load_balancers = {}
+    if params["target_group_arns"] is not None:
+        for group in read_target_groups(elbv2, params["target_group_arns"]):
+            load_balancers[group["TargetGroupArn"]] = group.get("LoadBalancerArns", [])
+    overrides = {
+        "name": params["name"],
+        "target_group_arns": params["target_group_arns"],
+        "min_size": params["min_size"],
+        "max_size": params["max_size"],
+        "desired_capacity": params["desired_capacity"],
+        "match_healthy_capacity": params["match_healthy_capacity"],
+        "tags": params["tags"],
+    }
+    # Sizes are checked before a launch template version can be created, so bad sizes change nothing.
+    try:
+        clone.plan_clone(
+            source, [], [], [], overrides, params["color"], params["app"], clone.launch_template_of(source), None
+        )
+    except ValueError as e:
+        raise BlueGreenError(str(e)) from None
+
+    template = resolve_template(module, ec2, source, existing)
+    source_name = source["AutoScalingGroupName"]
+    hooks = attached_api.describe_lifecycle_hooks(asg, source_name)
+    policies = attached_api.describe_policies(asg, source_name)
+    scheduled = attached_api.describe_scheduled_actions(asg, source_name)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    desired = clone.plan_clone(
+        source, hooks, policies, scheduled, overrides, params["color"], params["app"], template, now, load_balancers
+    )
+    desired["not_copied"].extend(read_unsupported(asg, source))
+    if existing:
+        changes = clone.compare(
+            existing,
+            desired,
+            attached_api.describe_lifecycle_hooks(asg, params["name"]),
+            attached_api.describe_policies(asg, params["name"]),
+            attached_api.describe_scheduled_actions(asg, params["name"]),
+        )
+    else:
+        changes = clone.compare(None, desired)
+    changed = clone.has_changes(changes) or bool(template.get("created"))
+
+    group = existing
+    if not module.check_mode:
+        if clone.has_changes(changes):
+            apply(asg, params["name"], desired, changes)
+        if params["wait"] and desired["settings"]["DesiredCapacity"] > 0:
+            wait_healthy(
+                module,
+                asg,
+                elbv2,
+                params["name"],
+                desired["settings"]["DesiredCapacity"],
+                desired["target_group_arns"],
+            )
+        group = asg_api.describe_group(asg, params["name"])
+    else:
+        group = predicted_group(existing, desired)
+
+    result = {
+        "changed": changed,
+        "auto_scaling_group": snake_group(group),
+        "instances": [camel_dict_to_snake_dict(item) for item in group.get("Instances", [])],
+        "launch_template_version": {
+            "launch_template_id": template["LaunchTemplateId"],
+            "version": str(template["Version"]),
+            "created": bool(template.get("created")),
+        },
+        "copied": desired["copied"],
+        "not_copied": desired["not_copied"],
+        "changes": _printable(
+            {
+                "create": changes["create"],
+                "settings": sorted(changes["settings"]),
+                "attach_target_groups": changes["attach"],
+                "detach_target_groups": changes["detach"],
+                "put_tags": changes["put_tags"],
+                "delete_tags": changes["delete_tags"],
+                "metrics": bool(changes["metrics"]),
+                "lifecycle_hooks": {"put": changes["hooks"][0], "delete": changes["hooks"][1]},
+                "scaling_policies": {"put": changes["policies"][0], "delete": changes["policies"][1]},
+                "scheduled_actions": {"put": changes["scheduled"][0], "delete": changes["scheduled"][1]},
+            }
+        ),
+    }
+    if module._diff:
+        before = (
+            clone.group_view(existing, existing.get("TargetGroupARNs", []), clone.tags_dict(existing.get("Tags")))
+            if existing
+            else {}
+        )
+        after = clone.group_view(
+            desired["settings"],
+            desired["target_group_arns"],
+            {key: tag["Value"] for key, tag in desired["tags"].items()},
+        )
+        result["diff"] = {"before": _printable(before), "after": _printable(after)}
+    module.exit_json(**result)
+
+
+def production_reasons(elbv2, group, test_ports):
+    arns = group.get("TargetGroupARNs", [])
+    if not arns:
+        return []
+    target_groups = elbv2_api.describe_target_groups(elbv2, arns)
+    tags = elbv2_api.describe_tags(elbv2, arns)
+    listeners, rules = {}, {}
+    for lb_arn in sorted({lb for item in target_groups for lb in item.get("LoadBalancerArns", [])}):
+        listeners[lb_arn] = [
+            item for item in elbv2_api.describe_listeners(elbv2, lb_arn) if item["Port"] not in test_ports
+        ]
+        for listener in listeners[lb_arn]:
+            rules[listener["ListenerArn"]] = elbv2_api.describe_rules(elbv2, listener["ListenerArn"])
+    return clone.production_reasons(target_groups, listeners, rules, tags)
+
+
+def absent(module):
+    params = module.params
+    asg = module.client("autoscaling")
+    group = asg_api.describe_group(asg, params["name"])
+    if group is None:
+        module.exit_json(
+            changed=False, changes={}, deleted_launch_template_versions=[], kept_launch_template_versions=[]
+        )
+    check_owner(group, params["app"], "to delete")
+    elbv2 = module.client("elbv2")
+    reasons = production_reasons(elbv2, group, params["test_listener_ports"])
+    if reasons:
+        raise BlueGreenError(
+            f"Auto Scaling group {params['name']!r} takes production traffic ({'; '.join(reasons)}); not deleting "
+            "(switch the traffic to the other colour first, see teal.bluegreen.state_info)"
+        )
+    record = clone.parse_record(group["tags"].get(clone.RECORD_TAG))
+    versions = [f"{template_id}:{version}" for template_id in sorted(record) for version in record[template_id]]
+    result = {
+        "changed": True,
+        "changes": {"scale_to_zero": group["DesiredCapacity"] > 0 or group["MinSize"] > 0, "delete": True},
+        "deleted_launch_template_versions": [] if module.check_mode else versions,
+        "kept_launch_template_versions": [],
+    }
+    if module._diff:
+        result["diff"] = {
+            "before": _printable(
+                clone.group_view(group, group.get("TargetGroupARNs", []), clone.tags_dict(group.get("Tags")))
+            ),
+            "after": {},
+        }
+    if module.check_mode:
+        result["deleted_launch_template_versions"] = versions
+        module.exit_json(**result)
+
+    if result["changes"]["scale_to_zero"]:
+        asg_api.update_group(asg, params["name"], {"MinSize": 0, "DesiredCapacity": 0})
+    try:
+        asg_waiters.wait_empty(asg, params["name"], params["wait_timeout"], params["poll_interval"])
+    except AnsibleAWSError:
+        raise BlueGreenError(
+            f"Auto Scaling group {params['name']!r} still has instances after {params['wait_timeout']}s at zero "
+            "capacity; it was scaled to zero but not deleted (raise wait_timeout and run again)"
+        ) from None
+    asg_api.delete_group(asg, params["name"])
+
+    ec2 = module.client("ec2")
+    deleted, kept = [], []
+    for template_id in sorted(record):
+        numbers = [str(version) for version in record[template_id]]
+        try:
+            refused = lt_api.delete_versions(ec2, template_id, numbers)
+        except AnsibleAWSError as e:
+            refused = {number: e.message for number in numbers}
+        for number in numbers:
+            if number in refused:
+                kept.append({"version": f"{template_id}:{number}", "reason": refused[number]})
+            else:
+                deleted.append(f"{template_id}:{number}")
+    if kept:
+        module.warn(
+            "launch template versions not deleted: "
+            + "; ".join(f"{item['version']} ({item['reason']})" for item in kept)
+            + "; delete them with DeleteLaunchTemplateVersions"
+        )
+    result.update(deleted_launch_template_versions=deleted, kept_launch_template_versions=kept)
+    module.exit_json(**result)
+
+
+def do(module):
+    params = module.params
+    if params["app"]:
+        check_app(params["app"])
+    if params["state"] == "absent":
+        absent(module)
+    else:
+        present(module)
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        source=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        color=dict(type="str", choices=list(state.COLORS)),
+        app=dict(type="str"),
+        image_id=dict(type="str"),
+        user_data=dict(type="str"),
+        instance_type=dict(type="str"),
+        launch_template_version=dict(type="str"),
+        target_group_arns=dict(type="list", elements="str"),
+        min_size=dict(type="int"),
+        max_size=dict(type="int"),
+        desired_capacity=dict(type="int"),
+        match_healthy_capacity=dict(type="bool", default=False),
+        tags=dict(type="dict"),
+        test_listener_ports=dict(type="list", elements="int", default=[]),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+        poll_interval=dict(type="int", default=15),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[["state", "present", ["source", "color"]]],
+        mutually_exclusive=[
+            ["launch_template_version", "image_id"],
+            ["launch_template_version", "user_data"],
+            ["launch_template_version", "instance_type"],
+        ],
+    )
+
+    params = module.params
+    if params["image_id"] is not None and not clone.IMAGE_PATTERN.match(params["image_id"]):
+        module.fail_json(
+            msg=f"image_id {params['image_id']!r} is not an AMI id; use the form ami-0123456789abcdef0 (ami- and 8 to 17 "
+            "hex digits)"
+        )
+    if params["desired_capacity"] is not None and params["match_healthy_capacity"]:
+        module.fail_json(msg="desired_capacity and match_healthy_capacity are mutually exclusive; set only one")
+    for option in ("min_size", "max_size", "desired_capacity"):
+        if params[option] is not None and params[option] < 0:
+            module.fail_json(msg=f"{option} {params[option]} is negative; use 0 or more")
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg=f"wait_timeout {params['wait_timeout']} is negative; use 0 or more")
+    if params["poll_interval"] < 1:
+        module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
+
+    try:
+        do(module)
+    except BlueGreenError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
