@@ -9,39 +9,11 @@ sources)."""
 
 from __future__ import annotations
 
-import functools
-
-try:
-    from botocore.parsers import ResponseParserError
-except ImportError:
-    pass  # The modules report the missing botocore.
-
 from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import AnsibleAutoScalingError
 from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import AutoScalingErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-
-def _unreadable_as_error(description):
-    """Turn a response botocore cannot parse into an AnsibleAutoScalingError.
-
-    Emulators answer calls they do not implement with an HTML error page, which botocore reports
-    outside its ClientError/BotoCoreError hierarchy; callers that can live without the answer then
-    catch one exception type.
-    """
-
-    def wrapper(func):
-        @functools.wraps(func)
-        def handler(*args, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except ResponseParserError as e:
-                raise AnsibleAutoScalingError(
-                    message=f"Failed to {description}: the endpoint's answer could not be parsed", exception=e
-                ) from e
-
-        return handler
-
-    return wrapper
+from ..errors import unparsable_as_error
 
 
 @AutoScalingErrorHandler.common_error_handler("describe lifecycle hooks")
@@ -103,7 +75,7 @@ def delete_scheduled_action(client, name, action_name):
     return True
 
 
-@_unreadable_as_error("describe warm pool")
+@unparsable_as_error(AnsibleAutoScalingError, "describe warm pool")
 @AutoScalingErrorHandler.common_error_handler("describe warm pool")
 @AWSRetry.jittered_backoff()
 def describe_warm_pool(client, name):
@@ -111,7 +83,7 @@ def describe_warm_pool(client, name):
     return client.describe_warm_pool(AutoScalingGroupName=name).get("WarmPoolConfiguration") or None
 
 
-@_unreadable_as_error("describe notification configurations")
+@unparsable_as_error(AnsibleAutoScalingError, "describe notification configurations")
 @AutoScalingErrorHandler.common_error_handler("describe notification configurations")
 @AWSRetry.jittered_backoff()
 def describe_notification_configurations(client, name):
@@ -119,7 +91,7 @@ def describe_notification_configurations(client, name):
     return paginator.paginate(AutoScalingGroupNames=[name]).build_full_result()["NotificationConfigurations"]
 
 
-@_unreadable_as_error("describe traffic sources")
+@unparsable_as_error(AnsibleAutoScalingError, "describe traffic sources")
 @AutoScalingErrorHandler.common_error_handler("describe traffic sources")
 @AWSRetry.jittered_backoff()
 def describe_traffic_sources(client, name):

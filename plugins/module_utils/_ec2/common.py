@@ -5,13 +5,6 @@
 
 from __future__ import annotations
 
-import functools
-
-try:
-    from botocore.parsers import ResponseParserError
-except ImportError:
-    pass  # The modules report the missing botocore.
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
@@ -38,25 +31,3 @@ class ImageErrorHandler(AWSErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code(["InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"])
-
-
-def unparsable_as_error(description):
-    """Turn a response botocore cannot parse into an AnsibleEC2Error.
-
-    Emulators answer calls they do not implement with an HTML error page, which botocore reports outside
-    its ClientError/BotoCoreError hierarchy; callers that can do without the call then catch one type.
-    """
-
-    def wrapper(func):
-        @functools.wraps(func)
-        def handler(*args, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except ResponseParserError as e:
-                raise AnsibleEC2Error(
-                    message=f"Failed to {description}: the endpoint's answer could not be parsed", exception=e
-                ) from e
-
-        return handler
-
-    return wrapper

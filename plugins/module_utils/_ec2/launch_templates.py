@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import AnsibleEC2Error
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ..errors import unparsable_as_error
 from .common import ImageErrorHandler
 from .common import LaunchTemplateErrorHandler
-from .common import unparsable_as_error
 
 
 @LaunchTemplateErrorHandler.list_error_handler("describe launch template versions", default_value=[])
@@ -32,7 +33,7 @@ def create_version(client, template_id, data, description):
     )["LaunchTemplateVersion"]
 
 
-@unparsable_as_error("delete launch template versions")
+@unparsable_as_error(AnsibleEC2Error, "delete launch template versions")
 @LaunchTemplateErrorHandler.common_error_handler("delete launch template versions")
 @AWSRetry.jittered_backoff()
 def delete_versions(client, template_id, versions):
