@@ -24,7 +24,8 @@ def _layer_detail(name, layer):
         version = f" v{layer['version']}" if layer.get("version") else ""
         return f"{layer.get('name', '')}{version}"
     if name == "asg":
-        return "colour with capacity"
+        running = [color for color in COLORS if layer.get("groups", {}).get(color, {}).get("desired_capacity")]
+        return f"capacity in {' and '.join(running)}" if running else "no group has capacity"
     return ""
 
 

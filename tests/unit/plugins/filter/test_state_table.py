@@ -31,6 +31,7 @@ RESULT = {
     "layers": {
         "alb": {"live_color": "blue", "listener_port": 80},
         "ssm": {"live_color": "green", "name": "/bluegreen/demo/live", "version": 3},
+        "asg": {"live_color": None, "groups": {"blue": {"desired_capacity": 2}, "green": {"desired_capacity": 2}}},
     },
     "lock": {"owner": "ci-7", "operation": "switch"},
 }
@@ -45,6 +46,7 @@ def test_table_rows():
     assert green.split() == ["green", "0%", "demo-green", "0/0", "-", "0/0"]
     assert any(line.split()[:3] == ["ssm", "green", "/bluegreen/demo/live"] for line in lines)
     assert any(line.split()[:3] == ["lock", "held", "ci-7"] for line in lines)
+    assert any(line.split() == ["asg", "-", "capacity", "in", "blue", "and", "green"] for line in lines)
     assert lines[-1] == "! ssm: says green is live but alb sends traffic to blue"
 
 
