@@ -18,6 +18,12 @@ from ._elbv2 import resources as elbv2_api
 
 APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
+# Argument spec of the ``target_groups`` option, documented by the teal.bluegreen.target_groups fragment.
+TARGET_GROUPS_SPEC = dict(
+    type="dict",
+    options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
+)
+
 
 class BlueGreenError(Exception):
     """Bad input or a resource that is not there: the module fails with this message and changes nothing."""

@@ -40,23 +40,10 @@ options:
         O(live_color), so the idle colour can be tested before and after a switch.
       - When omitted, no test listener is changed.
     type: int
-  target_groups:
-    description:
-      - The target group of each colour, by name or ARN.
-      - When omitted, the target groups tagged C(bluegreen:app=<app>) and C(bluegreen:color) are used.
-      - Mutually exclusive with O(app); one of the two is required.
-    type: dict
-    suboptions:
-      blue:
-        description: Target group of the blue colour.
-        type: str
-        required: true
-      green:
-        description: Target group of the green colour.
-        type: str
-        required: true
   app:
-    description: Application whose tagged target groups are used when O(target_groups) is omitted.
+    description:
+      - Application whose tagged target groups are used when O(target_groups) is omitted.
+      - Mutually exclusive with O(target_groups); one of the two is required.
     type: str
   live_color:
     description: The colour that should take the production traffic.
@@ -105,6 +92,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - teal.bluegreen.target_groups
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -230,6 +218,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils import swap
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
@@ -427,10 +416,7 @@ def main():
         load_balancer=dict(type="str", required=True),
         listener_port=dict(type="int", default=80),
         test_listener_port=dict(type="int"),
-        target_groups=dict(
-            type="dict",
-            options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
-        ),
+        target_groups=TARGET_GROUPS_SPEC,
         app=dict(type="str"),
         live_color=dict(type="str", choices=list(state.COLORS), required=True),
         expected_live_color=dict(type="str", choices=list(state.COLORS)),

@@ -41,21 +41,6 @@ options:
       - Port of the production listener on O(load_balancer).
     type: int
     default: 80
-  target_groups:
-    description:
-      - The target group of each colour, by name or ARN.
-      - When omitted, the target groups tagged C(bluegreen:app=<app>) are used, their colour taken
-        from their C(bluegreen:color) tag.
-    type: dict
-    suboptions:
-      blue:
-        description: Target group of the blue colour.
-        type: str
-        required: true
-      green:
-        description: Target group of the green colour.
-        type: str
-        required: true
   live_records:
     description:
       - The alias records that carry the live traffic in Route 53.
@@ -88,6 +73,7 @@ options:
     type: str
     default: /bluegreen
 extends_documentation_fragment:
+  - teal.bluegreen.target_groups
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -243,6 +229,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_listener
@@ -381,10 +368,7 @@ def main():
         app=dict(type="str", required=True),
         load_balancer=dict(type="str"),
         listener_port=dict(type="int", default=80),
-        target_groups=dict(
-            type="dict",
-            options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
-        ),
+        target_groups=TARGET_GROUPS_SPEC,
         live_records=dict(
             type="dict",
             options=dict(
