@@ -17,12 +17,13 @@ export BLUEGREEN_SANDBOX_PORT ?= 4599
 
 SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null | grep -vE '^(tests|docs|\.ci)/')
 
-.PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean
+.PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench-symlink
 
 help:
-	@echo "make demo    start the local AWS sandbox, provision the sample app demo, switch it to green and back"
+	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
 	@echo "make test    lint, ansible-test sanity, unit and integration tests"
 	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
+	@echo "make bench-symlink   count failed requests while a document root symlink is switched (docs/benchmarks.md)"
 	@echo "make clean   remove the virtualenv, build output and sandbox state"
 
 venv: $(VENV)/.installed
@@ -50,10 +51,9 @@ sandbox-stop: venv
 sandbox-status: venv
 	$(BIN)/python tools/sandbox.py status
 
-# Provision, show the state, then start a green fleet, switch to it and roll back (playbooks/demo.yml).
+# Provision, then one whole cycle: deploy the next release to the idle colour, switch, clean (playbooks/demo.yml).
 demo: install sandbox-start
 	$(BIN)/ansible-playbook teal.bluegreen.sandbox -i inventories/local
-	$(BIN)/ansible-playbook teal.bluegreen.status -i inventories/local
 	ANSIBLE_DISPLAY_SKIPPED_HOSTS=false $(BIN)/ansible-playbook teal.bluegreen.demo -i inventories/local
 
 lint: install
@@ -71,6 +71,10 @@ integration: install
 
 test: lint sanity
 	$(BIN)/python -m pytest
+
+# Zero-downtime benchmark of efs_symlink_switch against a local Apache; installs apache2-bin and wrk when missing.
+bench-symlink: install
+	bash benchmarks/symlink_switch.sh
 
 clean:
 	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py stop

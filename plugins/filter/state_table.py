@@ -60,6 +60,11 @@ def state_table(result):
         rows.append((name, layer.get("live_color") or "-", _layer_detail(name, layer)))
     lock = result.get("lock")
     rows.append(("lock", "held" if lock else "free", f"{lock.get('owner')} ({lock.get('operation')})" if lock else ""))
+    deployment = result.get("deployment")
+    if deployment and deployment.get("valid"):
+        artifact = f", artifact {deployment['artifact_version']}" if deployment.get("artifact_version") else ""
+        status = "not switched to yet" if deployment.get("pending") else "switched to"
+        rows.append(("deploy", deployment["color"], f"{deployment.get('id')}{artifact}: {status}"))
     lines.extend(_columns(rows))
 
     for reason in result.get("reasons", []):

@@ -148,6 +148,51 @@ def format_record(record):
     return ",".join(f"{template_id}:{version}" for template_id in sorted(record) for version in record[template_id])
 
 
+def inherit_record(record, source_record, template_id, version):
+    """``record`` plus the source's claim on ``version`` when the clone launches from a version the source created.
+
+    Both groups then record it, and whichever is deleted last deletes it: deletion skips versions in use.
+    """
+    merged = {key: list(value) for key, value in record.items()}
+    number = int(version) if str(version).isdigit() else None
+    if number is not None and number in source_record.get(template_id, []):
+        merged.setdefault(template_id, [])
+        if number not in merged[template_id]:
+            merged[template_id].append(number)
+    return merged
+
+
+def template_references(group):
+    """The (template id, version) pairs ``group`` launches from: its template, or its mixed policy's and overrides'."""
+    references = []
+    spec = group.get("LaunchTemplate")
+    policy = (group.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+    specs = [spec] if spec else [policy.get("LaunchTemplateSpecification")]
+    specs += [item.get("LaunchTemplateSpecification") for item in policy.get("Overrides", [])]
+    for item in specs:
+        if item and item.get("LaunchTemplateId"):
+            references.append((item["LaunchTemplateId"], str(item.get("Version") or "$Default")))
+    return references
+
+
+def versions_in_use(groups, template_id, latest, default):
+    """{version number: [group names]} of the versions of ``template_id`` that ``groups`` launch from.
+
+    ``$Latest`` and ``$Default`` count as the numbers ``latest`` and ``default`` stand for now: deleting
+    the latest version would silently change what a group using ``$Latest`` launches.
+    """
+    symbolic = {"$Latest": latest, "$Default": default}
+    used = {}
+    for group in groups:
+        for reference_id, version in template_references(group):
+            if reference_id != template_id:
+                continue
+            number = symbolic.get(version, int(version) if version.isdigit() else None)
+            if number is not None:
+                used.setdefault(int(number), []).append(group["AutoScalingGroupName"])
+    return used
+
+
 # ---------------------------------------------------------------- target groups and scaling policies
 
 

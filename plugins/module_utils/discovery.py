@@ -3,7 +3,7 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Finding an app's load balancer, listeners and colour target groups, shared by the modules.
+"""Finding an app's load balancers, listeners, colour target groups and hosted zones, shared by the modules.
 
 Each function reads through the thin wrappers in _elbv2 and raises BlueGreenError, with a message
 that says what was wrong and what to do, when the input names something that is not there.
@@ -15,6 +15,7 @@ import re
 
 from . import state
 from ._elbv2 import resources as elbv2_api
+from ._route53 import records as route53_api
 
 APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -113,3 +114,62 @@ def pick_listener(lb, listeners, port, option="listener_port"):
 def find_listener(elbv2, load_balancer, port):
     lb = find_load_balancer(elbv2, load_balancer)
     return lb, pick_listener(lb, elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"]), port)
+
+
+def find_load_balancers(elbv2, given):
+    """The load balancer of each colour, from ``given`` ({blue, green} names or ARNs, option load_balancers)."""
+    if given["blue"] == given["green"]:
+        raise BlueGreenError(
+            f"load_balancers maps both colours to {given['blue']!r}; give each colour its own load balancer"
+        )
+    found = elbv2_api.describe_load_balancers_named(elbv2, [given[color] for color in state.COLORS])
+    if found is None:
+        # One of them is missing: look them up one by one to say which.
+        found = [elbv2_api.describe_load_balancer(elbv2, given[color]) for color in state.COLORS]
+    result = {}
+    for color in state.COLORS:
+        value = given[color]
+        lb = next(
+            (item for item in found if item and value in (item["LoadBalancerName"], item["LoadBalancerArn"])), None
+        )
+        if lb is None:
+            raise BlueGreenError(
+                f"load balancer {value!r} given for {color} not found; check load_balancers (names or ARNs)"
+            )
+        result[color] = lb
+    if result["blue"]["LoadBalancerArn"] == result["green"]["LoadBalancerArn"]:
+        raise BlueGreenError(
+            f"load_balancers maps both colours to load balancer {result['blue']['LoadBalancerName']!r}; "
+            "give each colour its own load balancer"
+        )
+    return result
+
+
+def find_hosted_zone(route53, zone, private_zone, option):
+    """The hosted zone named or with the id ``zone``, of the kind ``private_zone`` asks for.
+
+    ``option`` names the option that gave the zone and private_zone (``live_records``), for the messages.
+    """
+    zone_id = route53_api.zone_id_of(zone)
+    if zone_id:
+        found = route53_api.get_zone_by_id(route53, zone_id)
+        candidates = [found] if found else []
+    else:
+        candidates = route53_api.find_zones_by_name(route53, zone)
+    matching = [item for item in candidates if item.get("Config", {}).get("PrivateZone", False) == private_zone]
+    kind = "private" if private_zone else "public"
+    if not matching:
+        if candidates:
+            other = "public" if private_zone else "private"
+            raise BlueGreenError(
+                f"{kind} hosted zone {zone!r} not found, but a {other} one is ({candidates[0]['Id']}); "
+                f"check private_zone in {option}"
+            )
+        raise BlueGreenError(f"{kind} hosted zone {zone!r} not found; check {option}.zone (a zone name or id)")
+    if len(matching) > 1:
+        ids = ", ".join(item["Id"].split("/")[-1] for item in matching)
+        raise BlueGreenError(
+            f"{len(matching)} {kind} hosted zones are named {zone!r} ({ids}); give {option}.zone as the id of one "
+            "of them"
+        )
+    return matching[0]

@@ -30,9 +30,9 @@ def other_color(color):
 
 
 def parameter_names(prefix, app):
-    """Names of the app's live-colour and lock parameters under ``prefix``."""
+    """Names of the app's live-colour, lock and deployment-record parameters under ``prefix``."""
     base = "/" + "/".join(part for part in (prefix.strip("/"), app) if part)
-    return {"live": f"{base}/live", "lock": f"{base}/lock"}
+    return {"live": f"{base}/live", "lock": f"{base}/lock", "deployment": f"{base}/deployment"}
 
 
 def color_of_tags(tags):
@@ -111,17 +111,32 @@ def normalize_dns_name(name):
     return name[len("dualstack.") :] if name.startswith("dualstack.") else name
 
 
+def _record_shares(records):
+    """Percent of a name's answers per colour, from its records (weighted ones carry a ``weight``)."""
+    weighted = [record for record in records if record.get("weight") is not None]
+    if not weighted:
+        return {record["color"]: 100 for record in records[:1]}
+    total = sum(record["weight"] for record in weighted)
+    shares = {}
+    for record in weighted:
+        share = 100 * record["weight"] / total if total else 100 / len(weighted)
+        shares[record["color"]] = shares.get(record["color"], 0) + share
+    return {color: round(share) for color, share in shares.items()}
+
+
 def route53_layer(records, lb_colors, shared_lb_dns=None, shared_color=None):
     """Which colour the live alias records point at.
 
-    ``records`` is a list of ``{name, type, alias_dns_name}`` (alias_dns_name None when the record is
-    missing or not an alias), ``lb_colors`` maps normalised load balancer DNS names to colours.
+    ``records`` is a list of ``{name, type, alias_dns_name, weight}`` (alias_dns_name None when the
+    record is missing or not an alias; weight None unless the record is weighted, and then one entry
+    per weighted record of the name), ``lb_colors`` maps normalised load balancer DNS names to colours.
     ``shared_lb_dns`` is the app's single load balancer (strategy alb): records aliasing it follow the
-    listener, so they take ``shared_color``.
+    listener, so they take ``shared_color``. ``weights`` is the share of answers per colour, in percent,
+    when every name has the same.
     """
-    layer = {"live_color": None, "records": [], "reasons": []}
+    layer = {"live_color": None, "records": [], "weights": {}, "reasons": []}
     shared = normalize_dns_name(shared_lb_dns) if shared_lb_dns else None
-    seen = set()
+    by_name = {}
     for record in records:
         target = normalize_dns_name(record.get("alias_dns_name"))
         if not record.get("alias_dns_name"):
@@ -137,10 +152,18 @@ def route53_layer(records, lb_colors, shared_lb_dns=None, shared_color=None):
                 f"record {record['name']} aliases {record['alias_dns_name']}, a load balancer of neither colour"
             )
         layer["records"].append(dict(record, color=color))
-        if color:
-            seen.add(color)
+        by_name.setdefault(record["name"], []).append(layer["records"][-1])
+    shares = {name: _record_shares(named) for name, named in by_name.items()}
+    seen = {color for by_color in shares.values() for color, share in by_color.items() if color and share}
+    same = len({tuple(sorted(by_color.items(), key=str)) for by_color in shares.values()}) == 1
+    if same and not layer["reasons"]:
+        layer["weights"] = {color: share for color, share in next(iter(shares.values())).items() if share}
     if len(seen) > 1:
-        layer["reasons"].append("live records point at both colours (a switch was left half done)")
+        if same and not layer["reasons"]:
+            split = " / ".join(f"{color} {layer['weights'][color]}%" for color in COLORS if color in layer["weights"])
+            layer["reasons"].append(f"live records split their answers {split} (a weighted shift is in progress)")
+        else:
+            layer["reasons"].append("live records point at both colours (a switch was left half done)")
     elif len(seen) == 1 and not layer["reasons"]:
         layer["live_color"] = seen.pop()
     return layer
@@ -244,6 +267,40 @@ def parse_lock(parameter):
         "valid": True,
         "version": parameter.get("Version"),
     }
+
+
+DEPLOYMENT_KEYS = ("id", "color", "auto_scaling_group", "source", "artifact_version", "image_id", "launch_template")
+
+
+def parse_deployment(parameter, live=None):
+    """The last deployment recorded by the deploy role in the deployment parameter, or None.
+
+    ``valid`` is false when the parameter does not hold a JSON object naming a colour. ``pending`` is
+    true when the deployment's colour has not been live since it was recorded: the live parameter
+    ``live`` names another colour and has not changed since.
+    """
+    if parameter is None:
+        return None
+    try:
+        record = json.loads(parameter.get("Value", ""))
+    except ValueError:
+        record = None
+    modified = parameter.get("LastModifiedDate")
+    result = {key: None for key in DEPLOYMENT_KEYS}
+    result.update(
+        version=parameter.get("Version"),
+        last_modified=modified.isoformat() if hasattr(modified, "isoformat") else modified,
+        valid=isinstance(record, dict) and record.get("color") in COLORS,
+    )
+    if isinstance(record, dict):
+        result.update({key: record.get(key) for key in DEPLOYMENT_KEYS})
+    live_modified = (live or {}).get("LastModifiedDate")
+    result["pending"] = bool(
+        result["valid"]
+        and (live or {}).get("Value") != result["color"]
+        and (live_modified is None or modified is None or modified >= live_modified)
+    )
+    return result
 
 
 def summarize(layers):

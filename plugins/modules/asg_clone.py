@@ -26,7 +26,9 @@ description:
   - O(image_id), O(user_data) and O(instance_type) create one new version of the source's launch template;
     the clone records the versions it created in its C(bluegreen:launch-template-versions) tag, reuses
     the latest of them while its data still matches, and deletes them with O(state=absent).
-  - O(state=absent) refuses to delete a group whose target groups take production traffic.
+  - O(state=absent) and O(state=stopped) refuse a group whose target groups take production traffic.
+  - A clone that launches from a version its source created records it too; a version is deleted with the
+    last group that records it, never while another group launches from it.
 author:
   - Teal Ops (@teal-ops)
 options:
@@ -42,10 +44,13 @@ options:
   state:
     description:
       - V(present) creates or updates the clone; V(absent) scales it to zero, waits until it has no
-        instances, deletes it and the launch template versions it created.
-      - V(absent) always waits (up to O(wait_timeout)), because AWS cannot delete a group with instances.
+        instances, deletes it and the launch template versions it created that no other group launches from.
+      - V(stopped) scales it to zero and waits until it has no instances, but keeps the group and its versions
+        (a cheap standby for a rollback); a later V(present) run scales it back up.
+      - V(absent) and V(stopped) always wait (up to O(wait_timeout)), because AWS cannot delete a group with
+        instances; both refuse a group whose target groups take production traffic.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, stopped]
     default: present
   color:
     description: Colour of the clone, set as its C(bluegreen:color) tag. Required with O(state=present).
@@ -99,7 +104,7 @@ options:
   test_listener_ports:
     description:
       - Ports of test listeners (such as the 8080 listener that alb_swap points at the idle colour). With
-        O(state=absent), what they forward does not count as production traffic.
+        O(state=absent) or O(state=stopped), what they forward does not count as production traffic.
     type: list
     elements: int
     default: []
@@ -160,6 +165,13 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     var: clone.not_copied
 
+- name: Keep the old colour as a standby with no instances, for a quick rollback
+  teal.bluegreen.asg_clone:
+    name: shop-blue
+    app: shop
+    state: stopped
+    test_listener_ports: [8080]
+
 - name: Delete the old colour after the switch
   teal.bluegreen.asg_clone:
     name: shop-blue
@@ -171,7 +183,7 @@ EXAMPLES = r"""
 RETURN = r"""
 auto_scaling_group:
   description: The clone as AWS describes it, in snake_case, with its tags as a dict (predicted in check mode).
-  returned: when O(state=present)
+  returned: when O(state=present) or O(state=stopped)
   type: dict
   sample: {"auto_scaling_group_name": "shop-green", "min_size": 2, "max_size": 4, "tags": {"bluegreen:color": "green"}}
 instances:
@@ -263,6 +275,7 @@ def resolve_template(module, ec2, source, existing):
     spec = clone.launch_template_of(source)
     template_id = spec["LaunchTemplateId"]
     record = clone.parse_record(existing["tags"].get(clone.RECORD_TAG)) if existing else {}
+    source_record = clone.parse_record(source["tags"].get(clone.RECORD_TAG))
     if params["launch_template_version"]:
         version = params["launch_template_version"]
         if not lt_api.describe_versions(ec2, template_id, [version]):
@@ -270,8 +283,10 @@ def resolve_template(module, ec2, source, existing):
                 f"launch template {template_id} has no version {version!r}; set launch_template_version to an "
                 "existing version number, $Latest or $Default"
             )
+        record = clone.inherit_record(record, source_record, template_id, version)
         return {"LaunchTemplateId": template_id, "Version": version, "record": clone.format_record(record)}
     if not any(params[option] is not None for option in TEMPLATE_OVERRIDES):
+        record = clone.inherit_record(record, source_record, template_id, spec["Version"])
         return {"LaunchTemplateId": template_id, "Version": spec["Version"], "record": clone.format_record(record)}
 
     if params["image_id"] and lt_api.describe_image(ec2, params["image_id"]) is None:
@@ -616,56 +631,90 @@ def production_reasons(elbv2, group, test_ports):
     return clone.production_reasons(target_groups, listeners, rules, tags)
 
 
+def versions_to_delete(asg, ec2, name, record):
+    """Split the versions ``record`` names into ([(template id, [numbers])] to delete, [kept with the reason])."""
+    if not record:
+        return [], []
+    others = [group for group in asg_api.describe_all_groups(asg) if group["AutoScalingGroupName"] != name]
+    deletions, kept = [], []
+    for template_id in sorted(record):
+        template = lt_api.describe_template(ec2, template_id)
+        if template is None:
+            continue
+        used = clone.versions_in_use(
+            others, template_id, template.get("LatestVersionNumber"), template.get("DefaultVersionNumber")
+        )
+        numbers = []
+        for number in record[template_id]:
+            if number in used:
+                reason = f"still used by Auto Scaling group {', '.join(sorted(set(used[number])))}"
+                kept.append({"version": f"{template_id}:{number}", "reason": reason})
+            else:
+                numbers.append(str(number))
+        if numbers:
+            deletions.append((template_id, numbers))
+    return deletions, kept
+
+
 def absent(module):
     params = module.params
+    stop = params["state"] == "stopped"
+    verb = "scaling to zero" if stop else "deleting"
     asg = module.client("autoscaling")
     group = asg_api.describe_group(asg, params["name"])
     if group is None:
+        if stop:
+            raise BlueGreenError(f"Auto Scaling group {params['name']!r} not found; check name")
         module.exit_json(
             changed=False, changes={}, deleted_launch_template_versions=[], kept_launch_template_versions=[]
         )
-    check_owner(group, params["app"], "to delete")
+    check_owner(group, params["app"], "to scale to zero" if stop else "to delete")
+    scale_down = group["DesiredCapacity"] > 0 or group["MinSize"] > 0
+    if stop and not scale_down and not group.get("Instances"):
+        module.exit_json(changed=False, changes={}, auto_scaling_group=snake_group(group))
     elbv2 = module.client("elbv2")
     reasons = production_reasons(elbv2, group, params["test_listener_ports"])
     if reasons:
         raise BlueGreenError(
-            f"Auto Scaling group {params['name']!r} takes production traffic ({'; '.join(reasons)}); not deleting "
+            f"Auto Scaling group {params['name']!r} takes production traffic ({'; '.join(reasons)}); not {verb} it "
             "(switch the traffic to the other colour first, see teal.bluegreen.state_info)"
         )
-    record = clone.parse_record(group["tags"].get(clone.RECORD_TAG))
-    versions = [f"{template_id}:{version}" for template_id in sorted(record) for version in record[template_id]]
-    result = {
-        "changed": True,
-        "changes": {"scale_to_zero": group["DesiredCapacity"] > 0 or group["MinSize"] > 0, "delete": True},
-        "deleted_launch_template_versions": [] if module.check_mode else versions,
-        "kept_launch_template_versions": [],
-    }
+    changes = {"scale_to_zero": scale_down} if stop else {"scale_to_zero": scale_down, "delete": True}
+    result = {"changed": scale_down or not stop, "changes": changes}
     if module._diff:
-        result["diff"] = {
-            "before": _printable(
-                clone.group_view(group, group.get("TargetGroupARNs", []), clone.tags_dict(group.get("Tags")))
-            ),
-            "after": {},
-        }
+        before = clone.group_view(group, group.get("TargetGroupARNs", []), clone.tags_dict(group.get("Tags")))
+        after = {} if not stop else dict(before, MinSize=0, DesiredCapacity=0)
+        result["diff"] = {"before": _printable(before), "after": _printable(after)}
+    if not stop:
+        record = clone.parse_record(group["tags"].get(clone.RECORD_TAG))
+        deletions, kept = versions_to_delete(asg, module.client("ec2"), params["name"], record)
+        result["deleted_launch_template_versions"] = [
+            f"{template_id}:{number}" for template_id, numbers in deletions for number in numbers
+        ]
+        result["kept_launch_template_versions"] = kept
     if module.check_mode:
-        result["deleted_launch_template_versions"] = versions
+        if stop:
+            result["auto_scaling_group"] = snake_group(dict(group, MinSize=0, DesiredCapacity=0))
         module.exit_json(**result)
 
-    if result["changes"]["scale_to_zero"]:
+    if scale_down:
         asg_api.update_group(asg, params["name"], {"MinSize": 0, "DesiredCapacity": 0})
     try:
         asg_waiters.wait_empty(asg, params["name"], params["wait_timeout"], params["poll_interval"])
     except AnsibleAWSError:
         raise BlueGreenError(
             f"Auto Scaling group {params['name']!r} still has instances after {params['wait_timeout']}s at zero "
-            "capacity; it was scaled to zero but not deleted (raise wait_timeout and run again)"
+            f"capacity; it was scaled to zero but {'still has instances' if stop else 'not deleted'} "
+            "(raise wait_timeout and run again)"
         ) from None
+    if stop:
+        result["auto_scaling_group"] = snake_group(asg_api.describe_group(asg, params["name"]))
+        module.exit_json(**result)
     asg_api.delete_group(asg, params["name"])
 
     ec2 = module.client("ec2")
-    deleted, kept = [], []
-    for template_id in sorted(record):
-        numbers = [str(version) for version in record[template_id]]
+    deleted = []
+    for template_id, numbers in deletions:
         try:
             refused = lt_api.delete_versions(ec2, template_id, numbers)
         except AnsibleAWSError as e:
@@ -689,7 +738,7 @@ def do(module):
     params = module.params
     if params["app"]:
         check_app(params["app"])
-    if params["state"] == "absent":
+    if params["state"] in ("absent", "stopped"):
         absent(module)
     else:
         present(module)
@@ -699,7 +748,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         source=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
+        state=dict(type="str", choices=["present", "absent", "stopped"], default="present"),
         color=dict(type="str", choices=list(state.COLORS)),
         app=dict(type="str"),
         image_id=dict(type="str"),

@@ -163,9 +163,21 @@ layers:
       type: dict
       sample: {"live_color": "blue", "listener_port": 80, "weights": {"blue": 100}, "reasons": []}
     route53:
-      description: The live alias records and the colour each points at.
+      description:
+        - The live alias records and the colour each points at; weighted records are listed one per set
+          identifier, with their C(weight).
+        - C(weights) is the share of answers (percent) per colour when every name has the same; weighted
+          records that split the answers between the colours mean a gradual shift is in progress.
       returned: when O(live_records) is set
       type: dict
+      sample:
+        live_color: blue
+        weights: {"blue": 100}
+        zone_id: /hostedzone/Z0123456789EXAMPLE
+        records:
+          - {"name": "www.example.com.", "type": "A", "set_identifier": null, "weight": null, "color": "blue",
+             "alias_dns_name": "demo-blue-1234.us-east-1.elb.amazonaws.com."}
+        reasons: []
     ssm:
       description:
         - The live-colour parameter, its value and version.
@@ -189,7 +201,10 @@ layers:
       returned: always
       type: dict
 colors:
-  description: The resources of each colour.
+  description:
+    - The resources of each colour.
+    - C(traffic_percent) is the colour's share of the traffic according to the ALB layer or, without
+      O(load_balancer), the Route 53 layer.
   returned: always
   type: dict
   sample:
@@ -218,11 +233,32 @@ lock:
   returned: always
   type: dict
   sample: {"owner": "awx-job-812", "operation": "switch", "started": "2026-11-22T10:04:00Z", "valid": true, "version": 1}
-parameters:
-  description: Names of the app's live-colour and lock parameters.
+deployment:
+  description:
+    - The last deployment the teal.bluegreen.deploy role recorded in C(<prefix>/<app>/deployment), or null.
+    - C(color) is the colour it deployed to, C(id) its deployment id; C(valid) is false when the parameter does
+      not hold the expected JSON document.
+    - C(pending) is true while that colour has not been live since the deployment, that is while the live parameter names
+      the other colour and has not changed since. The clean role refuses to remove a pending deployment.
   returned: always
   type: dict
-  sample: {"live": "/bluegreen/demo/live", "lock": "/bluegreen/demo/lock"}
+  sample:
+    id: "20261122T1004Z"
+    color: green
+    auto_scaling_group: demo-green
+    source: demo-blue
+    artifact_version: "2.0"
+    image_id: ami-0123456789abcdef0
+    launch_template: {"launch_template_id": "lt-0123456789abcdef0", "version": "3"}
+    version: 4
+    last_modified: "2026-11-22T10:04:00+00:00"
+    valid: true
+    pending: true
+parameters:
+  description: Names of the app's live-colour, lock and deployment-record parameters.
+  returned: always
+  type: dict
+  sample: {"live": "/bluegreen/demo/live", "lock": "/bluegreen/demo/lock", "deployment": "/bluegreen/demo/deployment"}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -232,6 +268,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
@@ -240,23 +277,8 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import rec
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
 
 
-def find_zone(route53, zone, private_zone):
-    zone_id = route53_api.zone_id_of(zone)
-    if zone_id:
-        found = route53_api.get_zone_by_id(route53, zone_id)
-        candidates = [found] if found else []
-    else:
-        candidates = route53_api.find_zones_by_name(route53, zone)
-    matching = [item for item in candidates if item.get("Config", {}).get("PrivateZone", False) == private_zone]
-    if not matching:
-        kind = "private" if private_zone else "public"
-        other = " (a zone of the other kind exists: check private_zone)" if candidates else ""
-        raise BlueGreenError(f"{kind} hosted zone {zone!r} not found{other}; check live_records.zone")
-    return matching[0]
-
-
 def read_live_records(route53, spec):
-    zone = find_zone(route53, spec["zone"], spec["private_zone"])
+    zone = find_hosted_zone(route53, spec["zone"], spec["private_zone"], "live_records")
     records = []
     for name in spec["names"]:
         try:
@@ -272,6 +294,7 @@ def read_live_records(route53, spec):
                     "type": spec["type"],
                     "set_identifier": item.get("SetIdentifier"),
                     "alias_dns_name": (item.get("AliasTarget") or {}).get("DNSName"),
+                    "weight": item.get("Weight"),
                 }
             )
     return zone, records
@@ -287,7 +310,8 @@ def colored_load_balancers(elbv2, tagging, app):
     }
 
 
-def describe_colors(elbv2, target_groups, asg, alb):
+def describe_colors(elbv2, target_groups, asg, traffic):
+    """The resources of each colour; ``traffic`` is the trusted traffic layer (alb or route53), if any."""
     colors = {}
     for color in state.COLORS:
         group = target_groups.get(color)
@@ -303,8 +327,8 @@ def describe_colors(elbv2, target_groups, asg, alb):
             "desired_capacity": fleet.get("desired_capacity", 0),
             "instances_in_service": fleet.get("instances_in_service", 0),
         }
-        if alb is not None:
-            colors[color]["traffic_percent"] = alb["weights"].get(color, 0)
+        if traffic is not None:
+            colors[color]["traffic_percent"] = traffic["weights"].get(color, 0)
     return colors
 
 
@@ -321,7 +345,7 @@ def do(module):
     tg_colors = {group["TargetGroupArn"]: color for color, group in target_groups.items()}
     groups = asg_api.describe_groups_by_tags(module.client("autoscaling"), {state.APP_TAG: app})
     ssm_client = module.client("ssm")
-    parameters = ssm_api.get_parameters(ssm_client, [names["live"], names["lock"]])
+    parameters = ssm_api.get_parameters(ssm_client, list(names.values()))
 
     if not target_groups and not groups and parameters[names["live"]] is None:
         raise BlueGreenError(
@@ -356,8 +380,9 @@ def do(module):
         changed=False,
         app=app,
         layers=layers,
-        colors=describe_colors(elbv2, target_groups, layers["asg"], alb),
+        colors=describe_colors(elbv2, target_groups, layers["asg"], alb if alb is not None else layers.get("route53")),
         lock=state.parse_lock(parameters[names["lock"]]),
+        deployment=state.parse_deployment(parameters[names["deployment"]], parameters[names["live"]]),
         parameters=names,
         **summary,
     )

@@ -307,6 +307,75 @@ def test_absent(sandbox, demo, clean):
     assert run(sandbox, {"name": CLONE, "state": "absent"})["changed"] is False
 
 
+def test_stopped_scales_to_zero_and_keeps_the_group(sandbox, demo, clean):
+    assert not run(sandbox, clone_args(demo)).get("failed")
+    stop = {"name": CLONE, "state": "stopped", "test_listener_ports": [8080], "poll_interval": 1}
+    before = snapshot(sandbox)
+    with sandbox.api_calls() as calls:
+        checked = run(sandbox, stop, check=True, diff=True)
+    assert checked["changed"] is True
+    assert checked["diff"]["after"]["DesiredCapacity"] == 0
+    assert writes(calls) == []
+    assert snapshot(sandbox) == before
+
+    stopped = run(sandbox, stop)
+    assert stopped["changed"] is True
+    assert (stopped["auto_scaling_group"]["desired_capacity"], stopped["auto_scaling_group"]["min_size"]) == (0, 0)
+    kept = group(sandbox, CLONE)
+    assert (kept["DesiredCapacity"], kept["Instances"]) == (0, [])
+    assert run(sandbox, stop, check=True)["changed"] is False
+    assert run(sandbox, stop)["changed"] is False
+
+    # present brings it back to the source's size
+    again = run(sandbox, clone_args(demo))
+    assert again["changed"] is True
+    assert group(sandbox, CLONE)["DesiredCapacity"] == group(sandbox, "demo-blue")["DesiredCapacity"]
+
+
+def test_stopped_needs_an_existing_group_and_refuses_production(sandbox, demo, clean):
+    missing = run(sandbox, {"name": "demo-purple", "state": "stopped"})
+    assert missing.get("failed") is True
+    assert "Auto Scaling group 'demo-purple' not found" in missing["msg"]
+    before = snapshot(sandbox)
+    refused = run(sandbox, {"name": "demo-blue", "state": "stopped", "test_listener_ports": [8080]})
+    assert refused.get("failed") is True
+    assert "'demo-blue' takes production traffic" in refused["msg"] and "not scaling to zero" in refused["msg"]
+    assert snapshot(sandbox) == before
+
+
+def test_absent_keeps_versions_another_group_launches_from(sandbox, demo, clean):
+    ec2 = sandbox.client("ec2")
+    autoscaling = sandbox.client("autoscaling")
+    blue = group(sandbox, "demo-blue")
+    image = sorted(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"])[-1]
+    created = run(sandbox, clone_args(demo, image_id=image))
+    assert not created.get("failed"), created.get("msg")
+    version = created["launch_template_version"]["version"]
+    template_id = created["launch_template_version"]["launch_template_id"]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="demo-copy-of-green",
+        LaunchTemplate={"LaunchTemplateId": template_id, "Version": version},
+        MinSize=0,
+        MaxSize=1,
+        DesiredCapacity=0,
+        VPCZoneIdentifier=blue["VPCZoneIdentifier"],
+    )
+    try:
+        with sandbox.api_calls() as calls:
+            deleted = run(
+                sandbox, {"name": CLONE, "state": "absent", "test_listener_ports": [8080], "poll_interval": 1}
+            )
+        assert deleted["changed"] is True
+        assert group(sandbox, CLONE) is None
+        assert deleted["deleted_launch_template_versions"] == []
+        assert deleted["kept_launch_template_versions"] == [
+            {"version": f"{template_id}:{version}", "reason": "still used by Auto Scaling group demo-copy-of-green"}
+        ]
+        assert "DeleteLaunchTemplateVersions" not in calls
+    finally:
+        autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-copy-of-green", ForceDelete=True)
+
+
 def test_absent_refused_for_production(sandbox, demo, clean):
     before = snapshot(sandbox)
     with sandbox.api_calls() as calls:

@@ -24,6 +24,14 @@ def describe_groups_by_tags(client, tags):
     return groups
 
 
+@AutoScalingErrorHandler.list_error_handler("describe Auto Scaling groups", default_value=[])
+@AWSRetry.jittered_backoff()
+def describe_all_groups(client):
+    """Every Auto Scaling group of the region (to find which ones use a launch template version)."""
+    paginator = client.get_paginator("describe_auto_scaling_groups")
+    return paginator.paginate().build_full_result()["AutoScalingGroups"]
+
+
 @AutoScalingErrorHandler.list_error_handler("describe Auto Scaling group", default_value=None)
 @AWSRetry.jittered_backoff()
 def describe_group(client, name):

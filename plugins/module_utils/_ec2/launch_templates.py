@@ -25,6 +25,14 @@ def describe_versions(client, template_id, versions):
     ]
 
 
+@LaunchTemplateErrorHandler.list_error_handler("describe launch template", default_value=None)
+@AWSRetry.jittered_backoff()
+def describe_template(client, template_id):
+    """The launch template ``template_id`` (with its latest and default version numbers), or None."""
+    found = client.describe_launch_templates(LaunchTemplateIds=[template_id])["LaunchTemplates"]
+    return found[0] if found else None
+
+
 @LaunchTemplateErrorHandler.common_error_handler("create launch template version")
 @AWSRetry.jittered_backoff()
 def create_version(client, template_id, data, description):

@@ -34,6 +34,20 @@ def describe_load_balancers(client, arns):
     return client.describe_load_balancers(LoadBalancerArns=list(arns))["LoadBalancers"]
 
 
+@ELBv2ErrorHandler.list_error_handler("describe load balancers", default_value=None)
+@AWSRetry.jittered_backoff()
+def describe_load_balancers_named(client, values):
+    """Load balancers given by name or ARN, in as few calls as possible; None when any is missing."""
+    names = [value for value in values if not value.startswith("arn:")]
+    arns = [value for value in values if value.startswith("arn:")]
+    found = []
+    if names:
+        found += client.describe_load_balancers(Names=names)["LoadBalancers"]
+    if arns:
+        found += client.describe_load_balancers(LoadBalancerArns=arns)["LoadBalancers"]
+    return found
+
+
 @ELBv2ErrorHandler.list_error_handler("describe listeners", default_value=[])
 @AWSRetry.jittered_backoff()
 def describe_listeners(client, load_balancer_arn):

@@ -3,13 +3,12 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Hosted zone and alias record lookups, plus the pure name handling they need."""
+"""Hosted zone and record set calls, plus the pure name handling they need."""
 
 from __future__ import annotations
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 from .common import Route53ErrorHandler
+from .common import route53_retry
 
 
 def zone_id_of(value):
@@ -37,13 +36,13 @@ def qualify_record_name(name, zone_name):
 
 
 @Route53ErrorHandler.list_error_handler("read hosted zone", default_value=None)
-@AWSRetry.jittered_backoff()
+@route53_retry
 def get_zone_by_id(client, zone_id):
     return client.get_hosted_zone(Id=zone_id)["HostedZone"]
 
 
 @Route53ErrorHandler.common_error_handler("find hosted zones by name")
-@AWSRetry.jittered_backoff()
+@route53_retry
 def find_zones_by_name(client, name):
     """Hosted zones named exactly name (public and private zones may share a name)."""
     wanted = name.lower().rstrip(".") + "."
@@ -52,14 +51,25 @@ def find_zones_by_name(client, name):
 
 
 @Route53ErrorHandler.common_error_handler("read record sets")
-@AWSRetry.jittered_backoff()
-def get_record_sets(client, zone_id, name, record_type):
-    """The record sets named name of record_type (several when weighted), possibly empty."""
-    result = client.list_resource_record_sets(
-        HostedZoneId=zone_id, StartRecordName=name, StartRecordType=record_type, MaxItems="100"
-    )
+@route53_retry
+def get_record_sets(client, zone_id, name, record_type=None):
+    """The record sets named name, of record_type or of any type; several when weighted, possibly none."""
+    params = dict(HostedZoneId=zone_id, StartRecordName=name, MaxItems="100")
+    if record_type:
+        params["StartRecordType"] = record_type
+    result = client.list_resource_record_sets(**params)
     return [
         record
         for record in result.get("ResourceRecordSets", [])
-        if record["Name"].lower() == name.lower() and record["Type"] == record_type
+        if record["Name"].lower() == name.lower() and record_type in (None, record["Type"])
     ]
+
+
+@Route53ErrorHandler.common_error_handler("change record sets")
+@route53_retry
+def change_record_sets(client, zone_id, changes, comment):
+    """Apply changes to a zone in one transactional batch; returns its ChangeInfo (Id, Status)."""
+    result = client.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Comment": comment, "Changes": changes}
+    )
+    return result["ChangeInfo"]

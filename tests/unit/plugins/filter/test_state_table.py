@@ -50,6 +50,16 @@ def test_table_rows():
     assert lines[-1] == "! ssm: says green is live but alb sends traffic to blue"
 
 
+def test_deployment_row():
+    result = dict(
+        RESULT,
+        deployment={"valid": True, "color": "green", "id": "d-7", "artifact_version": "2.1", "pending": True},
+    )
+    rows = [line.split() for line in state_table(result).splitlines()]
+    assert ["deploy", "green", "d-7,", "artifact", "2.1:", "not", "switched", "to", "yet"] in rows
+    assert not any(row[:1] == ["deploy"] for row in (line.split() for line in state_table(RESULT).splitlines()))
+
+
 def test_rejects_other_input():
     with pytest.raises(AnsibleFilterError, match="state_info"):
         state_table({"changed": False})

@@ -380,3 +380,46 @@ class TestProductionReasons:
         }
         reasons = clone.production_reasons([self.GROUP], {LB: [listener]}, rules, {})
         assert reasons == ["a rule (priority 10) of the listener on port 80 forwards 100% to 'shop-green'"]
+
+
+class TestLaunchTemplateVersionsInUse:
+    @staticmethod
+    def group(name, version, template="lt-1"):
+        return {"AutoScalingGroupName": name, "LaunchTemplate": {"LaunchTemplateId": template, "Version": version}}
+
+    def test_inherit_adds_a_version_the_source_created(self):
+        assert clone.inherit_record({}, {"lt-1": [3]}, "lt-1", "3") == {"lt-1": [3]}
+        assert clone.inherit_record({"lt-1": [5]}, {"lt-1": [3]}, "lt-1", "3") == {"lt-1": [5, 3]}
+
+    def test_inherit_ignores_versions_the_source_did_not_create(self):
+        assert clone.inherit_record({}, {"lt-1": [3]}, "lt-1", "1") == {}
+        assert clone.inherit_record({}, {"lt-1": [3]}, "lt-1", "$Latest") == {}
+        assert clone.inherit_record({}, {"lt-1": [3]}, "lt-2", "3") == {}
+
+    def test_references_of_mixed_instances_policy(self):
+        group = {
+            "AutoScalingGroupName": "shop-blue",
+            "MixedInstancesPolicy": {
+                "LaunchTemplate": {
+                    "LaunchTemplateSpecification": {"LaunchTemplateId": "lt-1", "Version": "4"},
+                    "Overrides": [
+                        {"InstanceType": "t3.small"},
+                        {"LaunchTemplateSpecification": {"LaunchTemplateId": "lt-2"}},
+                    ],
+                }
+            },
+        }
+        assert clone.template_references(group) == [("lt-1", "4"), ("lt-2", "$Default")]
+
+    def test_numbers_and_symbols_in_use(self):
+        groups = [
+            self.group("a", "3"),
+            self.group("b", "$Latest"),
+            self.group("c", "$Default"),
+            self.group("d", "9", "lt-2"),
+        ]
+        used = clone.versions_in_use(groups, "lt-1", latest=7, default=1)
+        assert used == {3: ["a"], 7: ["b"], 1: ["c"]}
+
+    def test_nothing_in_use(self):
+        assert clone.versions_in_use([self.group("a", "3", "lt-2")], "lt-1", latest=7, default=1) == {}

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import json
 
 import pytest
@@ -59,6 +61,29 @@ class TestColors:
         names = state.parameter_names(prefix, "shop")
         assert names["live"] == expected
         assert names["lock"] == expected.replace("/live", "/lock")
+        assert names["deployment"] == expected.replace("/live", "/deployment")
+
+    def test_parse_deployment(self):
+        parameter = {"Value": '{"id": "d1", "color": "green", "auto_scaling_group": "shop-green"}', "Version": 3}
+        record = state.parse_deployment(parameter)
+        assert record["valid"] and record["color"] == "green" and record["id"] == "d1"
+        assert record["image_id"] is None and record["version"] == 3
+        assert state.parse_deployment(None) is None
+        assert state.parse_deployment({"Value": "green"})["valid"] is False
+        assert state.parse_deployment({"Value": '{"color": "red"}'})["valid"] is False
+
+    def test_deployment_pending_until_its_colour_has_been_live(self):
+        at = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.timezone.utc)
+        later = at + datetime.timedelta(minutes=5)
+        deployed = {"Value": '{"color": "green"}', "LastModifiedDate": at}
+        assert state.parse_deployment(
+            deployed, {"Value": "blue", "LastModifiedDate": at - datetime.timedelta(minutes=5)}
+        )["pending"]
+        assert state.parse_deployment(deployed, None)["pending"]
+        # switched to green
+        assert not state.parse_deployment(deployed, {"Value": "green", "LastModifiedDate": later})["pending"]
+        # switched to green and rolled back to blue after the deployment
+        assert not state.parse_deployment(deployed, {"Value": "blue", "LastModifiedDate": later})["pending"]
 
     def test_color_of_tags_ignores_other_values(self):
         assert state.color_of_tags({"bluegreen:color": "green"}) == "green"
@@ -149,6 +174,32 @@ class TestRoute53Layer:
         layer = state.route53_layer(records, self.LBS)
         assert layer["live_color"] is None
         assert len(layer["reasons"]) == 2
+
+    def weighted(self, blue, green, name="www.example.com."):
+        return [
+            dict(self.record("blue-lb-1.us-east-1.elb.amazonaws.com", name=name), set_identifier="blue", weight=blue),
+            dict(
+                self.record("green-lb-2.us-east-1.elb.amazonaws.com", name=name), set_identifier="green", weight=green
+            ),
+        ]
+
+    def test_weighted_shift_in_progress(self):
+        layer = state.route53_layer(self.weighted(90, 10) + self.weighted(9, 1, name="shop.example.com."), self.LBS)
+        assert layer["live_color"] is None
+        assert layer["weights"] == {"blue": 90, "green": 10}
+        assert layer["reasons"] == [
+            "live records split their answers blue 90% / green 10% (a weighted shift is in progress)"
+        ]
+
+    def test_weighted_records_with_one_colour_serving(self):
+        layer = state.route53_layer(self.weighted(90, 10)[1:], self.LBS)
+        assert (layer["live_color"], layer["weights"], layer["reasons"]) == ("green", {"green": 100}, [])
+
+    def test_names_at_different_weights_are_half_done(self):
+        layer = state.route53_layer(self.weighted(90, 10) + self.weighted(50, 50, name="shop.example.com."), self.LBS)
+        assert layer["live_color"] is None
+        assert layer["weights"] == {}
+        assert "half done" in layer["reasons"][0]
 
 
 class TestAsgLayer:

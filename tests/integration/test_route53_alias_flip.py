@@ -1,0 +1,459 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""route53_alias_flip against the sandbox provisioned for strategy route53: flips, weighted shifts, batches,
+check mode, idempotence, state_info's view of the records and every bad input.
+
+The session's sandbox is provisioned for strategy alb. The module fixture provisions the route53 traffic
+layer with the sandbox playbook (bluegreen_strategy=route53) and takes it away again afterwards, putting
+back the alias record the alb strategy uses, so the other tests see the sandbox as provisioned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from conftest import ROOT
+from conftest import is_write
+
+from ansible_collections.teal.bluegreen.plugins.filter.state_table import state_table
+
+LIVE = {"zone": "example.com", "names": ["www"]}
+STAGING = {"zone": "example.internal", "private_zone": True, "names": ["staging"]}
+LOAD_BALANCERS = {"blue": "demo-blue", "green": "demo-green"}
+FLIP = {"load_balancers": LOAD_BALANCERS, "live_records": LIVE, "staging_records": STAGING, "poll_interval": 1}
+WWW = "www.example.com."
+STAGING_NAME = "staging.example.internal."
+LEGACY = "legacy.example.com."
+
+
+def record_sets(sandbox, zone_id, name):
+    found = sandbox.client("route53").list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=name, StartRecordType="A", MaxItems="10"
+    )["ResourceRecordSets"]
+    return [item for item in found if item["Name"] == name and item["Type"] == "A"]
+
+
+def points_at(sandbox, dns, zone, name):
+    """What a name's A records alias, as {set identifier (None when simple): (colour, weight, evaluate health)}."""
+    colors = {lb["DNSName"].lower().rstrip("."): color for color, lb in dns["lbs"].items()}
+    return {
+        item.get("SetIdentifier"): (
+            colors.get(item["AliasTarget"]["DNSName"].lower().rstrip("."), item["AliasTarget"]["DNSName"]),
+            item.get("Weight"),
+            item["AliasTarget"]["EvaluateTargetHealth"],
+        )
+        for item in record_sets(sandbox, dns["zones"][zone], name)
+    }
+
+
+def snapshot(sandbox, dns):
+    return {
+        "live": record_sets(sandbox, dns["zones"]["live"], WWW),
+        "staging": record_sets(sandbox, dns["zones"]["staging"], STAGING_NAME),
+    }
+
+
+def change_calls(calls):
+    """The zones of the ChangeResourceRecordSets calls, in order."""
+    return [call.split("/")[3] for call in calls if call.startswith("POST ") and call.rstrip("/").endswith("/rrset")]
+
+
+def writes(calls):
+    return [call for call in calls if is_write(call)]
+
+
+def flip(sandbox, check=False, diff=False, **args):
+    return sandbox.module("route53_alias_flip", check=check, diff=diff, **dict(FLIP, **args))
+
+
+def state(sandbox):
+    result = sandbox.module("state_info", app="demo", live_records=LIVE)
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+def provision_route53(sandbox, *args):
+    done = sandbox.playbook(ROOT / "playbooks" / "sandbox.yml", *args, extra_vars={"bluegreen_strategy": "route53"})
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
+    return done
+
+
+@contextlib.contextmanager
+def green_fleet(sandbox):
+    autoscaling = sandbox.client("autoscaling")
+    group = sandbox.client("elbv2").describe_target_groups(Names=["demo-green"])["TargetGroups"][0]
+    blue = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])["AutoScalingGroups"][0]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="demo-green",
+        LaunchTemplate={"LaunchTemplateName": "demo", "Version": "$Latest"},
+        MinSize=1,
+        MaxSize=1,
+        DesiredCapacity=1,
+        VPCZoneIdentifier=blue["VPCZoneIdentifier"],
+        TargetGroupARNs=[group["TargetGroupArn"]],
+        Tags=[
+            {"Key": "bluegreen:app", "Value": "demo", "PropagateAtLaunch": True},
+            {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
+        ],
+    )
+    try:
+        yield
+    finally:
+        autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
+        sandbox.forget_terminated_targets(group["TargetGroupArn"], set())
+
+
+@pytest.fixture(scope="module")
+def dns(sandbox):
+    route53 = sandbox.client("route53")
+    elbv2 = sandbox.client("elbv2")
+    public = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"].split("/")[-1]
+    original = record_sets(sandbox, public, WWW)
+
+    provision_route53(sandbox)
+    zones = {
+        zone["Name"]: zone["Id"].split("/")[-1]
+        for zone in route53.list_hosted_zones()["HostedZones"]
+        if zone["Name"] in ("example.com.", "example.internal.")
+    }
+    lbs = {
+        lb["LoadBalancerName"]: lb
+        for lb in elbv2.describe_load_balancers(Names=list(LOAD_BALANCERS.values()))["LoadBalancers"]
+    }
+    yield {
+        "zones": {"live": zones["example.com."], "staging": zones["example.internal."]},
+        "lbs": {color: lbs[name] for color, name in LOAD_BALANCERS.items()},
+    }
+
+    # Back to the sandbox the alb strategy provisioned: its alias record, no colour load balancers, no
+    # private zone.
+    current = record_sets(sandbox, public, WWW)
+    changes = [{"Action": "DELETE", "ResourceRecordSet": item} for item in current if item not in original]
+    changes += [{"Action": "UPSERT", "ResourceRecordSet": item} for item in original if item not in current]
+    if changes:
+        route53.change_resource_record_sets(HostedZoneId=public, ChangeBatch={"Changes": changes})
+    private = zones["example.internal."]
+    leftovers = [
+        item
+        for item in route53.list_resource_record_sets(HostedZoneId=private)["ResourceRecordSets"]
+        if item["Type"] not in ("NS", "SOA")
+    ]
+    if leftovers:
+        route53.change_resource_record_sets(
+            HostedZoneId=private,
+            ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": item} for item in leftovers]},
+        )
+    route53.delete_hosted_zone(Id=private)
+    # The emulator keeps the deleted load balancers in the target groups' LoadBalancerArns; describing
+    # them finds nothing, which is what the modules that follow them expect of a deleted one.
+    for lb in lbs.values():
+        elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+    assert record_sets(sandbox, public, WWW) == original
+
+
+@pytest.fixture
+def live_on_blue(sandbox, dns):
+    """Every test starts and ends with the live name on blue and the staging name on green."""
+    result = flip(sandbox, live_color="blue")
+    assert not result.get("failed"), result.get("msg")
+    yield
+    result = flip(sandbox, live_color="blue")
+    assert not result.get("failed"), result.get("msg")
+    assert points_at(sandbox, dns, "live", WWW) == {None: ("blue", None, True)}
+
+
+def test_sandbox_provisions_the_route53_strategy(sandbox, dns):
+    assert points_at(sandbox, dns, "live", WWW) == {None: ("blue", None, True)}
+    assert points_at(sandbox, dns, "staging", STAGING_NAME) == {None: ("green", None, True)}
+    route53 = sandbox.client("route53")
+    private = route53.get_hosted_zone(Id=dns["zones"]["staging"])
+    assert private["HostedZone"]["Config"]["PrivateZone"] is True
+    vpc = dns["lbs"]["blue"]["VpcId"]
+    assert [item["VPCId"] for item in private["VPCs"]] == [vpc]
+
+    elbv2 = sandbox.client("elbv2")
+    for color, lb in dns["lbs"].items():
+        tags = elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]
+        assert {"Key": "bluegreen:color", "Value": color} in tags
+        listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+        assert listener["Port"] == 80
+        assert f":targetgroup/demo-{color}/" in listener["DefaultActions"][0]["TargetGroupArn"]
+
+    reported = state(sandbox)
+    assert (reported["source"], reported["live_color"]) == ("route53", "blue")
+    assert reported["layers"]["route53"]["weights"] == {"blue": 100}
+
+    again = provision_route53(sandbox)
+    assert "changed=0" in again.stdout, again.stdout[-3000:]
+
+
+def test_flip_check_mode_then_real_then_idempotent(sandbox, dns, live_on_blue):
+    before = snapshot(sandbox, dns)
+    with sandbox.api_calls() as calls:
+        checked = flip(sandbox, live_color="green", expected_live_color="blue", check=True, diff=True)
+    assert checked["changed"] is True
+    assert (checked["previous_live_color"], checked["live_color"]) == ("blue", "green")
+    assert (checked["previous_weights"], checked["weights"]) == ({"blue": 100}, {"green": 100})
+    assert checked["change_ids"] == []
+    assert [batch["records"] for batch in checked["changes"]] == [["staging"], ["live"]]
+    assert [batch["change_id"] for batch in checked["changes"]] == [None, None]
+    assert [change["action"] for change in checked["changes"][1]["changes"]] == ["UPSERT"]
+    live_after = checked["changes"][1]["changes"][0]["resource_record_set"]
+    assert live_after["name"] == WWW
+    assert live_after["alias_target"] == {
+        "dns_name": dns["lbs"]["green"]["DNSName"],
+        "hosted_zone_id": dns["lbs"]["green"]["CanonicalHostedZoneId"],
+        "evaluate_target_health": True,
+    }
+    diff = checked["diff"]
+    assert [entry["color"] for entry in diff["before"]["live"][WWW]] == ["blue"]
+    assert [entry["color"] for entry in diff["after"]["live"][WWW]] == ["green"]
+    assert diff["after"]["live"][WWW][0]["alias_dns_name"] == dns["lbs"]["green"]["DNSName"]
+    assert [entry["color"] for entry in diff["before"]["staging"][STAGING_NAME]] == ["green"]
+    assert [entry["color"] for entry in diff["after"]["staging"][STAGING_NAME]] == ["blue"]
+    assert writes(calls) == []
+    assert not any("/change/" in call for call in calls), calls
+    assert snapshot(sandbox, dns) == before
+
+    with sandbox.api_calls() as calls:
+        flipped = flip(sandbox, live_color="green", expected_live_color="blue")
+    assert flipped["changed"] is True
+    assert (flipped["previous_live_color"], flipped["live_color"]) == ("blue", "green")
+    assert len(flipped["change_ids"]) == 2
+    # One batch per zone, the staging zone's first: production moves last.
+    assert change_calls(calls) == [dns["zones"]["staging"], dns["zones"]["live"]]
+    assert len(writes(calls)) == 2
+    assert calls.count("DescribeLoadBalancers") == 1
+    assert len(calls) <= 9, calls
+    assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
+    assert points_at(sandbox, dns, "staging", STAGING_NAME) == {None: ("blue", None, True)}
+
+    reported = state(sandbox)
+    assert (reported["source"], reported["live_color"], reported["idle_color"]) == ("route53", "green", "blue")
+    assert reported["layers"]["route53"]["records"][0]["color"] == "green"
+    assert (reported["colors"]["green"]["traffic_percent"], reported["colors"]["blue"]["traffic_percent"]) == (100, 0)
+    assert state_table(reported).splitlines()[0].startswith("app demo: live green, idle blue")
+
+    again_checked = flip(sandbox, live_color="green", expected_live_color="blue", check=True)
+    assert again_checked["changed"] is False
+    assert again_checked["changes"] == []
+    with sandbox.api_calls() as calls:
+        again = flip(sandbox, live_color="green", expected_live_color="blue")
+    assert again["changed"] is False
+    assert (again["previous_live_color"], again["change_ids"]) == ("green", [])
+    assert writes(calls) == []
+    assert len(calls) == 5, calls
+
+    # The sandbox playbook reads which colour is live from the records and leaves them there. It checks that
+    # the live colour has healthy targets, so green gets a fleet for the time being, and runs in check mode
+    # so that it does not also retag the target groups and release the site into green's directory.
+    with green_fleet(sandbox):
+        provisioned = provision_route53(sandbox, "--check")
+    seeding = provisioned.stdout.split("TASK [Point the live names at the live colour's load balancer")[1]
+    assert seeding.split("\n")[1].startswith("ok:"), seeding[:500]
+    assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
+
+
+def test_without_wait_no_change_is_polled(sandbox, dns, live_on_blue):
+    with sandbox.api_calls() as calls:
+        flipped = flip(sandbox, live_color="green", wait=False)
+    assert flipped["changed"] is True
+    assert not any("/change/" in call for call in calls), calls
+    with sandbox.api_calls() as calls:
+        flipped = flip(sandbox, live_color="blue", wait_timeout=5)
+    assert flipped["changed"] is True
+    assert sum(1 for call in calls if "/change/" in call) == 2
+
+
+def test_weighted_shift_and_back_to_a_simple_alias(sandbox, dns, live_on_blue):
+    # The emulator refuses a CREATE identical to one made earlier in the zone (docs/sandbox.md), so each move
+    # between the simple alias and weighted records below happens once in a sandbox session.
+    shift = {"live_color": "green", "weights": {"blue": 90, "green": 10}}
+    before = snapshot(sandbox, dns)
+    checked = flip(sandbox, check=True, diff=True, **shift)
+    assert checked["changed"] is True
+    assert checked["weights"] == {"blue": 90, "green": 10}
+    assert [change["action"] for change in checked["changes"][1]["changes"]] == ["DELETE", "CREATE", "CREATE"]
+    assert [
+        (entry["set_identifier"], entry["weight"], entry["color"]) for entry in checked["diff"]["after"]["live"][WWW]
+    ] == [
+        ("blue", 90, "blue"),
+        ("green", 10, "green"),
+    ]
+    assert snapshot(sandbox, dns) == before
+
+    with sandbox.api_calls() as calls:
+        shifted = flip(sandbox, **shift)
+    assert shifted["changed"] is True
+    assert change_calls(calls) == [dns["zones"]["staging"], dns["zones"]["live"]]
+    assert points_at(sandbox, dns, "live", WWW) == {"blue": ("blue", 90, True), "green": ("green", 10, True)}
+    assert points_at(sandbox, dns, "staging", STAGING_NAME) == {None: ("blue", None, True)}
+    assert flip(sandbox, check=True, **shift)["changed"] is False
+    assert flip(sandbox, **shift)["changed"] is False
+
+    reported = state(sandbox)
+    assert reported["live_color"] is None
+    assert reported["layers"]["route53"]["weights"] == {"blue": 90, "green": 10}
+    assert "route53: live records split their answers blue 90% / green 10% (a weighted shift is in progress)" in (
+        reported["reasons"]
+    )
+    assert (reported["colors"]["blue"]["traffic_percent"], reported["colors"]["green"]["traffic_percent"]) == (90, 10)
+
+    with sandbox.api_calls() as calls:
+        step = flip(sandbox, live_color="green", weights={"blue": 40, "green": 60})
+    assert step["previous_weights"] == {"blue": 90, "green": 10}
+    assert [change["action"] for change in step["changes"][0]["changes"]] == ["UPSERT", "UPSERT"]
+    assert change_calls(calls) == [dns["zones"]["live"]]
+    assert points_at(sandbox, dns, "live", WWW) == {"blue": ("blue", 40, True), "green": ("green", 60, True)}
+    assert state(sandbox)["layers"]["route53"]["weights"] == {"blue": 40, "green": 60}
+
+    with sandbox.api_calls() as calls:
+        done = flip(sandbox, live_color="green", weights={"blue": 0, "green": 60}, expected_live_color="green")
+    assert done["changed"] is True
+    assert (done["previous_live_color"], done["weights"]) == ("green", {"green": 100})
+    assert [change["action"] for change in done["changes"][0]["changes"]] == ["DELETE", "DELETE", "CREATE"]
+    assert change_calls(calls) == [dns["zones"]["live"]]
+    assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
+    reported = state(sandbox)
+    assert (reported["live_color"], reported["layers"]["route53"]["weights"]) == ("green", {"green": 100})
+    assert flip(sandbox, live_color="green")["changed"] is False
+
+
+def test_expected_colour_mismatch_changes_nothing(sandbox, dns, live_on_blue):
+    before = snapshot(sandbox, dns)
+    with sandbox.api_calls() as calls:
+        refused = flip(sandbox, live_color="green", expected_live_color="green")
+    assert refused.get("failed") is True
+    assert refused["msg"] == (
+        "expected green to be live, but www.example.com. points at blue; not switching (another run may have "
+        "moved the traffic: read teal.bluegreen.state_info)"
+    )
+    assert writes(calls) == []
+    assert snapshot(sandbox, dns) == before
+    # A finished switch re-run with the old expectation changes nothing and does not fail.
+    assert flip(sandbox, live_color="blue", expected_live_color="green")["changed"] is False
+
+
+def test_live_and_staging_names_in_one_zone_change_in_one_batch(sandbox, dns, live_on_blue):
+    preview = "preview.example.com."
+    args = {"staging_records": {"zone": "example.com", "names": ["preview"]}}
+    try:
+        created = flip(sandbox, live_color="blue", **args)
+        assert created["changed"] is True
+        assert points_at(sandbox, dns, "live", preview) == {None: ("green", None, True)}
+        with sandbox.api_calls() as calls:
+            flipped = flip(sandbox, live_color="green", **args)
+        assert [batch["records"] for batch in flipped["changes"]] == [["staging", "live"]]
+        assert change_calls(calls) == [dns["zones"]["live"]]
+        assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
+        assert points_at(sandbox, dns, "live", preview) == {None: ("blue", None, True)}
+    finally:
+        for item in record_sets(sandbox, dns["zones"]["live"], preview):
+            sandbox.client("route53").change_resource_record_sets(
+                HostedZoneId=dns["zones"]["live"],
+                ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": item}]},
+            )
+
+
+@pytest.fixture
+def legacy(sandbox, dns):
+    """A plain A record the module must not take over on its own."""
+    route53 = sandbox.client("route53")
+    record = {"Name": LEGACY, "Type": "A", "TTL": 300, "ResourceRecords": [{"Value": "192.0.2.10"}]}
+    route53.change_resource_record_sets(
+        HostedZoneId=dns["zones"]["live"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
+    )
+    yield record
+    for item in record_sets(sandbox, dns["zones"]["live"], LEGACY):
+        route53.change_resource_record_sets(
+            HostedZoneId=dns["zones"]["live"],
+            ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": item}]},
+        )
+
+
+def test_non_alias_record_is_replaced_only_when_allowed(sandbox, dns, live_on_blue, legacy):
+    args = {"live_records": {"zone": "example.com", "names": ["legacy"]}}
+    with sandbox.api_calls() as calls:
+        refused = flip(sandbox, live_color="blue", **args)
+    assert refused.get("failed") is True
+    assert refused["msg"] == (
+        "live_records: record legacy.example.com. exists as an A record that is not an alias (192.0.2.10); not "
+        "replacing it (remove it, use another name, or set overwrite_non_alias: true to replace it)"
+    )
+    assert writes(calls) == []
+    assert record_sets(sandbox, dns["zones"]["live"], LEGACY) == [legacy]
+
+    replaced = flip(sandbox, live_color="blue", overwrite_non_alias=True, diff=True, **args)
+    assert replaced["changed"] is True
+    assert replaced["diff"]["before"]["live"][LEGACY][0]["values"] == ["192.0.2.10"]
+    assert [change["action"] for change in replaced["changes"][-1]["changes"]] == ["DELETE", "CREATE"]
+    assert points_at(sandbox, dns, "live", LEGACY) == {None: ("blue", None, True)}
+
+
+def bad_input_cases():
+    return {
+        "zone not found": (
+            {"live_records": {"zone": "example.org", "names": ["www"]}},
+            "public hosted zone 'example.org' not found; check live_records.zone (a zone name or id)",
+        ),
+        "zone id not found": (
+            {"live_records": {"zone": "Z0000000000NOSUCHZONE", "names": ["www"]}},
+            "public hosted zone 'Z0000000000NOSUCHZONE' not found",
+        ),
+        "private zone given as public": (
+            {"staging_records": dict(STAGING, private_zone=False)},
+            "public hosted zone 'example.internal' not found, but a private one is",
+        ),
+        "public zone given as private": (
+            {"live_records": dict(LIVE, private_zone=True)},
+            "private hosted zone 'example.com' not found, but a public one is",
+        ),
+        "name outside the zone": (
+            {"live_records": {"zone": "example.com", "names": ["www", "www.example.org."]}},
+            "record name 'www.example.org.' is outside the zone example.com; give live_records.names relative to "
+            "the zone or inside it",
+        ),
+        "load balancer not found": (
+            {"load_balancers": {"blue": "demo-blue", "green": "demo-purple"}},
+            "load balancer 'demo-purple' given for green not found; check load_balancers (names or ARNs)",
+        ),
+        "same load balancer twice": (
+            {"load_balancers": {"blue": "demo-blue", "green": "demo-blue"}},
+            "load_balancers maps both colours to 'demo-blue'; give each colour its own load balancer",
+        ),
+        "same load balancer by name and ARN": (
+            {"load_balancers": {"blue": "demo-blue", "green": "ARN:demo-blue"}},
+            "load_balancers maps both colours to load balancer 'demo-blue'",
+        ),
+        "live and staging name the same": (
+            {"staging_records": {"zone": "example.com", "names": ["www.example.com"]}},
+            "www.example.com. is both a live and a staging name",
+        ),
+        "no names": ({"live_records": {"zone": "example.com", "names": []}}, "live_records.names is empty"),
+        "live colour weighted out": (
+            {"weights": {"blue": 100, "green": 0}},
+            "weights give live_color green a weight of 0; give it more than 0, or set live_color to blue",
+        ),
+        "weight out of range": ({"weights": {"blue": 300, "green": 1}}, "weights.blue is 300"),
+        "negative wait_timeout": ({"wait_timeout": -1}, "wait_timeout -1 is negative"),
+        "expected colour mismatch": ({"expected_live_color": "green"}, "expected green to be live"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(bad_input_cases()))
+def test_bad_input_fails_clearly_and_changes_nothing(sandbox, dns, live_on_blue, case):
+    overrides, message = bad_input_cases()[case]
+    if overrides.get("load_balancers", {}).get("green", "").startswith("ARN:"):
+        overrides = {"load_balancers": {"blue": "demo-blue", "green": dns["lbs"]["blue"]["LoadBalancerArn"]}}
+    before = snapshot(sandbox, dns)
+    with sandbox.api_calls() as calls:
+        result = flip(sandbox, live_color="green", **overrides)
+    assert result.get("failed") is True, result
+    assert message in result["msg"]
+    assert writes(calls) == []
+    assert snapshot(sandbox, dns) == before
