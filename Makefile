@@ -17,13 +17,14 @@ export BLUEGREEN_SANDBOX_PORT ?= 4599
 
 SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null | grep -vE '^(tests|docs|\.ci)/')
 
-.PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench-symlink
+.PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench bench-symlink
 
 help:
 	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
 	@echo "make test    lint, ansible-test sanity, unit and integration tests"
 	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
-	@echo "make bench-symlink   count failed requests while a document root symlink is switched (docs/benchmarks.md)"
+	@echo "make bench   API calls and wall time against a sandbox of its own, and the symlink switch under load (docs/benchmarks.md)"
+	@echo "make bench-symlink   only the symlink switch under load"
 	@echo "make clean   remove the virtualenv, build output and sandbox state"
 
 venv: $(VENV)/.installed
@@ -58,7 +59,7 @@ demo: install sandbox-start
 
 lint: install
 	$(BIN)/ansible-lint --profile production
-	$(BIN)/black --check --line-length 120 plugins tests tools
+	$(BIN)/black --check --line-length 120 plugins tests tools benchmarks
 
 sanity: install
 	bash tests/sanity.sh
@@ -71,6 +72,11 @@ integration: install
 
 test: lint sanity
 	$(BIN)/python -m pytest
+
+# Not part of `make test`; BENCH_ARGS=--quick runs each measurement once.
+bench: install
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	bash benchmarks/symlink_switch.sh
 
 # Zero-downtime benchmark of efs_symlink_switch against a local Apache; installs apache2-bin and wrk when missing.
 bench-symlink: install

@@ -62,8 +62,11 @@ PY
 } <"$work/collections"
 
 mkdir -p "$dest"
+# benchmarks/ is development tooling, left out of the built collection (galaxy.yml build_ignore) like the
+# other excluded paths; black checks it.
 tar -C "$root" --anchored \
     --exclude=./.venv --exclude=./.sandbox --exclude=./build --exclude=./.git --exclude=./tests/output \
+    --exclude=./benchmarks \
     --exclude=./.ansible --exclude=./.pytest_cache --exclude='*/__pycache__' --exclude='*.pyc' \
     -cf - . | tar -C "$dest" -xf -
 

@@ -1,0 +1,1116 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""`make bench`: API calls and wall time of the collection's modules and playbooks against a local sandbox.
+
+    .venv/bin/python benchmarks/bench.py [--runs N] [--quick] [--no-docs]
+
+Starts a sandbox of its own (a moto server on port 4595, state in tests/output/bench-4595), provisions the
+sample application `demo`, and measures, with moto's request recorder counting the API calls each one
+makes:
+
+1. the modules state_info, alb_swap, asg_clone and route53_alias_flip, each run as its own process the way
+   a host runs it, and the deploy, switch, rollback and clean playbooks in full cycles; the production
+   cutover of every switch must be one ModifyListener per listener, and of every flip one
+   ChangeResourceRecordSets per hosted zone;
+2. the wall time of each (median and spread of N runs) and, through ansible.posix.profile_tasks, of each
+   playbook task;
+3. the same ALB switch written with amazon.aws and community.aws modules only (benchmarks/baseline_switch.yml);
+4. state_info, deploy and switch again in an account holding thousands of unrelated resources;
+5. the waits: how many polls a wait makes, and how long after the awaited state is reached the wait notices.
+
+It prints the tables, replaces its section of docs/benchmarks.md with them (unless --no-docs) and stops its
+sandbox. Run `make install` first: it measures the collection installed in .venv/collections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+
+from bench_report import Operation
+from bench_report import calls_text
+from bench_report import count_range
+from bench_report import ratio
+from bench_report import seconds
+from bench_report import spread
+from bench_report import table
+from bench_sandbox import COLLECTIONS
+from bench_sandbox import ROOT
+from bench_sandbox import Sandbox
+from bench_sandbox import count
+from bench_sandbox import module_result
+
+PORT = 4595
+STATE_DIR = ROOT / "tests" / "output" / f"bench-{PORT}"
+DOCS = ROOT / "docs" / "benchmarks.md"
+BEGIN = "<!-- make bench: begin (written by benchmarks/bench.py) -->"
+END = "<!-- make bench: end -->"
+
+PLAYBOOKS = ROOT / "playbooks"
+BASELINE = ROOT / "benchmarks" / "baseline_switch.yml"
+# The module the baseline moves the listeners with, measured on its own beside alb_swap.
+BASELINE_MODULE = "amazon.aws.elb_application_lb"
+# As the integration tests run the playbooks: the sandbox's instances are healthy at once, so a one-second
+# poll interval keeps the waits from dominating.
+FAST = {"bluegreen_poll_interval": 1, "bluegreen_wait_timeout": 120, "bluegreen_test_listener_port": 8080}
+STATE_ARGS = {"app": "demo", "load_balancer": "demo"}
+LIVE_RECORDS = {"zone": "example.com", "names": ["www"]}
+STAGING_RECORDS = {"zone": "example.internal", "private_zone": True, "names": ["staging"]}
+LOAD_BALANCERS = {"blue": "demo-blue", "green": "demo-green"}
+
+# Unrelated resources added for the account-scale measurement, and their names in the report.
+NOISE = {"auto_scaling_groups": 2000, "target_groups": 500, "parameters": 1000}
+NOISE_NAMES = {
+    "auto_scaling_groups": "Auto Scaling groups",
+    "target_groups": "target groups",
+    "parameters": "SSM parameters",
+}
+FLAT = 1.1
+# What a run shows when `make install`, run by someone else at the same time, has just removed the collection
+# to install it again: such a run is repeated, up to ATTEMPTS times in all.
+REINSTALLING = (
+    "role 'teal.bluegreen.",
+    "couldn't resolve module/action 'teal.bluegreen.",
+    "No module named 'ansible_collections.teal",
+)
+ATTEMPTS = 3
+# Times each of state_info's reads is sent directly, in the empty and in the crowded account.
+PROBES = 7
+TOP_TASKS = 5
+# Poll intervals and the moments, as fractions of an interval after a poll, at which the awaited state is
+# reached: the wait should notice it at the next poll, within one interval.
+WAIT_INTERVALS = (1, 2)
+WAIT_OFFSETS = (0.25, 0.5, 0.75)
+
+
+def other(color):
+    return "green" if color == "blue" else "blue"
+
+
+class Bench:
+    """One benchmark run, phase by phase, against one sandbox; every phase leaves the application consistent
+    (every layer on one colour) for the next."""
+
+    def __init__(self, sandbox, runs, quick):
+        self.sandbox = sandbox
+        self.runs = runs
+        self.quick = quick
+        self.ops = {"empty": {}, "scale": {}, "after": {}}
+        self.cutovers = []
+        self.waits = []
+        self.wait_polls = {}
+        self.noise = {}
+        self.provisioning = {}
+        self.not_measured = {}
+        self.probes = {}
+        self.cycle = 0
+
+    def op(self, account, label, how):
+        return self.ops[account].setdefault(label, Operation(label, how))
+
+    def log(self, message):
+        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    # Running things
+
+    def module(self, account, label, name, /, **args):
+        for attempt in range(ATTEMPTS):
+            try:
+                with self.sandbox.recording() as recording, self.sandbox.cpu() as cpu:
+                    result, took = self.sandbox.module(name, **args)
+                break
+            except RuntimeError as error:
+                self.retry_or_raise(attempt, str(error))
+        self.op(account, label, "module process").add(took, count(recording.calls), cpu=cpu)
+        return result, recording
+
+    def playbook(self, account, label, playbook, **extra_vars):
+        for attempt in range(ATTEMPTS):
+            with self.sandbox.recording() as recording, self.sandbox.cpu() as cpu:
+                done, took, tasks = self.sandbox.playbook(playbook, **extra_vars)
+            if done.returncode == 0:
+                break
+            self.retry_or_raise(attempt, f"{playbook.name} failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}")
+        self.op(account, label, "ansible-playbook").add(took, count(recording.calls), tasks, cpu)
+        return done, recording
+
+    def unmeasured(self, name, /, **args):
+        """Run a module to set the stage or read it; returns its result."""
+        for attempt in range(ATTEMPTS):
+            try:
+                return self.sandbox.module(name, **args)[0]
+            except RuntimeError as error:
+                self.retry_or_raise(attempt, str(error))
+
+    def retry_or_raise(self, attempt, message):
+        """Run again when the collection was missing: `make install` elsewhere replaces it for a moment."""
+        if attempt + 1 < ATTEMPTS and any(sign in message for sign in REINSTALLING):
+            self.log(f"teal.bluegreen was missing from {COLLECTIONS} (reinstalled meanwhile?); running again")
+            time.sleep(10)
+            return
+        raise RuntimeError(message)
+
+    def product(self, account, name, **extra_vars):
+        """One of the collection's playbooks, with the fast waits of FAST."""
+        return self.playbook(account, name, PLAYBOOKS / name, **{**FAST, **extra_vars})
+
+    def live_color(self):
+        result = self.unmeasured("state_info", **STATE_ARGS)
+        if not result["consistent"]:
+            raise RuntimeError(f"the sandbox is not consistent: {result['reasons']}")
+        return result["live_color"]
+
+    def check_alb_cutover(self, label, recording):
+        """Each listener the switch touched got exactly one ModifyListener, and no rule was modified."""
+        per_listener = Counter(
+            call.params.get("ListenerArn") for call in recording.calls if call.operation == "ModifyListener"
+        )
+        rules = sum(1 for call in recording.calls if call.operation == "ModifyRule")
+        ok = len(per_listener) == 2 and set(per_listener.values()) == {1} and rules == 0
+        self.cutovers.append(
+            (label, f"{sum(per_listener.values())} ModifyListener on {len(per_listener)} listeners", ok)
+        )
+        return ok
+
+    def check_route53_cutover(self, label, recording):
+        """Each hosted zone (the live names' and the staging names') got exactly one change batch."""
+        per_zone = Counter(
+            call.path.split("/")[3] for call in recording.calls if call.operation == "ChangeResourceRecordSets"
+        )
+        ok = len(per_zone) == 2 and set(per_zone.values()) == {1}
+        self.cutovers.append(
+            (label, f"{sum(per_zone.values())} ChangeResourceRecordSets on {len(per_zone)} hosted zones", ok)
+        )
+        return ok
+
+    # Phases
+
+    def provision(self):
+        self.log("starting the sandbox and provisioning demo (strategy alb)")
+        self.sandbox.start()
+        self.provisioning["alb"] = self.sandbox.provision()
+        self.images = self.sandbox.images()
+
+    def state_infos(self, account):
+        self.log(f"state_info x{self.runs}")
+        for _ in range(self.runs):
+            self.module(account, "state_info", "state_info", **STATE_ARGS)
+
+    def modules(self, account="empty"):
+        self.state_infos(account)
+        self.log(f"asg_clone clone and absent x{self.runs}")
+        for run in range(self.runs):
+            self.clone(account, self.images[run % 2], measure=True)
+            self.remove_clone(account, measure=True)
+        self.clone(account, self.images[0], measure=False)
+        self.log(f"alb_swap x{2 * self.runs}")
+        for _ in range(self.runs):
+            for color in ("green", "blue"):
+                _, recording = self.module(
+                    account,
+                    "alb_swap",
+                    "alb_swap",
+                    app="demo",
+                    load_balancer="demo",
+                    test_listener_port=8080,
+                    live_color=color,
+                )
+                self.check_alb_cutover(f"alb_swap to {color}", recording)
+        self.log(f"amazon.aws.elb_application_lb x{2 * self.runs}")
+        elbv2 = self.sandbox.client("elbv2")
+        lb = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]
+        arns = {color: self.sandbox.target_group_arn(color) for color in ("blue", "green")}
+        for _ in range(self.runs):
+            for color in ("green", "blue"):
+                _, recording = self.module(
+                    account,
+                    BASELINE_MODULE,
+                    BASELINE_MODULE,
+                    name="demo",
+                    scheme=lb["Scheme"],
+                    subnets=[zone["SubnetId"] for zone in lb["AvailabilityZones"]],
+                    security_groups=lb["SecurityGroups"],
+                    listeners=[
+                        {
+                            "Protocol": "HTTP",
+                            "Port": port,
+                            "DefaultActions": [{"Type": "forward", "TargetGroupArn": arns[to]}],
+                        }
+                        for port, to in ((80, color), (8080, other(color)))
+                    ],
+                    purge_listeners=False,
+                    state="present",
+                )
+                self.check_alb_cutover(f"{BASELINE_MODULE} to {color}", recording)
+
+    def clone(self, account, image, measure):
+        args = dict(
+            source="demo-blue",
+            name="demo-green",
+            color="green",
+            app="demo",
+            image_id=image,
+            target_group_arns=[self.sandbox.target_group_arn("green")],
+            test_listener_ports=[8080],
+            wait=True,
+            wait_timeout=120,
+            poll_interval=1,
+        )
+        if not measure:
+            self.unmeasured("asg_clone", **args)
+            return
+        _, recording = self.module(account, "asg_clone (clone, with its wait)", "asg_clone", **args)
+        self.note_polls("asg_clone clone: from its last write to its end", recording)
+
+    def remove_clone(self, account, measure):
+        args = dict(name="demo-green", app="demo", state="absent", test_listener_ports=[8080], poll_interval=1)
+        if measure:
+            _, recording = self.module(account, "asg_clone (absent)", "asg_clone", **args)
+            self.note_polls(
+                "asg_clone absent: between scaling to zero and deleting",
+                recording,
+                start="autoscaling:UpdateAutoScalingGroup",
+                end="autoscaling:DeleteAutoScalingGroup",
+            )
+        else:
+            self.unmeasured("asg_clone", **args)
+        self.sandbox.forget_terminated_targets()
+
+    def note_polls(self, label, recording, start=None, end=None):
+        """The reads between the last ``start`` call (the last write without one) and the next ``end`` call:
+        a wait's polls, with whatever the module reads just before and after its wait."""
+        calls = recording.calls
+        marks = [index for index, call in enumerate(calls) if (call.is_write if start is None else call.name == start)]
+        begin = marks[-1] + 1 if marks else 0
+        stop = next((index for index in range(begin, len(calls)) if calls[index].name == end), len(calls))
+        reads = Counter(call.name for call in calls[begin:stop] if not call.is_write)
+        self.wait_polls.setdefault(label, []).append(reads)
+
+    def waits_phase(self):
+        """How long after the awaited state each wait notices it; needs the green clone running, blue live."""
+        sys.path.insert(0, str(COLLECTIONS))
+        from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import waiters as asg_waiters
+
+        sandbox = self.sandbox
+        autoscaling, elbv2, ec2 = sandbox.client("autoscaling"), sandbox.client("elbv2"), sandbox.client("ec2")
+        ids = sorted(item["InstanceId"] for item in sandbox.group("demo-green")["Instances"])
+        green = sandbox.target_group_arn("green")
+        intervals = WAIT_INTERVALS[:1] if self.quick else WAIT_INTERVALS
+        offsets = WAIT_OFFSETS[1:2] if self.quick else WAIT_OFFSETS
+
+        def in_service(interval):
+            return lambda: asg_waiters.wait_in_service(autoscaling, "demo-green", len(ids), 60, interval)
+
+        def targets(interval):
+            return lambda: asg_waiters.wait_targets_healthy(elbv2, green, ids, 60, interval)
+
+        def unhealthy():
+            for instance in ids:
+                autoscaling.set_instance_health(InstanceId=instance, HealthStatus="Unhealthy")
+
+        def healthy():
+            for instance in ids:
+                autoscaling.set_instance_health(InstanceId=instance, HealthStatus="Healthy")
+
+        def stop():
+            ec2.stop_instances(InstanceIds=ids)
+
+        def start():
+            ec2.start_instances(InstanceIds=ids)
+
+        self.log("waits: asg_clone's two waiters and alb_swap's health wait")
+        for interval in intervals:
+            for offset in offsets:
+                self.measure_waiter(
+                    "asg_clone: instances InService and Healthy (waiters.wait_in_service)",
+                    "autoscaling:DescribeAutoScalingGroups",
+                    interval,
+                    offset,
+                    unhealthy,
+                    healthy,
+                    in_service(interval),
+                )
+                self.measure_waiter(
+                    "asg_clone: instances healthy in the target group (waiters.wait_targets_healthy)",
+                    "elbv2:DescribeTargetHealth",
+                    interval,
+                    offset,
+                    stop,
+                    start,
+                    targets(interval),
+                )
+                self.measure_alb_swap_wait(interval, offset, stop, start)
+
+    def measure_waiter(self, label, poll, interval, offset, spoil, repair, wait):
+        """Run ``wait`` in a thread and ``repair`` the state ``1 + offset`` intervals after its first poll."""
+        spoil()
+        done = {}
+
+        def run():
+            wait()
+            done["at"] = time.monotonic()
+
+        with self.sandbox.recording() as recording:
+            thread = threading.Thread(target=run)
+            started = time.monotonic()
+            thread.start()
+            time.sleep((1 + offset) * interval)
+            repair()
+            ready = time.monotonic()
+            thread.join(timeout=90)
+        if "at" not in done:
+            raise RuntimeError(f"{label}: the wait did not end")
+        polls = sum(1 for call in recording.calls if call.name == poll)
+        self.waits.append(
+            dict(
+                label=label,
+                interval=interval,
+                reached=1 + offset,
+                polls=polls,
+                noticed=done["at"] - ready,
+                total=done["at"] - started,
+            )
+        )
+
+    def measure_alb_swap_wait(self, interval, offset, spoil, repair):
+        """alb_swap to green while green has no healthy target; green turns healthy during the health wait."""
+        spoil()
+        with self.sandbox.recording(watch=True) as recording:
+            process = self.sandbox.module_process(
+                "alb_swap",
+                app="demo",
+                load_balancer="demo",
+                test_listener_port=8080,
+                live_color="green",
+                health_wait_timeout=60,
+                health_poll_interval=interval,
+            )
+            # The module reads both colours' health before it waits: the wait's first poll is the third read.
+            first_poll = None
+            while first_poll is None and process.poll() is None:
+                reads = [seen for seen, call in recording.seen if call.operation == "DescribeTargetHealth"]
+                first_poll = reads[2] if len(reads) > 2 else None
+                time.sleep(0.005)
+            if first_poll is None:
+                raise RuntimeError(f"alb_swap ended before its health wait: {process.communicate()}")
+            time.sleep(max(0.0, first_poll + offset * interval - time.monotonic()))
+            repair()
+            ready = time.monotonic()
+            stdout, stderr = process.communicate(timeout=90)
+            time.sleep(0.05)
+        module_result("alb_swap", stdout, stderr)
+        switched = next(seen for seen, call in recording.seen if call.operation == "ModifyListener")
+        # Not counted: the module's reads of both colours' health before the wait, and of green's after it.
+        polls = sum(1 for call in recording.calls if call.operation == "DescribeTargetHealth") - 3
+        self.waits.append(
+            dict(
+                label="alb_swap: health_wait_timeout (_elbv2.waiters.wait_for_healthy_targets)",
+                interval=interval,
+                reached=offset,
+                polls=polls,
+                noticed=switched - ready,
+                total=switched - first_poll,
+            )
+        )
+        self.unmeasured("alb_swap", app="demo", load_balancer="demo", test_listener_port=8080, live_color="blue")
+
+    def cycles(self):
+        self.log(f"full cycles x{self.runs}: deploy, switch, rollback, switch, baseline x2, clean")
+        self.remove_clone("empty", measure=False)
+        noop = STATE_DIR / "noop.yml"
+        noop.write_text(
+            "- name: Nothing\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
+            "    - name: Say nothing\n      ansible.builtin.debug:\n        msg: nothing\n",
+            encoding="utf-8",
+        )
+        for _ in range(self.runs):
+            self.playbook("empty", "ansible-playbook, one debug task", noop)
+        for _ in range(self.runs):
+            self.full_cycle()
+
+    def full_cycle(self):
+        """Deploy to the idle colour, switch, roll back, switch again, the baseline there and back, clean."""
+        self.cycle_around("empty", with_rollback=True)
+
+    def cycle_around(self, account, with_rollback):
+        live = self.live_color()
+        self.cycle += 1
+        suffix = {"empty": "", "scale": " (account scale)", "after": " (account scale, removed again)"}[account]
+        image = self.images[self.cycle % 2]
+        self.product(account, "deploy.yml", bluegreen_image_id=image, bluegreen_artifact_version=f"bench-{self.cycle}")
+        _, recording = self.product(account, "switch.yml")
+        self.check_alb_cutover(f"switch.yml{suffix}", recording)
+        if with_rollback:
+            _, recording = self.product(account, "rollback.yml")
+            self.check_alb_cutover(f"rollback.yml{suffix}", recording)
+            _, recording = self.product(account, "switch.yml")
+            self.check_alb_cutover(f"switch.yml{suffix}", recording)
+            for _ in range(2):
+                _, recording = self.playbook(account, "baseline_switch.yml", BASELINE)
+                self.check_alb_cutover(f"baseline_switch.yml{suffix}", recording)
+        self.product(account, "clean.yml")
+        self.sandbox.forget_terminated_targets()
+        if self.live_color() != other(live):
+            raise RuntimeError(f"the cycle from {live} did not end on {other(live)}")
+
+    def scale(self):
+        self.probe("empty")
+        self.add_noise()
+        self.probe("crowded")
+        self.log("account scale: state_info, then deploy, switch and clean")
+        self.state_infos("scale")
+        for _ in range(self.runs):
+            self.cycle_around("scale", with_rollback=False)
+        # Measured once more without them, so that a drift of the machine's speed during the run shows as
+        # a difference between the empty account before and after, not as an effect of the account's size.
+        self.remove_noise()
+        self.log("account scale: state_info, deploy, switch and clean again, the unrelated resources removed")
+        self.state_infos("after")
+        for _ in range(self.runs):
+            self.cycle_around("after", with_rollback=False)
+
+    def probe(self, account):
+        """How long the sandbox takes to answer each of state_info's reads, called directly with boto3."""
+        sandbox = self.sandbox
+        elbv2 = sandbox.client("elbv2")
+        lb = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["LoadBalancerArn"]
+        arns = [sandbox.target_group_arn(color) for color in ("blue", "green")]
+        names = ["/bluegreen/demo/live", "/bluegreen/demo/lock", "/bluegreen/demo/deployment"]
+        tagged = [{"Key": "bluegreen:app", "Values": ["demo"]}]
+        reads = {
+            "autoscaling:DescribeAutoScalingGroups (tag filter)": lambda: sandbox.client(
+                "autoscaling"
+            ).describe_auto_scaling_groups(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}]),
+            "tagging:GetResources (tag filter)": lambda: sandbox.client("resourcegroupstaggingapi").get_resources(
+                TagFilters=tagged, ResourceTypeFilters=["elasticloadbalancing:targetgroup"]
+            ),
+            "elbv2:DescribeTargetGroups (2 ARNs)": lambda: elbv2.describe_target_groups(TargetGroupArns=arns),
+            "elbv2:DescribeLoadBalancers (1 name)": lambda: elbv2.describe_load_balancers(Names=["demo"]),
+            "elbv2:DescribeListeners": lambda: elbv2.describe_listeners(LoadBalancerArn=lb),
+            "elbv2:DescribeTargetHealth": lambda: elbv2.describe_target_health(TargetGroupArn=arns[0]),
+            "ssm:GetParameters (3 names)": lambda: sandbox.client("ssm").get_parameters(Names=names),
+            "ssm:GetParameterHistory": lambda: sandbox.client("ssm").get_parameter_history(Name=names[0]),
+        }
+        for name, read in reads.items():
+            took = []
+            for _ in range(PROBES):
+                started = time.monotonic()
+                read()
+                took.append(time.monotonic() - started)
+            self.probes.setdefault(name, {})[account] = statistics.median(took)
+
+    def add_noise(self):
+        """Unrelated resources: other apps' tagged groups, target groups and parameters, and untagged ones."""
+        sandbox = self.sandbox
+        autoscaling, elbv2, ssm, ec2 = (sandbox.client(name) for name in ("autoscaling", "elbv2", "ssm", "ec2"))
+        fleet = sandbox.group(f"demo-{self.live_color()}")
+        vpc = elbv2.describe_target_groups(Names=["demo-blue"])["TargetGroups"][0]["VpcId"]
+        ec2.create_launch_template(
+            LaunchTemplateName="bench-noise", LaunchTemplateData={"ImageId": self.images[0], "InstanceType": "t3.micro"}
+        )
+
+        def tags(index, kind):
+            found = {"team": f"team-{index % 20}"}
+            if index % 2 == 0:
+                found.update(
+                    {
+                        "bluegreen:app": f"noise-{kind}-{index // 4}",
+                        "bluegreen:color": ("blue", "green")[index // 2 % 2],
+                    }
+                )
+            return found
+
+        self.log(f"account scale: creating {NOISE['auto_scaling_groups']} Auto Scaling groups")
+        started = time.monotonic()
+        for index in range(NOISE["auto_scaling_groups"]):
+            autoscaling.create_auto_scaling_group(
+                AutoScalingGroupName=f"noise-{index:04d}",
+                LaunchTemplate={"LaunchTemplateName": "bench-noise", "Version": "1"},
+                MinSize=0,
+                MaxSize=1,
+                DesiredCapacity=0,
+                VPCZoneIdentifier=fleet["VPCZoneIdentifier"],
+                Tags=[
+                    {"Key": key, "Value": value, "PropagateAtLaunch": False}
+                    for key, value in tags(index, "asg").items()
+                ],
+            )
+        self.noise["auto_scaling_groups"] = time.monotonic() - started
+
+        self.log(f"account scale: creating {NOISE['target_groups']} target groups")
+        started = time.monotonic()
+        for index in range(NOISE["target_groups"]):
+            elbv2.create_target_group(
+                Name=f"noise-{index:03d}",
+                Protocol="HTTP",
+                Port=80,
+                VpcId=vpc,
+                TargetType="instance",
+                Tags=[{"Key": key, "Value": value} for key, value in tags(index, "tg").items()],
+            )
+        self.noise["target_groups"] = time.monotonic() - started
+
+        self.log(f"account scale: creating {NOISE['parameters']} SSM parameters")
+        started = time.monotonic()
+        for index in range(NOISE["parameters"]):
+            name = self.noise_parameter(index)
+            ssm.put_parameter(Name=name, Value="blue" if name.endswith("/live") else "{}", Type="String")
+        self.noise["parameters"] = time.monotonic() - started
+
+    def remove_noise(self):
+        sandbox = self.sandbox
+        autoscaling, elbv2, ssm, ec2 = (sandbox.client(name) for name in ("autoscaling", "elbv2", "ssm", "ec2"))
+        self.log("account scale: removing the unrelated resources")
+        started = time.monotonic()
+        for index in range(NOISE["auto_scaling_groups"]):
+            autoscaling.delete_auto_scaling_group(AutoScalingGroupName=f"noise-{index:04d}", ForceDelete=True)
+        ec2.delete_launch_template(LaunchTemplateName="bench-noise")
+        for page in elbv2.get_paginator("describe_target_groups").paginate():
+            for group in page["TargetGroups"]:
+                if group["TargetGroupName"].startswith("noise-"):
+                    elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+        names = [self.noise_parameter(index) for index in range(NOISE["parameters"])]
+        for first in range(0, len(names), 10):
+            ssm.delete_parameters(Names=names[first : first + 10])
+        self.noise["removing"] = time.monotonic() - started
+
+    @staticmethod
+    def noise_parameter(index):
+        """Half under /bluegreen/<other app>/ (a live and a deployment parameter each), half elsewhere."""
+        if index % 4 < 2:
+            return f"/bluegreen/noise-{index // 2}/{('live', 'deployment')[index % 2]}"
+        return f"/noise/{index}"
+
+    def route53(self):
+        """route53_alias_flip needs the route53 traffic layer: a fresh sandbox provisioned for it."""
+        self.log("route53_alias_flip: resetting the sandbox and provisioning strategy route53")
+        self.sandbox.reset()
+        try:
+            self.provisioning["route53"] = self.sandbox.provision(bluegreen_strategy="route53")
+            for _ in range(self.runs):
+                for color in ("green", "blue"):
+                    _, recording = self.module(
+                        "empty",
+                        "route53_alias_flip",
+                        "route53_alias_flip",
+                        load_balancers=LOAD_BALANCERS,
+                        live_records=LIVE_RECORDS,
+                        staging_records=STAGING_RECORDS,
+                        live_color=color,
+                        poll_interval=1,
+                    )
+                    self.check_route53_cutover(f"route53_alias_flip to {color}", recording)
+                    self.note_polls("route53_alias_flip: after its last change batch", recording)
+        except RuntimeError as error:
+            self.not_measured["route53_alias_flip"] = str(error).splitlines()[0]
+            self.ops["empty"].pop("route53_alias_flip", None)
+            self.log(f"route53_alias_flip not measured: {error}")
+
+
+# The report
+
+
+def machine():
+    """CPUs, operating system and the versions of what the numbers depend on."""
+    release = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/os-release").read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            release[key] = value.strip('"')
+    versions = []
+    for name in ("ansible-core", "moto", "boto3"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions.append(f"{name} {metadata.version(name)}")
+    collections = []
+    for name in ("amazon/aws", "community/aws"):
+        manifest = Path(sysconfig.get_paths()["purelib"]) / "ansible_collections" / name / "MANIFEST.json"
+        with contextlib.suppress(OSError, ValueError):
+            info = json.loads(manifest.read_text(encoding="utf-8"))["collection_info"]
+            collections.append(f"{info['namespace']}.{info['name']} {info['version']}")
+    return (
+        f"{len(os.sched_getaffinity(0))} CPUs, {release.get('PRETTY_NAME', platform.system())}, "
+        f"Python {platform.python_version()}, {', '.join(versions + collections)}"
+    )
+
+
+def commit():
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    return head.strip() + (" with uncommitted changes" if dirty.strip() else "")
+
+
+def ordered(ops, labels):
+    return [ops[label] for label in labels if label in ops]
+
+
+LABELS = (
+    "state_info",
+    "alb_swap",
+    BASELINE_MODULE,
+    "asg_clone (clone, with its wait)",
+    "asg_clone (absent)",
+    "route53_alias_flip",
+    "deploy.yml",
+    "switch.yml",
+    "rollback.yml",
+    "clean.yml",
+    "baseline_switch.yml",
+    "ansible-playbook, one debug task",
+)
+
+
+def render(bench, started, finished):
+    empty, scale = bench.ops["empty"], bench.ops["scale"]
+    out = [
+        BEGIN,
+        "",
+        "## API calls and wall time of the modules and playbooks (`make bench`)",
+        "",
+        "The questions: how many AWS API calls each module and playbook makes, and which; how long each takes and",
+        "where the time goes; how a switch written with amazon.aws modules compares; whether calls and time stay",
+        "flat in a crowded account; and whether the waits notice the state they wait for within one poll interval.",
+        "",
+        "### Reproducing",
+        "",
+        "```sh",
+        "make bench                                     # this benchmark, then the symlink benchmark above",
+        ".venv/bin/python benchmarks/bench.py --quick   # one run of each measurement instead of three",
+        ".venv/bin/python benchmarks/bench.py --runs 5 --no-docs   # print only, do not rewrite this section",
+        "```",
+        "",
+        "`benchmarks/bench.py` starts a moto server of its own on port 4595 (state in `tests/output/bench-4595`, so",
+        "the sandbox of `make demo` and the tests' are not touched), provisions the sample application `demo` with",
+        "`playbooks/sandbox.yml`, measures, stops the server, prints the tables and rewrites this section between",
+        "its markers. It measures the collection installed in `.venv/collections`; `make bench` runs `make install`",
+        "first.",
+        "",
+        "- **Modules** run as their own process the way Ansible runs them on a host, without `ansible-playbook`",
+        "  around them: `python -m ansible_collections.teal.bluegreen.plugins.modules.<name> args.json`. Their time",
+        "  is Python's start, the imports (ansible, boto3) and the API calls.",
+        "- **Playbooks** run with `ansible-playbook -i inventories/local` and `bluegreen_poll_interval=1`,",
+        "  `bluegreen_test_listener_port=8080`, in full cycles: deploy (a new image), switch, rollback, switch, the",
+        "  baseline switch twice (there and back), clean. Per-task times come from the `ansible.posix.profile_tasks`",
+        "  callback.",
+        "- **API calls** are counted at the sandbox with moto's request recorder (`MOTO_RECORDER_FILEPATH`): one",
+        "  entry per request, named by its `Action` (Query APIs), its `X-Amz-Target` (JSON APIs) or, for Route 53,",
+        "  its method and path; the service is the signing name of the request. Retries and pages count as calls.",
+        "",
+        "Measured:",
+        "",
+        f"- machine: {machine()};",
+        f"- date: {started:%Y-%m-%d}, {started:%H:%M} to {finished:%H:%M} UTC;",
+        f"- commit: {commit()};",
+        f"- runs: {bench.runs} of each measurement; alb_swap, route53_alias_flip and the baseline switch ran",
+        f"  {2 * bench.runs} times (there and back), switch.yml {2 * bench.runs} times (twice per cycle); provisioning",
+        f"  the sandbox took {bench.provisioning['alb']:.0f} s.",
+        "",
+        "Other processes shared the machine, so times vary from run to run; call counts do not, except where the",
+        "state a run starts from differs (the first deploy creates the deployment record, the first clean removes",
+        "the provisioned fleet, which has no launch template versions of its own to delete).",
+        "",
+        "### API calls per operation",
+        "",
+        "`calls` and `writes` are the median and, in brackets, the range over the runs; `by API operation` gives",
+        "each operation's count, a range when the runs differ.",
+        "",
+    ]
+    rows = []
+    for op in ordered(empty, LABELS):
+        if not op.calls or op.label.startswith("ansible-playbook,"):
+            continue
+        rows.append([op.label, op.how, spread(op.totals, digits=0), op.writes(), calls_text(op.by_operation())])
+    out.append(table(["operation", "how run", "calls", "writes", "by API operation"], rows, pad_last=False))
+    for label, reason in bench.not_measured.items():
+        out += ["", f"**{label} was not measured**: {reason}"]
+    out += ["", "The production cutover, checked in every run:", ""]
+    checks = {}
+    for label, text, ok in bench.cutovers:
+        entry = checks.setdefault((label, text), [0, 0])
+        entry[0] += 1
+        entry[1] += ok
+    rows = [[label, text, f"{good} of {total}"] for (label, text), (total, good) in checks.items()]
+    out.append(table(["run", "cutover calls", "runs with one call per listener / zone"], rows))
+
+    out += [
+        "",
+        "### Wall time",
+        "",
+        "Seconds per run, and the median CPU seconds of each run: `client CPU` is the module's process, or",
+        "ansible-playbook and its workers; `sandbox CPU` is the moto server answering. For playbooks, `in tasks` is",
+        "the median sum of the task times profile_tasks reports; the rest is ansible-playbook's start, reading the",
+        "inventory and the playbook, and the recap.",
+        "",
+    ]
+    rows = []
+    for op in ordered(empty, LABELS):
+        in_tasks = seconds(statistics.median(sum(run.values()) for run in op.tasks)) if op.tasks else ""
+        rows.append(
+            [
+                op.label,
+                op.how,
+                len(op.seconds),
+                seconds(op.median),
+                seconds(min(op.seconds)),
+                seconds(max(op.seconds)),
+                in_tasks,
+                seconds(statistics.median(op.client_cpu)),
+                seconds(statistics.median(op.server_cpu)),
+            ]
+        )
+    out.append(
+        table(["operation", "how run", "runs", "median", "min", "max", "in tasks", "client CPU", "sandbox CPU"], rows)
+    )
+    out += ["", f"The {TOP_TASKS} slowest tasks of each playbook (median over the runs):", ""]
+    rows = []
+    for op in ordered(empty, LABELS):
+        if not op.tasks or op.label.startswith("ansible-playbook,"):
+            continue
+        for name, took in op.top_tasks(TOP_TASKS):
+            rows.append([op.label, name, seconds(took), f"{100 * took / op.median:.0f}%"])
+    out.append(table(["playbook", "task", "median", "of the playbook"], rows))
+
+    out += baseline_section(empty)
+    out += scale_section(bench, empty, scale)
+    out += waits_section(bench)
+    out += ["", END]
+    return "\n".join(out) + "\n"
+
+
+def baseline_section(empty):
+    ours, theirs = empty.get("switch.yml"), empty.get("baseline_switch.yml")
+    if not ours or not theirs:
+        return []
+
+    def modify(op):
+        return count_range(*op.by_operation().get("elbv2:ModifyListener", (0, 0)))
+
+    def compare(what, mine, other_):
+        return [
+            [
+                f"{what}: API calls",
+                spread(mine.totals, 0),
+                spread(other_.totals, 0),
+                f"{ratio(mine.median_calls, other_.median_calls):.2f}",
+            ],
+            [f"{what}: writes", mine.writes(), other_.writes(), ""],
+            [f"{what}: ModifyListener", modify(mine), modify(other_), ""],
+            [
+                f"{what}: wall time",
+                spread(mine.seconds),
+                spread(other_.seconds),
+                f"{ratio(mine.median, other_.median):.2f}",
+            ],
+        ]
+
+    rows = compare("playbook", ours, theirs)
+    rows.append(
+        [
+            "playbook: tasks",
+            f"{statistics.median(map(len, ours.tasks)):.0f}",
+            f"{statistics.median(map(len, theirs.tasks)):.0f}",
+            "",
+        ]
+    )
+    if "alb_swap" in empty and BASELINE_MODULE in empty:
+        rows += compare("listener module alone", empty["alb_swap"], empty[BASELINE_MODULE])
+    fewer_calls = ours.median_calls < theirs.median_calls
+    faster = ours.median < theirs.median
+    return [
+        "",
+        "### Against a switch written with amazon.aws modules",
+        "",
+        "`benchmarks/baseline_switch.yml` is the same ALB switch as a user without this collection would write it:",
+        "`amazon.aws.elb_application_lb_info`, `community.aws.elb_target_group_info` (with target health), an",
+        "assert on the target colour's health, `amazon.aws.elb_application_lb` restating the production and test",
+        "listeners, and `community.aws.ssm_parameter` for `/bluegreen/demo/live`. It ran twice per cycle (there and",
+        "back) between the second switch and the clean, against the same load balancer. It does less than the",
+        "switch role: no lock, no consistency preflight, no compare-and-swap, no verification after the switch,",
+        "no `IsProduction` tags, no automatic return on failure. `listener module alone` compares the module that",
+        f"moves the listeners, each run as a module process: `alb_swap` and `{BASELINE_MODULE}` restating both",
+        "listeners with the target groups' ARNs.",
+        "",
+        table(["", "this collection", "amazon.aws / community.aws", "ratio"], rows),
+        "",
+        "Target (the collection's switch makes fewer calls and takes less time than the baseline): fewer calls "
+        f"{'met' if fewer_calls else '**not met**'}, less time {'met' if faster else '**not met**'}.",
+    ]
+
+
+def merged(*ops):
+    """The runs of several measurements of one operation as one."""
+    found = [op for op in ops if op is not None]
+    whole = Operation(found[0].label, found[0].how)
+    for op in found:
+        whole.seconds += op.seconds
+        whole.calls += op.calls
+        whole.tasks += op.tasks
+        whole.client_cpu += op.client_cpu
+        whole.server_cpu += op.server_cpu
+    return whole
+
+
+def scale_section(bench, empty, scale):
+    if not scale:
+        return []
+    after_ops = bench.ops["after"]
+    created = ", ".join(
+        f"{NOISE[kind]:,} {NOISE_NAMES[kind]} in {bench.noise[kind]:.0f} s" for kind in NOISE if kind in bench.noise
+    )
+    rows, grown = [], []
+    for label in ("state_info", "deploy.yml", "switch.yml", "clean.yml"):
+        before, crowded, again = empty.get(label), scale.get(label), after_ops.get(label)
+        if not before or not crowded:
+            continue
+        # The reference is the empty account before and after the crowded runs.
+        reference = merged(before, again)
+        calls = ratio(crowded.median_calls, reference.median_calls)
+        took = ratio(crowded.median, reference.median)
+        client = ratio(statistics.median(crowded.client_cpu), statistics.median(reference.client_cpu))
+        server = ratio(statistics.median(crowded.server_cpu), statistics.median(reference.server_cpu))
+        rows.append(
+            [
+                label,
+                f"{spread(reference.totals, 0)} → {spread(crowded.totals, 0)}",
+                f"{calls:.2f}",
+                spread(before.seconds),
+                spread(crowded.seconds),
+                spread(again.seconds) if again else "",
+                f"{took:.2f}",
+                f"{client:.2f}",
+                f"{server:.2f}",
+                "yes" if calls <= FLAT else "no",
+                "yes" if took <= FLAT else "no",
+            ]
+        )
+        low, high = reference.by_operation(), crowded.by_operation()
+        for name in sorted(set(low) | set(high)):
+            was, now = low.get(name, (0, 0))[1], high.get(name, (0, 0))[1]
+            if now > was:
+                grown.append(f"- `{label}`: `{name}` {was} → {now} calls")
+    removed = f" ({bench.noise['removing']:.0f} s)" if "removing" in bench.noise else ""
+    out = [
+        "",
+        "### Account scale",
+        "",
+        "The same account, after adding unrelated resources with boto3:",
+        "",
+        f"- {created};",
+        "- half of the groups and target groups carry the `bluegreen:app` and `bluegreen:color` tags of other",
+        "  applications, the other half only a `team` tag; half of the parameters live under",
+        "  `/bluegreen/<other app>/`.",
+        "",
+        "Then state_info, and cycles of deploy, switch and clean, measured as above; then the same again after",
+        f"removing the unrelated resources{removed}. The reference (`empty`) is the empty account before and after.",
+        f"Ratios are of the medians, crowded over empty; `flat` means at most {FLAT}. Wall times are in seconds, the",
+        "median and, in brackets, the range of single runs. The CPU ratios tell the collection's own work (client)",
+        "from the sandbox's (server) when wall times move with the load of the machine.",
+        "",
+        table(
+            [
+                "operation",
+                "calls, empty → crowded",
+                "ratio",
+                "time, empty before",
+                "time, crowded",
+                "time, empty after",
+                "ratio",
+                "client CPU ratio",
+                "sandbox CPU ratio",
+                "calls flat",
+                "time flat",
+            ],
+            rows,
+        ),
+        "",
+    ]
+    if grown:
+        out += ["Calls that grew with the account (most calls in one run, empty → crowded):", ""] + grown
+    else:
+        out.append("No call grew with the account.")
+    if bench.probes:
+        out += [
+            "",
+            f"state_info's reads sent directly with boto3, {PROBES} times each: the sandbox's median answer time.",
+            "",
+            table(
+                ["read", "empty", "crowded", "ratio"],
+                [
+                    [
+                        name,
+                        f"{1000 * times['empty']:.1f} ms",
+                        f"{1000 * times['crowded']:.1f} ms",
+                        f"{ratio(times['crowded'], times['empty']):.2f}",
+                    ]
+                    for name, times in bench.probes.items()
+                    if "crowded" in times
+                ],
+            ),
+        ]
+    return out
+
+
+def waits_section(bench):
+    out = [
+        "",
+        "### Waiting",
+        "",
+        "The sandbox's instances are InService and healthy as soon as they exist, so a wait inside a module run",
+        "ends at its first poll. To see a wait notice a change, the benchmark spoils the awaited state before the",
+        "wait starts and repairs it a set time after the wait's first poll (`reached`, in poll intervals): the",
+        "Auto Scaling health of the green fleet's instances (SetInstanceHealth Unhealthy, then Healthy), or the",
+        "instances themselves (StopInstances, which the sandbox reports as target state `unused`, then",
+        "StartInstances). asg_clone's waiters are called directly (the functions of",
+        "`plugins/module_utils/_autoscaling/waiters.py` the module calls), alb_swap runs as a module with",
+        "`health_wait_timeout` while green has no healthy target. `noticed after` is the time from the repair to",
+        "the end of the wait (asg_clone) or to the ModifyListener request seen at the sandbox (alb_swap); `polls`",
+        "counts the wait's reads.",
+        "",
+    ]
+    groups = {}
+    for item in bench.waits:
+        groups.setdefault((item["label"], item["interval"]), []).append(item)
+    rows = []
+    for (label, interval), items in groups.items():
+        noticed = [item["noticed"] for item in items]
+        within = sum(1 for value in noticed if value <= interval)
+        rows.append(
+            [
+                label,
+                f"{interval} s",
+                ", ".join(f"{item['reached']:g}" for item in items),
+                ", ".join(str(item["polls"]) for item in items),
+                ", ".join(f"{value:.2f}" for value in noticed),
+                f"{within} of {len(items)}",
+            ]
+        )
+    out.append(
+        table(
+            [
+                "wait",
+                "poll interval",
+                "reached (intervals after 1st poll)",
+                "polls",
+                "noticed after (s)",
+                "within one interval",
+            ],
+            rows,
+        )
+    )
+    out += [
+        "",
+        "In the module runs of the first table the awaited state holds at a wait's first poll. The reads from the",
+        "write a wait follows to the end of the module (asg_clone's clone: the in-service poll, a read of the group",
+        "for its instance ids, the target health poll, the final read of the group; its absent: the polls until the",
+        "group is empty; route53_alias_flip: one GetChange per change batch):",
+        "",
+    ]
+    rows = []
+    for label, runs in bench.wait_polls.items():
+        names = sorted({name for run in runs for name in run})
+        rows.append(
+            [
+                label,
+                ", ".join(
+                    f"{name} {count_range(min(r[name] for r in runs), max(r[name] for r in runs))}" for name in names
+                ),
+            ]
+        )
+    out.append(table(["module run", "reads"], rows))
+    return out
+
+
+def write_docs(section):
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        head, _, rest = text.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOCS.write_text(text, encoding="utf-8")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="API calls and wall time of teal.bluegreen against a local sandbox")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (default %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="one run of each measurement, fewer wait samples")
+    parser.add_argument("--no-docs", action="store_true", help="print the tables only; leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be 1 or more")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not (COLLECTIONS / "ansible_collections" / "teal" / "bluegreen" / "MANIFEST.json").exists():
+        print(f"teal.bluegreen is not installed in {COLLECTIONS}; run `make install` first", file=sys.stderr)
+        return 1
+    runs = 1 if args.quick else args.runs
+    bench = Bench(Sandbox(PORT, STATE_DIR), runs, args.quick)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    try:
+        bench.provision()
+        bench.modules()
+        bench.waits_phase()
+        bench.cycles()
+        bench.scale()
+        bench.route53()
+    finally:
+        bench.sandbox.stop()
+    finished = datetime.datetime.now(datetime.timezone.utc)
+    section = render(bench, started, finished)
+    print(section)
+    (STATE_DIR / "results.json").write_text(
+        json.dumps(
+            {
+                account: {
+                    label: {
+                        "how": op.how,
+                        "seconds": op.seconds,
+                        "client_cpu": op.client_cpu,
+                        "server_cpu": op.server_cpu,
+                        "calls": op.calls,
+                        "tasks": op.tasks,
+                    }
+                    for label, op in ops.items()
+                }
+                for account, ops in bench.ops.items()
+            }
+            | {
+                "waits": bench.waits,
+                "probes": bench.probes,
+                "noise_seconds": bench.noise,
+                "not_measured": bench.not_measured,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    if not args.no_docs:
+        write_docs(section)
+        print(f"wrote the section to {DOCS.relative_to(ROOT)}")
+    failed = [(label, text) for label, text, ok in bench.cutovers if not ok]
+    for label, text in failed:
+        print(f"cutover not in one call per listener / zone: {label}: {text}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
