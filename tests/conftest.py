@@ -15,6 +15,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -172,6 +173,13 @@ def _operation(entry):
     if action:
         return action[0]
     return f"{entry['method']} {urllib.parse.urlparse(entry['url']).path}"
+
+
+def recap(done):
+    """The numbers of a playbook's recap for localhost, e.g. {"ok": 12, "changed": 2, "failed": 0, ...}."""
+    line = re.search(r"^localhost\s+:(.*)$", done.stdout, re.MULTILINE)
+    assert line, done.stdout + done.stderr
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
 
 
 def is_write(operation):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
 from . import state
 from ._elbv2 import resources as elbv2_api
 from ._route53 import records as route53_api
@@ -28,6 +30,16 @@ TARGET_GROUPS_SPEC = dict(
 
 class BlueGreenError(Exception):
     """Bad input or a resource that is not there: the module fails with this message and changes nothing."""
+
+
+def run_module(module, do):
+    """Run ``do(module)``; bad input (BlueGreenError) and AWS errors become the module's failure."""
+    try:
+        do(module)
+    except BlueGreenError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
 
 
 def check_app(app):

@@ -224,6 +224,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import ch
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 
 def check_target_groups(lb, target_groups, label):
@@ -447,12 +448,7 @@ def main():
     if params["health_poll_interval"] < 1:
         module.fail_json(msg=f"health_poll_interval {params['health_poll_interval']} is too small; use 1 or more")
 
-    try:
-        do(module)
-    except BlueGreenError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, do)
 
 
 if __name__ == "__main__":

@@ -240,6 +240,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import launch_
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 TEMPLATE_OVERRIDES = ("image_id", "user_data", "instance_type")
 
@@ -793,12 +794,7 @@ def main():
     if params["poll_interval"] < 1:
         module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
 
-    try:
-        do(module)
-    except BlueGreenError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, do)
 
 
 if __name__ == "__main__":

@@ -168,13 +168,13 @@ import socket
 from datetime import datetime
 from datetime import timezone
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
 
 DESCRIPTION_LIMIT = 1024
@@ -289,12 +289,7 @@ def main():
         supports_check_mode=True,
     )
 
-    try:
-        do(module)
-    except BlueGreenError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, do)
 
 
 if __name__ == "__main__":

@@ -322,6 +322,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import wai
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 # Which names the module changes, in the order their zones' batches are sent: production last.
 KINDS = ("staging", "live")
@@ -595,12 +596,7 @@ def main():
     if params["poll_interval"] < 1:
         module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
 
-    try:
-        do(module)
-    except BlueGreenError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, do)
 
 
 if __name__ == "__main__":

@@ -261,7 +261,6 @@ parameters:
   sample: {"live": "/bluegreen/demo/live", "lock": "/bluegreen/demo/lock", "deployment": "/bluegreen/demo/deployment"}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
@@ -271,6 +270,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import ch
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
@@ -407,12 +407,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
-    try:
-        do(module)
-    except BlueGreenError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    run_module(module, do)
 
 
 if __name__ == "__main__":

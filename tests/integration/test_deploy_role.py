@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from conftest import is_write
+from conftest import recap
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "playbooks" / "deploy.yml"
@@ -36,12 +36,6 @@ def run(sandbox, playbook, *args, **extra_vars):
     done = sandbox.playbook(playbook, *args, extra_vars={**FAST, **extra_vars})
     done.log = done.stdout + done.stderr
     return done
-
-
-def recap(done):
-    line = re.search(r"^localhost\s+:(.*)$", done.stdout, re.MULTILINE)
-    assert line, done.log
-    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
 
 
 def groups(sandbox):
@@ -145,6 +139,57 @@ def test_deploy_in_check_mode_changes_nothing(cycle_sandbox):
     assert [call for call in calls if is_write(call)] == []
     assert list(groups(sandbox)) == ["demo-blue"]
     assert parameter(sandbox, DEPLOYMENT) is None
+
+
+def snapshot(sandbox):
+    """What a refused run must leave as it was: the groups, the parameters and the launch template versions."""
+    template_id = groups(sandbox)["demo-blue"]["LaunchTemplate"]["LaunchTemplateId"]
+    versions = sandbox.client("ec2").describe_launch_template_versions(LaunchTemplateId=template_id)
+    return {
+        "groups": {name: (item["DesiredCapacity"], item["LaunchTemplate"]) for name, item in groups(sandbox).items()},
+        "parameters": {name: parameter(sandbox, name) for name in (LIVE, LOCK, DEPLOYMENT)},
+        "versions": sorted(item["VersionNumber"] for item in versions["LaunchTemplateVersions"]),
+    }
+
+
+@pytest.mark.parametrize(
+    "playbook, variables, message",
+    [
+        (
+            DEPLOY,
+            {"bluegreen_launch_template_version": "1", "bluegreen_image_id": "ami-0123456789abcdef0"},
+            "bluegreen_launch_template_version '1' cannot be combined with bluegreen_image_id",
+        ),
+        (DEPLOY, {"bluegreen_image_id": "ami-XYZ"}, "image_id 'ami-XYZ' is not an AMI id"),
+        (DEPLOY, {"bluegreen_strategy": "route53"}, "bluegreen_strategy 'route53' is not supported yet"),
+        (
+            DEPLOY,
+            {"bluegreen_asg_names": {"blue": "demo-blue", "green": "demo-blue"}},
+            "name and source are both 'demo-blue'",
+        ),
+        (
+            CLEAN,
+            {"bluegreen_clean_mode": "shred"},
+            "bluegreen_clean_mode must be one of: delete, scale_to_zero, got: shred",
+        ),
+        (CLEAN, {"bluegreen_strategy": "efs"}, "bluegreen_strategy 'efs' is not supported yet"),
+    ],
+    ids=[
+        "version and image",
+        "malformed image",
+        "deploy strategy",
+        "clone named as the source",
+        "clean mode",
+        "clean strategy",
+    ],
+)
+def test_bad_input_fails_clearly_and_changes_nothing(cycle_sandbox, playbook, variables, message):
+    sandbox = cycle_sandbox
+    before = snapshot(sandbox)
+    done = run(sandbox, playbook, **variables)
+    assert done.returncode != 0
+    assert message in " ".join(done.stdout.split()), done.log
+    assert snapshot(sandbox) == before
 
 
 def test_failed_deploy_removes_its_fleet(cycle_sandbox):

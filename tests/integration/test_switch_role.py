@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import recap
+
 ROOT = Path(__file__).resolve().parents[2]
 SWITCH = ROOT / "playbooks" / "switch.yml"
 ROLLBACK = ROOT / "playbooks" / "rollback.yml"
@@ -199,13 +201,6 @@ def run(sandbox, playbook, *args, **extra_vars):
     done = sandbox.playbook(playbook, *args, extra_vars=extra_vars or None)
     done.log = done.stdout + done.stderr
     return done
-
-
-def recap(done):
-    """The numbers of the play recap for localhost, e.g. {"ok": 12, "changed": 2, "failed": 0, ...}."""
-    line = re.search(r"^localhost\s+:(.*)$", done.stdout, re.MULTILINE)
-    assert line, done.log
-    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
 
 
 def moved_steps(done):
