@@ -131,6 +131,33 @@ class Sandbox:
         if gone:
             elbv2.deregister_targets(TargetGroupArn=target_group_arn, Targets=gone)
 
+    def groups(self, app="demo"):
+        """The app's Auto Scaling groups by name."""
+        found = self.client("autoscaling").describe_auto_scaling_groups(
+            Filters=[{"Name": "tag:bluegreen:app", "Values": [app]}]
+        )["AutoScalingGroups"]
+        return {item["AutoScalingGroupName"]: item for item in found}
+
+    def parameter(self, name):
+        """An SSM parameter's value, None when it does not exist."""
+        found = self.client("ssm").get_parameters(Names=[name])["Parameters"]
+        return found[0]["Value"] if found else None
+
+    def images(self):
+        """The emulator's Amazon images, by id."""
+        return sorted(item["ImageId"] for item in self.client("ec2").describe_images(Owners=["amazon"])["Images"])
+
+    def target_group_arn(self, color, app="demo"):
+        return self.client("elbv2").describe_target_groups(Names=[f"{app}-{color}"])["TargetGroups"][0][
+            "TargetGroupArn"
+        ]
+
+    def forget_old_targets(self):
+        """Leave only the fleets' own instances in each colour's target group (see forget_terminated_targets)."""
+        members = {item["InstanceId"] for group in self.groups().values() for item in group["Instances"]}
+        for color in ("blue", "green"):
+            self.forget_terminated_targets(self.target_group_arn(color), members)
+
     def provision(self):
         done = self.playbook(ROOT / "playbooks" / "sandbox.yml")
         assert done.returncode == 0, done.stdout + done.stderr

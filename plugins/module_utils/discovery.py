@@ -22,9 +22,22 @@ from ._route53 import records as route53_api
 APP_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 # Argument spec of the ``target_groups`` option, documented by the teal.bluegreen.target_groups fragment.
-TARGET_GROUPS_SPEC = dict(
+# Options naming a resource per colour (target_groups, load_balancers): {blue: <name|arn>, green: <name|arn>}.
+COLOR_NAMES_SPEC = dict(
     type="dict",
     options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
+)
+TARGET_GROUPS_SPEC = COLOR_NAMES_SPEC
+
+# Options naming alias records (live_records, staging_records).
+RECORDS_SPEC = dict(
+    type="dict",
+    options=dict(
+        zone=dict(type="str", required=True),
+        private_zone=dict(type="bool", default=False),
+        names=dict(type="list", elements="str", required=True),
+        type=dict(type="str", choices=["A", "AAAA"], default="A"),
+    ),
 )
 
 
@@ -185,3 +198,32 @@ def find_hosted_zone(route53, zone, private_zone, option):
             "of them"
         )
     return matching[0]
+
+
+def read_live_records(route53, spec, option="live_records"):
+    """The hosted zone of ``spec`` (an option like live_records) and its alias records that answer.
+
+    One entry per answering record set of each name: ``{name, type, set_identifier, alias_dns_name,
+    weight}``; a name without one (missing, or weighted 0 only) gives an entry whose alias_dns_name is None,
+    as does a record that is not an alias.
+    """
+    zone = find_hosted_zone(route53, spec["zone"], spec["private_zone"], option)
+    records = []
+    for name in spec["names"]:
+        try:
+            fqdn = route53_api.qualify_record_name(name, zone["Name"])
+        except ValueError as e:
+            raise BlueGreenError(f"{e}; give names relative to the zone or inside it") from e
+        sets = route53_api.get_record_sets(route53, zone["Id"], fqdn, spec["type"])
+        answering = [item for item in sets if item.get("Weight", 1) != 0] or [{}]
+        for item in answering:
+            records.append(
+                {
+                    "name": fqdn,
+                    "type": spec["type"],
+                    "set_identifier": item.get("SetIdentifier"),
+                    "alias_dns_name": (item.get("AliasTarget") or {}).get("DNSName"),
+                    "weight": item.get("Weight"),
+                }
+            )
+    return zone, records

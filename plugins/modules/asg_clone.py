@@ -26,7 +26,9 @@ description:
   - O(image_id), O(user_data) and O(instance_type) create one new version of the source's launch template;
     the clone records the versions it created in its C(bluegreen:launch-template-versions) tag, reuses
     the latest of them while its data still matches, and deletes them with O(state=absent).
-  - O(state=absent) and O(state=stopped) refuse a group whose target groups take production traffic.
+  - O(state=absent) and O(state=stopped) refuse a group whose target groups take production traffic, that is
+    a target group tagged C(IsProduction=true) or one a listener forwards to; with O(live_records) (each colour
+    behind its own load balancer), one a listener of a load balancer that the live names alias forwards to.
   - A clone that launches from a version its source created records it too; a version is deleted with the
     last group that records it, never while another group launches from it.
 author:
@@ -108,6 +110,33 @@ options:
     type: list
     elements: int
     default: []
+  live_records:
+    description:
+      - With one load balancer per colour (strategy C(route53)), the live alias records, as given to
+        M(teal.bluegreen.route53_alias_flip). With O(state=absent) or O(state=stopped), only a load balancer
+        that one of these names aliases carries production traffic; the other colour's load balancer carries
+        staging traffic, and the C(IsProduction) tag, which only M(teal.bluegreen.alb_swap) maintains, is not read.
+      - A live name that is missing or not an alias makes the module refuse, since it cannot tell then.
+    type: dict
+    suboptions:
+      zone:
+        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
+        type: str
+        required: true
+      private_zone:
+        description: Whether the zone is a private hosted zone.
+        type: bool
+        default: false
+      names:
+        description: Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
+        type: list
+        elements: str
+        required: true
+      type:
+        description: Record type of the alias records.
+        type: str
+        choices: [A, AAAA]
+        default: A
   wait:
     description:
       - Wait until the clone's desired capacity is InService and healthy in every target group it is attached to.
@@ -142,7 +171,8 @@ notes:
     C(EnableMetricsCollection), C(PutLifecycleHook), C(PutScalingPolicy), C(PutScheduledUpdateGroupAction) and
     their deletions; C(ec2:DescribeImages), C(DescribeLaunchTemplateVersions), C(CreateLaunchTemplateVersion),
     C(DeleteLaunchTemplateVersions); C(elasticloadbalancing:DescribeTargetGroups), C(DescribeTargetHealth),
-    C(DescribeTags), C(DescribeListeners), C(DescribeRules).
+    C(DescribeTags), C(DescribeListeners), C(DescribeRules); with O(live_records), C(elasticloadbalancing:DescribeLoadBalancers),
+    C(route53:ListHostedZonesByName) (or C(GetHostedZone)) and C(route53:ListResourceRecordSets).
   - A first clone with a new AMI makes about 20 API calls plus the polls of the wait; a run that changes nothing
     makes about 15 and no write call.
 """
@@ -178,6 +208,15 @@ EXAMPLES = r"""
     app: shop
     state: absent
     test_listener_ports: [8080]
+
+- name: Delete the old colour when each colour has its own load balancer and www aliases the live one's
+  teal.bluegreen.asg_clone:
+    name: shop-blue
+    app: shop
+    state: absent
+    live_records:
+      zone: example.com
+      names: [www]
 """
 
 RETURN = r"""
@@ -239,7 +278,9 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import
 from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import launch_templates as lt_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 TEMPLATE_OVERRIDES = ("image_id", "user_data", "instance_type")
@@ -616,20 +657,57 @@ def present(module):
     module.exit_json(**result)
 
 
-def production_reasons(elbv2, group, test_ports):
+def production_reasons(module, elbv2, group):
+    params = module.params
     arns = group.get("TargetGroupARNs", [])
     if not arns:
         return []
     target_groups = elbv2_api.describe_target_groups(elbv2, arns)
-    tags = elbv2_api.describe_tags(elbv2, arns)
+    lb_arns = sorted({lb for item in target_groups for lb in item.get("LoadBalancerArns", [])})
+    tags, names = {}, []
+    if params["live_records"]:
+        # Each colour has its own load balancer: only those the live names alias carry production traffic.
+        aliased = aliased_load_balancers(module, elbv2, lb_arns)
+        lb_arns = sorted(aliased)
+        names = sorted({name for found in aliased.values() for name in found})
+    else:
+        tags = elbv2_api.describe_tags(elbv2, arns)
     listeners, rules = {}, {}
-    for lb_arn in sorted({lb for item in target_groups for lb in item.get("LoadBalancerArns", [])}):
+    for lb_arn in lb_arns:
         listeners[lb_arn] = [
-            item for item in elbv2_api.describe_listeners(elbv2, lb_arn) if item["Port"] not in test_ports
+            item
+            for item in elbv2_api.describe_listeners(elbv2, lb_arn)
+            if item["Port"] not in params["test_listener_ports"]
         ]
         for listener in listeners[lb_arn]:
             rules[listener["ListenerArn"]] = elbv2_api.describe_rules(elbv2, listener["ListenerArn"])
-    return clone.production_reasons(target_groups, listeners, rules, tags)
+    reasons = clone.production_reasons(target_groups, listeners, rules, tags)
+    if reasons and names:
+        reasons.insert(0, f"live name {', '.join(names)} aliases its load balancer")
+    return reasons
+
+
+def aliased_load_balancers(module, elbv2, lb_arns):
+    """Of the load balancers ``lb_arns``, those a live name aliases: {arn: [names]}."""
+    _zone, records = read_live_records(module.client("route53"), module.params["live_records"])
+    unknown = sorted({record["name"] for record in records if not record["alias_dns_name"]})
+    if unknown:
+        raise BlueGreenError(
+            f"live name {', '.join(unknown)} is missing or not an alias, so whether Auto Scaling group "
+            f"{module.params['name']!r} takes production traffic cannot be told; nothing changed (check live_records)"
+        )
+    by_dns = {}
+    for record in records:
+        by_dns.setdefault(state.normalize_dns_name(record["alias_dns_name"]), set()).add(record["name"])
+    aliased = {}
+    # One by one: a load balancer that no longer exists carries nothing, but would fail a batched describe
+    # of the others. An application target group sits behind one load balancer, so this is one call.
+    for arn in lb_arns:
+        lb = elbv2_api.describe_load_balancer(elbv2, arn)
+        names = by_dns.get(state.normalize_dns_name(lb["DNSName"])) if lb else None
+        if names:
+            aliased[arn] = sorted(names)
+    return aliased
 
 
 def versions_to_delete(asg, ec2, name, record):
@@ -674,7 +752,7 @@ def absent(module):
     if stop and not scale_down and not group.get("Instances"):
         module.exit_json(changed=False, changes={}, auto_scaling_group=snake_group(group))
     elbv2 = module.client("elbv2")
-    reasons = production_reasons(elbv2, group, params["test_listener_ports"])
+    reasons = production_reasons(module, elbv2, group)
     if reasons:
         raise BlueGreenError(
             f"Auto Scaling group {params['name']!r} takes production traffic ({'; '.join(reasons)}); not {verb} it "
@@ -763,6 +841,7 @@ def main():
         match_healthy_capacity=dict(type="bool", default=False),
         tags=dict(type="dict"),
         test_listener_ports=dict(type="list", elements="int", default=[]),
+        live_records=RECORDS_SPEC,
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         poll_interval=dict(type="int", default=15),

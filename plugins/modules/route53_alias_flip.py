@@ -320,6 +320,8 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import waiters as route53_waiters
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
@@ -547,25 +549,12 @@ def do(module):
 
 
 def records_spec(required):
-    return dict(
-        type="dict",
-        required=required,
-        options=dict(
-            zone=dict(type="str", required=True),
-            private_zone=dict(type="bool", default=False),
-            names=dict(type="list", elements="str", required=True),
-            type=dict(type="str", choices=["A", "AAAA"], default="A"),
-        ),
-    )
+    return dict(RECORDS_SPEC, required=required)
 
 
 def main():
     argument_spec = dict(
-        load_balancers=dict(
-            type="dict",
-            required=True,
-            options=dict(blue=dict(type="str", required=True), green=dict(type="str", required=True)),
-        ),
+        load_balancers=dict(COLOR_NAMES_SPEC, required=True),
         live_color=dict(type="str", choices=list(state.COLORS), required=True),
         expected_live_color=dict(type="str", choices=list(state.COLORS)),
         live_records=records_spec(required=True),

@@ -44,8 +44,8 @@ options:
   live_records:
     description:
       - The alias records that carry the live traffic in Route 53.
-      - Records aliasing O(load_balancer) follow its listener; records aliasing a load balancer tagged
-        C(bluegreen:app=<app>) and C(bluegreen:color) take that colour.
+      - Records aliasing O(load_balancer) follow its listener; records aliasing a colour's load balancer
+        (O(load_balancers)) take that colour.
       - When omitted, the Route 53 layer is not reported.
     type: dict
     suboptions:
@@ -67,6 +67,21 @@ options:
         type: str
         choices: [A, AAAA]
         default: A
+  load_balancers:
+    description:
+      - With one load balancer per colour (strategy C(route53)), the load balancer of each colour, by name
+        or ARN, as given to M(teal.bluegreen.route53_alias_flip); it tells which colour O(live_records) alias.
+      - When omitted, the load balancers tagged C(bluegreen:app=<app>) and C(bluegreen:color) are the colours'.
+    type: dict
+    suboptions:
+      blue:
+        description: Name or ARN of the blue colour's load balancer.
+        type: str
+        required: true
+      green:
+        description: Name or ARN of the green colour's load balancer.
+        type: str
+        required: true
   parameter_prefix:
     description:
       - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
@@ -118,6 +133,17 @@ EXAMPLES = r"""
 - name: Show which colour is idle
   ansible.builtin.debug:
     msg: "Deploy the next release to {{ shop_state.idle_color }}"
+
+- name: Read the state of an application whose colours each have a load balancer (strategy route53)
+  teal.bluegreen.state_info:
+    app: shop
+    load_balancers:
+      blue: shop-blue
+      green: shop-green
+    live_records:
+      zone: example.com
+      names: [www]
+  register: shop_state
 """
 
 RETURN = r"""
@@ -266,42 +292,24 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_listener
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
-from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
 
 
-def read_live_records(route53, spec):
-    zone = find_hosted_zone(route53, spec["zone"], spec["private_zone"], "live_records")
-    records = []
-    for name in spec["names"]:
-        try:
-            fqdn = route53_api.qualify_record_name(name, zone["Name"])
-        except ValueError as e:
-            raise BlueGreenError(f"{e}; give names relative to the zone or inside it") from e
-        sets = route53_api.get_record_sets(route53, zone["Id"], fqdn, spec["type"])
-        live_sets = [item for item in sets if item.get("Weight", 1) != 0] or [{}]
-        for item in live_sets:
-            records.append(
-                {
-                    "name": fqdn,
-                    "type": spec["type"],
-                    "set_identifier": item.get("SetIdentifier"),
-                    "alias_dns_name": (item.get("AliasTarget") or {}).get("DNSName"),
-                    "weight": item.get("Weight"),
-                }
-            )
-    return zone, records
-
-
-def colored_load_balancers(elbv2, tagging, app):
-    """Map normalised DNS name -> colour of the app's load balancers tagged with a colour."""
+def colored_load_balancers(elbv2, tagging, app, given):
+    """Map normalised DNS name -> colour of the colours' load balancers: ``given``, or those tagged with a colour."""
+    if given:
+        found = find_load_balancers(elbv2, given)
+        return {state.normalize_dns_name(lb["DNSName"]): color for color, lb in found.items()}
     tagged = elbv2_api.find_tagged(tagging, "loadbalancer", {state.APP_TAG: app})
     colored = {arn: state.color_of_tags(tags) for arn, tags in tagged.items() if state.color_of_tags(tags)}
     return {
@@ -363,7 +371,7 @@ def do(module):
         layers["route53"] = dict(
             state.route53_layer(
                 records,
-                colored_load_balancers(elbv2, tagging, app),
+                colored_load_balancers(elbv2, tagging, app, params["load_balancers"]),
                 shared_lb_dns=lb["DNSName"] if alb else None,
                 shared_color=alb["live_color"] if alb else None,
             ),
@@ -394,15 +402,8 @@ def main():
         load_balancer=dict(type="str"),
         listener_port=dict(type="int", default=80),
         target_groups=TARGET_GROUPS_SPEC,
-        live_records=dict(
-            type="dict",
-            options=dict(
-                zone=dict(type="str", required=True),
-                private_zone=dict(type="bool", default=False),
-                names=dict(type="list", elements="str", required=True),
-                type=dict(type="str", choices=["A", "AAAA"], default="A"),
-            ),
-        ),
+        live_records=RECORDS_SPEC,
+        load_balancers=COLOR_NAMES_SPEC,
         parameter_prefix=dict(type="str", default="/bluegreen"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -38,19 +38,6 @@ def run(sandbox, playbook, *args, **extra_vars):
     return done
 
 
-def groups(sandbox):
-    """The app's Auto Scaling groups by name."""
-    found = sandbox.client("autoscaling").describe_auto_scaling_groups(
-        Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}]
-    )["AutoScalingGroups"]
-    return {item["AutoScalingGroupName"]: item for item in found}
-
-
-def parameter(sandbox, name):
-    found = sandbox.client("ssm").get_parameters(Names=[name])["Parameters"]
-    return found[0]["Value"] if found else None
-
-
 def state(sandbox):
     return sandbox.module("state_info", **STATE_ARGS)
 
@@ -61,21 +48,6 @@ def template_data(sandbox, group):
         LaunchTemplateId=spec["LaunchTemplateId"], Versions=[spec["Version"]]
     )["LaunchTemplateVersions"]
     return versions[0]["LaunchTemplateData"]
-
-
-def images(sandbox):
-    return sorted(item["ImageId"] for item in sandbox.client("ec2").describe_images(Owners=["amazon"])["Images"])
-
-
-def forget_old_targets(sandbox):
-    """The emulator keeps terminated instances registered; leave only the fleets' own instances in each group."""
-    members = {item["InstanceId"] for group in groups(sandbox).values() for item in group["Instances"]}
-    for color in ("blue", "green"):
-        sandbox.forget_terminated_targets(target_group_arn(sandbox, color), members)
-
-
-def target_group_arn(sandbox, color):
-    return sandbox.client("elbv2").describe_target_groups(Names=[f"demo-{color}"])["TargetGroups"][0]["TargetGroupArn"]
 
 
 def delete_version_requests(sandbox):
@@ -99,7 +71,7 @@ def cycle_sandbox(sandbox):
     """Starts from the sandbox as provisioned and puts it back afterwards."""
     before = state(sandbox)
     assert (before["live_color"], before["consistent"], before["lock"]) == ("blue", True, None), before["reasons"]
-    assert list(groups(sandbox)) == ["demo-blue"]
+    assert list(sandbox.groups()) == ["demo-blue"]
     yield sandbox
     autoscaling = sandbox.client("autoscaling")
     ssm = sandbox.client("ssm")
@@ -113,41 +85,41 @@ def cycle_sandbox(sandbox):
     for port, color in ((80, "blue"), (8080, "green")):
         elbv2.modify_listener(
             ListenerArn=listeners[port],
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group_arn(sandbox, color)}],
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": sandbox.target_group_arn(color)}],
         )
-    elbv2.add_tags(ResourceArns=[target_group_arn(sandbox, "blue")], Tags=[{"Key": "IsProduction", "Value": "true"}])
-    elbv2.add_tags(ResourceArns=[target_group_arn(sandbox, "green")], Tags=[{"Key": "IsProduction", "Value": "false"}])
-    if parameter(sandbox, LIVE) != "blue":
+    elbv2.add_tags(ResourceArns=[sandbox.target_group_arn("blue")], Tags=[{"Key": "IsProduction", "Value": "true"}])
+    elbv2.add_tags(ResourceArns=[sandbox.target_group_arn("green")], Tags=[{"Key": "IsProduction", "Value": "false"}])
+    if sandbox.parameter(LIVE) != "blue":
         ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True, Description="test cleanup: blue")
     for name in (LOCK, DEPLOYMENT):
-        if parameter(sandbox, name) is not None:
+        if sandbox.parameter(name) is not None:
             ssm.delete_parameter(Name=name)
-    if "demo-green" in groups(sandbox):
+    if "demo-green" in sandbox.groups():
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
     sandbox.provision()
-    forget_old_targets(sandbox)
+    sandbox.forget_old_targets()
     after = state(sandbox)
     assert (after["live_color"], after["consistent"], after["lock"]) == ("blue", True, None), after["reasons"]
-    assert list(groups(sandbox)) == ["demo-blue"]
+    assert list(sandbox.groups()) == ["demo-blue"]
 
 
 def test_deploy_in_check_mode_changes_nothing(cycle_sandbox):
     sandbox = cycle_sandbox
     with sandbox.api_calls() as calls:
-        done = run(sandbox, DEPLOY, "--check", bluegreen_image_id=images(sandbox)[0], bluegreen_artifact_version="2")
+        done = run(sandbox, DEPLOY, "--check", bluegreen_image_id=sandbox.images()[0], bluegreen_artifact_version="2")
     assert done.returncode == 0, done.log
     assert [call for call in calls if is_write(call)] == []
-    assert list(groups(sandbox)) == ["demo-blue"]
-    assert parameter(sandbox, DEPLOYMENT) is None
+    assert list(sandbox.groups()) == ["demo-blue"]
+    assert sandbox.parameter(DEPLOYMENT) is None
 
 
 def snapshot(sandbox):
     """What a refused run must leave as it was: the groups, the parameters and the launch template versions."""
-    template_id = groups(sandbox)["demo-blue"]["LaunchTemplate"]["LaunchTemplateId"]
+    template_id = sandbox.groups()["demo-blue"]["LaunchTemplate"]["LaunchTemplateId"]
     versions = sandbox.client("ec2").describe_launch_template_versions(LaunchTemplateId=template_id)
     return {
-        "groups": {name: (item["DesiredCapacity"], item["LaunchTemplate"]) for name, item in groups(sandbox).items()},
-        "parameters": {name: parameter(sandbox, name) for name in (LIVE, LOCK, DEPLOYMENT)},
+        "groups": {name: (item["DesiredCapacity"], item["LaunchTemplate"]) for name, item in sandbox.groups().items()},
+        "parameters": {name: sandbox.parameter(name) for name in (LIVE, LOCK, DEPLOYMENT)},
         "versions": sorted(item["VersionNumber"] for item in versions["LaunchTemplateVersions"]),
     }
 
@@ -161,7 +133,7 @@ def snapshot(sandbox):
             "bluegreen_launch_template_version '1' cannot be combined with bluegreen_image_id",
         ),
         (DEPLOY, {"bluegreen_image_id": "ami-XYZ"}, "image_id 'ami-XYZ' is not an AMI id"),
-        (DEPLOY, {"bluegreen_strategy": "route53"}, "bluegreen_strategy 'route53' is not supported yet"),
+        (DEPLOY, {"bluegreen_strategy": "codedeploy"}, "bluegreen_strategy 'codedeploy' is not supported yet"),
         (
             DEPLOY,
             {"bluegreen_asg_names": {"blue": "demo-blue", "green": "demo-blue"}},
@@ -205,10 +177,10 @@ def test_failed_deploy_removes_its_fleet(cycle_sandbox):
     assert done.returncode != 0
     assert "deploy of demo to green failed at the verification" in done.stdout, done.log
     assert "demo-green was deleted; blue still takes all production traffic" in done.stdout, done.log
-    assert list(groups(sandbox)) == ["demo-blue"]
-    assert parameter(sandbox, DEPLOYMENT) is None
-    assert parameter(sandbox, LOCK) is None
-    forget_old_targets(sandbox)
+    assert list(sandbox.groups()) == ["demo-blue"]
+    assert sandbox.parameter(DEPLOYMENT) is None
+    assert sandbox.parameter(LOCK) is None
+    sandbox.forget_old_targets()
     assert state(sandbox)["live_color"] == "blue"
 
 
@@ -223,27 +195,27 @@ def test_failed_deploy_keeps_its_fleet_when_told(cycle_sandbox):
     )
     assert done.returncode != 0
     assert "demo-green was kept (bluegreen_keep_failed)" in done.stdout, done.log
-    assert sorted(groups(sandbox)) == ["demo-blue", "demo-green"]
-    assert parameter(sandbox, DEPLOYMENT) is None
-    assert parameter(sandbox, LOCK) is None
+    assert sorted(sandbox.groups()) == ["demo-blue", "demo-green"]
+    assert sandbox.parameter(DEPLOYMENT) is None
+    assert sandbox.parameter(LOCK) is None
     # The kept fleet was never deployed, so clean takes it away like any old colour.
     cleaned = run(sandbox, CLEAN)
     assert cleaned.returncode == 0, cleaned.log
-    assert list(groups(sandbox)) == ["demo-blue"]
-    forget_old_targets(sandbox)
+    assert list(sandbox.groups()) == ["demo-blue"]
+    sandbox.forget_old_targets()
 
 
 def deploy_switch_clean(sandbox, image, artifact, live, idle):
     """One cycle, asserting the state read back after each step; returns the new fleet's launch template version."""
     deployed = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact)
     assert deployed.returncode == 0, deployed.log
-    fleets = groups(sandbox)
+    fleets = sandbox.groups()
     assert sorted(fleets) == sorted([f"demo-{live}", f"demo-{idle}"])
     new = fleets[f"demo-{idle}"]
-    assert new["TargetGroupARNs"] == [target_group_arn(sandbox, idle)]
+    assert new["TargetGroupARNs"] == [sandbox.target_group_arn(idle)]
     assert {tag["Key"]: tag["Value"] for tag in new["Tags"]}["bluegreen:color"] == idle
     assert template_data(sandbox, new)["ImageId"] == image
-    record = json.loads(parameter(sandbox, DEPLOYMENT))
+    record = json.loads(sandbox.parameter(DEPLOYMENT))
     assert (record["color"], record["auto_scaling_group"], record["artifact_version"], record["image_id"]) == (
         idle,
         f"demo-{idle}",
@@ -269,7 +241,7 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle):
     assert f"{idle} holds deployment {record['id']} (artifact {artifact}), which has not taken production" in (
         refused.stdout
     ), refused.log
-    assert sorted(groups(sandbox)) == sorted([f"demo-{live}", f"demo-{idle}"])
+    assert sorted(sandbox.groups()) == sorted([f"demo-{live}", f"demo-{idle}"])
 
     # A bare switch goes to the deployed colour, and a second one finds nothing to do.
     switched = run(sandbox, SWITCH)
@@ -281,8 +253,8 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle):
 
 def test_full_cycle_twice(cycle_sandbox):
     sandbox = cycle_sandbox
-    first_image, second_image = images(sandbox)[:2]
-    template_id = groups(sandbox)["demo-blue"]["LaunchTemplate"]["LaunchTemplateId"]
+    first_image, second_image = sandbox.images()[:2]
+    template_id = sandbox.groups()["demo-blue"]["LaunchTemplate"]["LaunchTemplateId"]
 
     deploy_switch_clean(sandbox, first_image, "2", live="blue", idle="green")
 
@@ -298,29 +270,29 @@ def test_full_cycle_twice(cycle_sandbox):
         ListenerArn=listener["ListenerArn"],
         Priority=10,
         Conditions=[{"Field": "path-pattern", "Values": ["/legacy/*"]}],
-        Actions=[{"Type": "forward", "TargetGroupArn": target_group_arn(sandbox, "blue")}],
+        Actions=[{"Type": "forward", "TargetGroupArn": sandbox.target_group_arn("blue")}],
     )["Rules"][0]
     try:
         refused = run(sandbox, CLEAN)
         assert refused.returncode != 0
         assert "'demo-blue' takes production traffic" in refused.stdout, refused.log
-        assert groups(sandbox)["demo-blue"]["DesiredCapacity"] == 2
-        assert parameter(sandbox, LOCK) is None
+        assert sandbox.groups()["demo-blue"]["DesiredCapacity"] == 2
+        assert sandbox.parameter(LOCK) is None
     finally:
         elbv2.delete_rule(RuleArn=rule["RuleArn"])
 
     cleaned = run(sandbox, CLEAN)
     assert cleaned.returncode == 0, cleaned.log
-    assert list(groups(sandbox)) == ["demo-green"]
+    assert list(sandbox.groups()) == ["demo-green"]
     assert recap(run(sandbox, CLEAN))["changed"] == 0
-    forget_old_targets(sandbox)
+    sandbox.forget_old_targets()
 
     # Back to blue, on another image; the old green is first kept at zero instances, then deleted.
     second = deploy_switch_clean(sandbox, second_image, "3", live="green", idle="blue")
-    green_template = groups(sandbox)["demo-green"]["LaunchTemplate"]
+    green_template = sandbox.groups()["demo-green"]["LaunchTemplate"]
     stopped = run(sandbox, CLEAN, bluegreen_clean_mode="scale_to_zero")
     assert stopped.returncode == 0, stopped.log
-    assert (groups(sandbox)["demo-green"]["DesiredCapacity"], groups(sandbox)["demo-green"]["Instances"]) == (0, [])
+    assert (sandbox.groups()["demo-green"]["DesiredCapacity"], sandbox.groups()["demo-green"]["Instances"]) == (0, [])
     assert recap(run(sandbox, CLEAN, bluegreen_clean_mode="scale_to_zero"))["changed"] == 0
 
     with sandbox.api_calls():
@@ -329,12 +301,12 @@ def test_full_cycle_twice(cycle_sandbox):
     asked_to_delete = delete_version_requests(sandbox)
 
     # Exactly one fleet, on the live colour, launching from the version its deploy created.
-    assert list(groups(sandbox)) == ["demo-blue"]
+    assert list(sandbox.groups()) == ["demo-blue"]
     current = state(sandbox)
     assert (current["live_color"], current["consistent"], current["lock"]) == ("blue", True, None)
-    assert groups(sandbox)["demo-blue"]["LaunchTemplate"]["Version"] == second["Version"]
+    assert sandbox.groups()["demo-blue"]["LaunchTemplate"]["Version"] == second["Version"]
     # No orphaned launch template versions: the old green's version was deleted with it (the sandbox
     # cannot delete versions, so the request is what is checked), and the live one was kept.
     assert (template_id, int(green_template["Version"])) in asked_to_delete
     assert (template_id, int(second["Version"])) not in asked_to_delete
-    forget_old_targets(sandbox)
+    sandbox.forget_old_targets()

@@ -6,9 +6,8 @@
 """route53_alias_flip against the sandbox provisioned for strategy route53: flips, weighted shifts, batches,
 check mode, idempotence, state_info's view of the records and every bad input.
 
-The session's sandbox is provisioned for strategy alb. The module fixture provisions the route53 traffic
-layer with the sandbox playbook (bluegreen_strategy=route53) and takes it away again afterwards, putting
-back the alias record the alb strategy uses, so the other tests see the sandbox as provisioned.
+The `dns` fixture (route53_sandbox.py) provisions the route53 traffic layer for this module and takes it
+away afterwards.
 """
 
 from __future__ import annotations
@@ -17,38 +16,20 @@ import contextlib
 
 import pytest
 
-from conftest import ROOT
 from conftest import is_write
+from route53_sandbox import LIVE
+from route53_sandbox import STAGING
+from route53_sandbox import STAGING_NAME
+from route53_sandbox import WWW
+from route53_sandbox import dns  # noqa: F401 (a fixture)
+from route53_sandbox import flip
+from route53_sandbox import points_at
+from route53_sandbox import provision_route53
+from route53_sandbox import record_sets
 
 from ansible_collections.teal.bluegreen.plugins.filter.state_table import state_table
 
-LIVE = {"zone": "example.com", "names": ["www"]}
-STAGING = {"zone": "example.internal", "private_zone": True, "names": ["staging"]}
-LOAD_BALANCERS = {"blue": "demo-blue", "green": "demo-green"}
-FLIP = {"load_balancers": LOAD_BALANCERS, "live_records": LIVE, "staging_records": STAGING, "poll_interval": 1}
-WWW = "www.example.com."
-STAGING_NAME = "staging.example.internal."
 LEGACY = "legacy.example.com."
-
-
-def record_sets(sandbox, zone_id, name):
-    found = sandbox.client("route53").list_resource_record_sets(
-        HostedZoneId=zone_id, StartRecordName=name, StartRecordType="A", MaxItems="10"
-    )["ResourceRecordSets"]
-    return [item for item in found if item["Name"] == name and item["Type"] == "A"]
-
-
-def points_at(sandbox, dns, zone, name):
-    """What a name's A records alias, as {set identifier (None when simple): (colour, weight, evaluate health)}."""
-    colors = {lb["DNSName"].lower().rstrip("."): color for color, lb in dns["lbs"].items()}
-    return {
-        item.get("SetIdentifier"): (
-            colors.get(item["AliasTarget"]["DNSName"].lower().rstrip("."), item["AliasTarget"]["DNSName"]),
-            item.get("Weight"),
-            item["AliasTarget"]["EvaluateTargetHealth"],
-        )
-        for item in record_sets(sandbox, dns["zones"][zone], name)
-    }
 
 
 def snapshot(sandbox, dns):
@@ -67,20 +48,10 @@ def writes(calls):
     return [call for call in calls if is_write(call)]
 
 
-def flip(sandbox, check=False, diff=False, **args):
-    return sandbox.module("route53_alias_flip", check=check, diff=diff, **dict(FLIP, **args))
-
-
 def state(sandbox):
     result = sandbox.module("state_info", app="demo", live_records=LIVE)
     assert not result.get("failed"), result.get("msg")
     return result
-
-
-def provision_route53(sandbox, *args):
-    done = sandbox.playbook(ROOT / "playbooks" / "sandbox.yml", *args, extra_vars={"bluegreen_strategy": "route53"})
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
-    return done
 
 
 @contextlib.contextmanager
@@ -106,54 +77,6 @@ def green_fleet(sandbox):
     finally:
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
         sandbox.forget_terminated_targets(group["TargetGroupArn"], set())
-
-
-@pytest.fixture(scope="module")
-def dns(sandbox):
-    route53 = sandbox.client("route53")
-    elbv2 = sandbox.client("elbv2")
-    public = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"].split("/")[-1]
-    original = record_sets(sandbox, public, WWW)
-
-    provision_route53(sandbox)
-    zones = {
-        zone["Name"]: zone["Id"].split("/")[-1]
-        for zone in route53.list_hosted_zones()["HostedZones"]
-        if zone["Name"] in ("example.com.", "example.internal.")
-    }
-    lbs = {
-        lb["LoadBalancerName"]: lb
-        for lb in elbv2.describe_load_balancers(Names=list(LOAD_BALANCERS.values()))["LoadBalancers"]
-    }
-    yield {
-        "zones": {"live": zones["example.com."], "staging": zones["example.internal."]},
-        "lbs": {color: lbs[name] for color, name in LOAD_BALANCERS.items()},
-    }
-
-    # Back to the sandbox the alb strategy provisioned: its alias record, no colour load balancers, no
-    # private zone.
-    current = record_sets(sandbox, public, WWW)
-    changes = [{"Action": "DELETE", "ResourceRecordSet": item} for item in current if item not in original]
-    changes += [{"Action": "UPSERT", "ResourceRecordSet": item} for item in original if item not in current]
-    if changes:
-        route53.change_resource_record_sets(HostedZoneId=public, ChangeBatch={"Changes": changes})
-    private = zones["example.internal."]
-    leftovers = [
-        item
-        for item in route53.list_resource_record_sets(HostedZoneId=private)["ResourceRecordSets"]
-        if item["Type"] not in ("NS", "SOA")
-    ]
-    if leftovers:
-        route53.change_resource_record_sets(
-            HostedZoneId=private,
-            ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": item} for item in leftovers]},
-        )
-    route53.delete_hosted_zone(Id=private)
-    # The emulator keeps the deleted load balancers in the target groups' LoadBalancerArns; describing
-    # them finds nothing, which is what the modules that follow them expect of a deleted one.
-    for lb in lbs.values():
-        elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
-    assert record_sets(sandbox, public, WWW) == original
 
 
 @pytest.fixture
