@@ -21,7 +21,7 @@ from route53_sandbox import LIVE
 from route53_sandbox import STAGING
 from route53_sandbox import STAGING_NAME
 from route53_sandbox import WWW
-from route53_sandbox import dns  # noqa: F401 (a fixture)
+from route53_sandbox import dns  # noqa: F401  # pylint: disable=unused-import
 from route53_sandbox import flip
 from route53_sandbox import points_at
 from route53_sandbox import provision_route53
