@@ -57,8 +57,8 @@ def provision_route53(sandbox, *args):
     return done
 
 
-def renew_zone(sandbox, zone_id):
-    """Replace a zone by an empty one of the same name; returns the new zone's id.
+def renew_zone(sandbox, zone_id, keep):
+    """Replace a zone by a new one of the same name holding only the record sets ``keep``; returns its id.
 
     The emulator remembers every CREATE a zone has seen and refuses the same CREATE again in some cases
     (docs/sandbox.md), so each test module starts from a zone without that memory.
@@ -81,7 +81,13 @@ def renew_zone(sandbox, zone_id):
         CallerReference=f"{zone['Name']}{time.time()}",
         HostedZoneConfig={"Comment": zone.get("Config", {}).get("Comment", ""), "PrivateZone": False},
     )
-    return created["HostedZone"]["Id"].split("/")[-1]
+    new_id = created["HostedZone"]["Id"].split("/")[-1]
+    if keep:
+        route53.change_resource_record_sets(
+            HostedZoneId=new_id,
+            ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": item} for item in keep]},
+        )
+    return new_id
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +96,7 @@ def dns(sandbox):
     elbv2 = sandbox.client("elbv2")
     public = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"].split("/")[-1]
     original = record_sets(sandbox, public, WWW)
-    public = renew_zone(sandbox, public)
+    public = renew_zone(sandbox, public, original)
 
     provision_route53(sandbox)
     zones = {
