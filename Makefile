@@ -17,7 +17,7 @@ export BLUEGREEN_SANDBOX_PORT ?= 4599
 
 SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null | grep -vE '^(tests|docs|\.ci)/')
 
-.PHONY: help venv install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench bench-symlink
+.PHONY: help venv rsync install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench bench-symlink
 
 help:
 	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
@@ -27,7 +27,16 @@ help:
 	@echo "make bench-symlink   only the symlink switch under load"
 	@echo "make clean   remove the virtualenv, build output and sandbox state"
 
-venv: $(VENV)/.installed
+venv: rsync $(VENV)/.installed
+
+# The release role copies content with ansible.posix.synchronize, which runs rsync on the controller and on
+# the host; a fresh Debian has none, so the set-up installs Debian's package, as benchmarks/symlink_switch.sh does.
+rsync:
+	@command -v rsync >/dev/null || { \
+	    if ((EUID != 0)); then echo "rsync is missing: install it (apt-get install rsync) or run make as root" >&2; exit 2; fi; \
+	    echo "installing rsync from the Debian packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rsync >/dev/null; \
+	}
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +44,7 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	@touch $@
 
 # Build the collection artifact and install it, so every run exercises what users would install.
-install: $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json
+install: rsync $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json
 
 $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json: $(VENV)/.installed galaxy.yml $(SOURCES)
 	@rm -rf $(BUILD) && mkdir -p $(BUILD)
