@@ -17,7 +17,7 @@ export BLUEGREEN_SANDBOX_PORT ?= 4599
 
 SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null | grep -vE '^(tests|docs|\.ci)/')
 
-.PHONY: help venv rsync install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench bench-symlink
+.PHONY: help venv debian-packages install demo test lint sanity units integration sandbox-start sandbox-stop sandbox-status clean bench bench-symlink
 
 help:
 	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
@@ -27,16 +27,20 @@ help:
 	@echo "make bench-symlink   only the symlink switch under load"
 	@echo "make clean   remove the virtualenv, build output and sandbox state"
 
-venv: rsync $(VENV)/.installed
+venv: debian-packages $(VENV)/.installed
 
-# The release role copies content with ansible.posix.synchronize, which runs rsync on the controller and on
-# the host; a fresh Debian has none, so the set-up installs Debian's package, as benchmarks/symlink_switch.sh does.
-rsync:
-	@command -v rsync >/dev/null || { \
-	    if ((EUID != 0)); then echo "rsync is missing: install it (apt-get install rsync) or run make as root" >&2; exit 2; fi; \
-	    echo "installing rsync from the Debian packages"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rsync >/dev/null; \
-	}
+# Debian packages the product runs on the controller: rsync (the release role copies content with
+# ansible.posix.synchronize) and apache2-bin (the web servers of the sandbox's instances, strategy efs).
+# A fresh Debian has neither, so the set-up installs what is missing, as root.
+DEBIAN_PACKAGES := rsync:rsync apache2-bin:/usr/sbin/apache2
+
+debian-packages:
+	@missing=(); for item in $(DEBIAN_PACKAGES); do command -v "$${item#*:}" >/dev/null || missing+=("$${item%%:*}"); done; \
+	if (($${#missing[@]})); then \
+	    if ((EUID != 0)); then echo "missing Debian packages: $${missing[*]}; install them (apt-get install $${missing[*]}) or run make as root" >&2; exit 2; fi; \
+	    echo "installing $${missing[*]} from the Debian packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
+	fi
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +48,7 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	@touch $@
 
 # Build the collection artifact and install it, so every run exercises what users would install.
-install: rsync $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json
+install: debian-packages $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json
 
 $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json: $(VENV)/.installed galaxy.yml $(SOURCES)
 	@rm -rf $(BUILD) && mkdir -p $(BUILD)
@@ -94,3 +98,9 @@ bench-symlink: install
 clean:
 	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py stop
 	rm -rf $(VENV) $(BUILD) $(BLUEGREEN_SANDBOX_DIR) tests/output .pytest_cache
+
+# The codedeploy_hooks role on real Debian roots (extensions/molecule/codedeploy_hooks), the appspec rules and the
+# hook scripts; `make test` runs them with the rest. The Molecule scenario needs root (docs/instances.md).
+.PHONY: instances
+instances: install
+	$(BIN)/python -m pytest tests/instances

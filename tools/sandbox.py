@@ -16,6 +16,7 @@ import enum
 import errno
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,6 +65,10 @@ class Record:
     pid: int | None
     port: int | None
     server_alive: bool
+
+
+# What the sandbox keeps on disk besides the emulator: the EFS stand-in and the instances' web roots.
+LOCAL_STATE = ("efs", "web")
 
 
 def endpoint_url(port: int) -> str:
@@ -266,8 +271,25 @@ def wait_for_exit(pid: int, port: int, timeout: float) -> bool:
     return False
 
 
+def is_web_server(argv: Sequence[str] | None, config: Path) -> bool:
+    """Whether a process's command line is the Apache that serves one of the sandbox's instances."""
+    return bool(argv) and Path(argv[0]).name in ("apache2", "httpd") and str(config) in argv
+
+
+def stop_web_servers(directory: Path) -> None:
+    """Stop the web servers of the sandbox's instances (strategy efs), found by their pid files."""
+    for pid_file in sorted(directory.glob("web/*/httpd.pid")):
+        pid = parse_int(read_text(pid_file))
+        if pid is not None and is_web_server(process_argv(pid), pid_file.parent / "httpd.conf"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            print(f"stopped the web server of instance {pid_file.parent.name} (pid {pid})")
+        pid_file.unlink(missing_ok=True)
+
+
 def stop(directory: Path) -> int:
     with exclusive(directory):
+        stop_web_servers(directory)
         record = read_record(directory)
         if not record.server_alive:
             forget_server(directory)
@@ -306,6 +328,12 @@ def reset(directory: Path) -> int:
     except urllib.error.URLError as error:
         raise SandboxError(f"could not reset the sandbox at {endpoint_url(record.port)}: {error}") from error
     print(f"reset all emulated AWS state at {endpoint_url(record.port)}")
+    # The EFS stand-in and the instances (strategy efs) belong to that state: provisioning starts them again.
+    stop_web_servers(directory)
+    for local in LOCAL_STATE:
+        if (directory / local).exists():
+            shutil.rmtree(directory / local)
+            print(f"removed {directory / local}")
     return EXIT_OK
 
 

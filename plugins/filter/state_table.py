@@ -23,6 +23,10 @@ def _layer_detail(name, layer):
     if name == "ssm":
         version = f" v{layer['version']}" if layer.get("version") else ""
         return f"{layer.get('name', '')}{version}"
+    if name == "efs":
+        hosts = layer.get("hosts", {})
+        serving = [f"{sum(1 for value in hosts.values() if value == color)} {color}" for color in COLORS]
+        return f"{len(hosts)} instance(s): " + ", ".join(serving)
     if name == "asg":
         running = [color for color in COLORS if layer.get("groups", {}).get(color, {}).get("desired_capacity")]
         return f"capacity in {' and '.join(running)}" if running else "no group has capacity"

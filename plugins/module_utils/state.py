@@ -19,7 +19,7 @@ COLOR_TAG = "bluegreen:color"
 PRODUCTION_TAG = "IsProduction"
 
 # The traffic layers, in the order in which they are trusted as the ground truth.
-TRAFFIC_LAYERS = ("alb", "route53")
+TRAFFIC_LAYERS = ("alb", "route53", "efs")
 
 
 def other_color(color):
@@ -211,6 +211,42 @@ def asg_layer(groups, tg_colors):
     return layer
 
 
+def efs_layer(links, root=None):
+    """Which colour the instances' web roots point at (strategy efs).
+
+    ``links`` maps each instance (inventory host) to the target of its web-root symlink, or None when the
+    web root is not a symlink. A target counts as a colour when its last component is ``blue`` or
+    ``green`` and, with ``root`` given, it lies directly in ``root``. The weights are the share of
+    instances per colour, so a switch left half done reads as a split.
+    """
+    layer = {"live_color": None, "weights": {}, "hosts": {}, "reasons": []}
+    base = root.rstrip("/") if root else None
+    for host in sorted(links):
+        target = links[host]
+        text = (target or "").rstrip("/")
+        parent, _sep, name = text.rpartition("/")
+        color = name if name in COLORS and (base is None or parent == base) else None
+        layer["hosts"][host] = color
+        if target is None:
+            layer["reasons"].append(f"the web root on {host} is not a symlink")
+        elif color is None:
+            where = f"a colour's directory in {base}" if base else "a colour's directory"
+            layer["reasons"].append(f"the web root on {host} points at {target}, not {where}")
+    if not links:
+        layer["reasons"].append("no instance reported its web root")
+        return layer
+    counted = [color for color in layer["hosts"].values() if color]
+    layer["weights"] = {
+        color: round(100 * counted.count(color) / len(links)) for color in COLORS if counted.count(color)
+    }
+    if len(set(counted)) > 1:
+        split = " / ".join(f"{color} {layer['weights'][color]}%" for color in layer["weights"])
+        layer["reasons"].append(f"the instances serve both colours ({split}): a switch was left half done")
+    elif counted and not layer["reasons"]:
+        layer["live_color"] = counted[0]
+    return layer
+
+
 def ssm_layer(parameter):
     """The colour the live parameter records (a GetParameters entry, or None when it is missing)."""
     layer = {"live_color": None, "reasons": []}
@@ -269,7 +305,16 @@ def parse_lock(parameter):
     }
 
 
-DEPLOYMENT_KEYS = ("id", "color", "auto_scaling_group", "source", "artifact_version", "image_id", "launch_template")
+DEPLOYMENT_KEYS = (
+    "id",
+    "color",
+    "auto_scaling_group",
+    "source",
+    "artifact_version",
+    "image_id",
+    "launch_template",
+    "release_sha256",
+)
 
 
 def parse_deployment(parameter, live=None):
@@ -306,7 +351,7 @@ def parse_deployment(parameter, live=None):
 def summarize(layers):
     """Decide the app's live colour and whether its layers agree.
 
-    ``layers`` maps layer names (alb, route53, ssm, asg) to the dicts built above; absent layers are
+    ``layers`` maps layer names (alb, route53, efs, ssm, asg) to the dicts built above; absent layers are
     simply not configured. The first traffic layer present is the ground truth; without one, the
     parameter is. Returns ``live_color``, ``idle_color``, ``consistent``, ``source`` and ``reasons``.
     """
@@ -320,11 +365,12 @@ def summarize(layers):
         reasons.append(f"{source}: cannot tell which colour is live")
 
     if live is not None:
-        for name in ("route53", "ssm"):
+        for name in ("route53", "efs", "ssm"):
             other = layers.get(name, {}).get("live_color")
             if name != source and other is not None and other != live:
                 reasons.append(f"{name}: says {other} is live but {source} sends traffic to {live}")
-        asg = layers.get("asg")
+        # Strategy efs serves both colours from the same fleet, so the groups' capacity says nothing.
+        asg = layers.get("asg") if source != "efs" else None
         if asg is not None and asg["groups"]:
             group = asg["groups"].get(live)
             if group is None:

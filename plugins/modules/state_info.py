@@ -18,7 +18,7 @@ description:
     (O(live_records)), the SSM parameter C(<parameter_prefix>/<app>/live) and the tags of the app's
     Auto Scaling groups.
   - The traffic layer is the ground truth. The ALB listener is trusted first, then the Route 53
-    records, and only without either the SSM parameter.
+    records, then the instances' web-root symlinks (O(symlinks)), and only without any of them the SSM parameter.
   - Resources are found by the tags C(bluegreen:app) and C(bluegreen:color) through filters, never by
     listing every resource of the account.
   - The deploy and switch roles refuse to start when RV(consistent) is false.
@@ -82,6 +82,19 @@ options:
         description: Name or ARN of the green colour's load balancer.
         type: str
         required: true
+  symlinks:
+    description:
+      - With strategy C(efs), the target of the web-root symlink on each instance, by instance (inventory host)
+        name, as the instances report it (C(null) when the web root is not a symlink). They make the EFS layer,
+        which then carries the traffic; the share of instances per colour is its weights.
+      - A target is a colour's directory when its last component is C(blue) or C(green) and, with
+        O(symlink_root), it lies directly in O(symlink_root).
+      - When omitted, the EFS layer is not reported.
+    type: dict
+  symlink_root:
+    description:
+      - The directory that holds the colours' directories, C(<efs mount>/<app>), for O(symlinks).
+    type: path
   parameter_prefix:
     description:
       - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
@@ -168,7 +181,7 @@ consistent:
   type: bool
   sample: true
 source:
-  description: The layer RV(live_color) was taken from (V(alb), V(route53) or V(ssm)).
+  description: The layer RV(live_color) was taken from (V(alb), V(route53), V(efs) or V(ssm)).
   returned: always
   type: str
   sample: alb
@@ -204,6 +217,14 @@ layers:
           - {"name": "www.example.com.", "type": "A", "set_identifier": null, "weight": null, "color": "blue",
              "alias_dns_name": "demo-blue-1234.us-east-1.elb.amazonaws.com."}
         reasons: []
+    efs:
+      description:
+        - The web-root symlinks of the instances (O(symlinks)); C(hosts) gives the colour each instance serves
+          (C(null) when its web root is not a colour's directory), C(weights) the share of instances (percent)
+          per colour.
+      returned: when O(symlinks) is set
+      type: dict
+      sample: {"live_color": "blue", "weights": {"blue": 100}, "hosts": {"web1": "blue", "web2": "blue"}, "reasons": []}
     ssm:
       description:
         - The live-colour parameter, its value and version.
@@ -377,6 +398,8 @@ def do(module):
             ),
             zone_id=zone["Id"],
         )
+    if params["symlinks"] is not None:
+        layers["efs"] = state.efs_layer(params["symlinks"], params["symlink_root"])
     ssm = layers["ssm"] = dict(state.ssm_layer(parameters[names["live"]]), name=names["live"])
     if parameters[names["live"]] is not None:
         ssm["history"] = state.history_entries(ssm_api.get_parameter_history(ssm_client, names["live"]))
@@ -384,11 +407,12 @@ def do(module):
     layers["asg"] = state.asg_layer(groups, tg_colors)
 
     summary = state.summarize(layers)
+    traffic = [name for name in state.TRAFFIC_LAYERS if name in layers]
     module.exit_json(
         changed=False,
         app=app,
         layers=layers,
-        colors=describe_colors(elbv2, target_groups, layers["asg"], alb if alb is not None else layers.get("route53")),
+        colors=describe_colors(elbv2, target_groups, layers["asg"], next(map(layers.get, traffic), None)),
         lock=state.parse_lock(parameters[names["lock"]]),
         deployment=state.parse_deployment(parameters[names["deployment"]], parameters[names["live"]]),
         parameters=names,
@@ -404,6 +428,8 @@ def main():
         target_groups=TARGET_GROUPS_SPEC,
         live_records=RECORDS_SPEC,
         load_balancers=COLOR_NAMES_SPEC,
+        symlinks=dict(type="dict"),
+        symlink_root=dict(type="path"),
         parameter_prefix=dict(type="str", default="/bluegreen"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

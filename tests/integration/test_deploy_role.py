@@ -144,7 +144,7 @@ def snapshot(sandbox):
             {"bluegreen_clean_mode": "shred"},
             "bluegreen_clean_mode must be one of: delete, scale_to_zero, got: shred",
         ),
-        (CLEAN, {"bluegreen_strategy": "efs"}, "bluegreen_strategy 'efs' is not supported yet"),
+        (CLEAN, {"bluegreen_strategy": "codedeploy"}, "bluegreen_strategy 'codedeploy' is not supported yet"),
     ],
     ids=[
         "version and image",

@@ -63,3 +63,10 @@ def test_deployment_row():
 def test_rejects_other_input():
     with pytest.raises(AnsibleFilterError, match="state_info"):
         state_table({"changed": False})
+
+
+def test_efs_layer_row_counts_the_instances_per_colour():
+    layer = {"live_color": None, "hosts": {"web1": "green", "web2": "blue", "web3": "green"}, "reasons": []}
+    result = {"app": "site", "live_color": None, "colors": {}, "layers": {"efs": layer}, "reasons": []}
+    table = state_table(result)
+    assert "efs      -     3 instance(s): 1 blue, 2 green" in table

@@ -331,3 +331,60 @@ class TestHistory:
         assert state.previous_color(state.history_entries(self.versions("blue", "green", "green"))) == "blue"
         assert state.previous_color(state.history_entries(self.versions("blue"))) is None
         assert state.previous_color([]) is None
+
+
+# The EFS layer: the instances' web-root symlinks.
+
+
+def test_efs_layer_agrees_when_every_instance_serves_one_colour():
+    layer = state.efs_layer({"web1": "/mnt/efs/shop/green", "web2": "/mnt/efs/shop/green/"}, "/mnt/efs/shop")
+    assert layer["live_color"] == "green"
+    assert layer["weights"] == {"green": 100}
+    assert layer["hosts"] == {"web1": "green", "web2": "green"}
+    assert layer["reasons"] == []
+
+
+def test_efs_layer_reports_a_half_done_switch_as_a_split():
+    layer = state.efs_layer({"web1": "/efs/shop/blue", "web2": "/efs/shop/green", "web3": "/efs/shop/green"})
+    assert layer["live_color"] is None
+    assert layer["weights"] == {"blue": 33, "green": 67}
+    assert "serve both colours (blue 33% / green 67%)" in layer["reasons"][0]
+
+
+@pytest.mark.parametrize(
+    "target, reason",
+    [
+        (None, "the web root on web2 is not a symlink"),
+        ("/srv/www/green", "points at /srv/www/green, not a colour's directory in /efs/shop"),
+        ("/efs/shop/2.4.1", "points at /efs/shop/2.4.1, not a colour's directory in /efs/shop"),
+        ("/efs/shop/green/../blue", "not a colour's directory in /efs/shop"),
+    ],
+)
+def test_efs_layer_names_an_instance_that_serves_no_colour(target, reason):
+    layer = state.efs_layer({"web1": "/efs/shop/blue", "web2": target}, "/efs/shop")
+    assert layer["live_color"] is None
+    assert layer["hosts"]["web2"] is None
+    assert any(reason in text for text in layer["reasons"]), layer["reasons"]
+
+
+def test_efs_layer_without_instances_tells_nothing():
+    layer = state.efs_layer({})
+    assert layer["live_color"] is None and layer["reasons"] == ["no instance reported its web root"]
+
+
+def test_summarize_trusts_the_symlinks_over_the_parameter_and_ignores_capacity():
+    layers = {
+        "efs": state.efs_layer({"web1": "/efs/shop/green"}),
+        "ssm": {"live_color": "blue", "reasons": []},
+        "asg": {"live_color": "blue", "groups": {"blue": {"name": "shop", "desired_capacity": 2}}, "reasons": []},
+    }
+    summary = state.summarize(layers)
+    assert summary["source"] == "efs"
+    assert summary["live_color"] == "green"
+    assert summary["reasons"] == ["ssm: says blue is live but efs sends traffic to green"]
+
+
+def test_summarize_an_efs_switch_that_agrees_is_consistent():
+    layers = {"efs": state.efs_layer({"web1": "/efs/shop/green"}), "ssm": {"live_color": "green", "reasons": []}}
+    summary = state.summarize(layers)
+    assert summary["consistent"] and summary["idle_color"] == "blue"
