@@ -29,10 +29,11 @@ help:
 
 venv: debian-packages $(VENV)/.installed
 
-# Debian packages the product runs on the controller: rsync (the release role copies content with
-# ansible.posix.synchronize) and apache2-bin (the web servers of the sandbox's instances, strategy efs).
-# A fresh Debian has neither, so the set-up installs what is missing, as root.
-DEBIAN_PACKAGES := rsync:rsync apache2-bin:/usr/sbin/apache2
+# Debian packages the product and its tests run on the controller: rsync (the release role copies content
+# with ansible.posix.synchronize), apache2-bin (the web servers of the sandbox's instances, strategy efs),
+# debootstrap and zstd (the Debian roots of the codedeploy_hooks scenario, docs/instances.md).
+# A fresh Debian has none of them, so the set-up installs what is missing, as root.
+DEBIAN_PACKAGES := rsync:rsync apache2-bin:/usr/sbin/apache2 debootstrap:/usr/sbin/debootstrap zstd:zstd
 
 debian-packages:
 	@missing=(); for item in $(DEBIAN_PACKAGES); do command -v "$${item#*:}" >/dev/null || missing+=("$${item%%:*}"); done; \
@@ -97,6 +98,7 @@ bench-symlink: install
 
 clean:
 	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py stop
+	-test -x $(BIN)/python && $(BIN)/python tools/debian_roots.py destroy --root tests/output/molecule/codedeploy_hooks
 	rm -rf $(VENV) $(BUILD) $(BLUEGREEN_SANDBOX_DIR) tests/output .pytest_cache
 
 # The codedeploy_hooks role on real Debian roots (extensions/molecule/codedeploy_hooks), the appspec rules and the

@@ -205,10 +205,21 @@ def test_failed_deploy_keeps_its_fleet_when_told(cycle_sandbox):
     sandbox.forget_old_targets()
 
 
-def deploy_switch_clean(sandbox, image, artifact, live, idle):
-    """One cycle, asserting the state read back after each step; returns the new fleet's launch template version."""
-    deployed = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact)
+def deploy_switch_clean(sandbox, image, artifact, live, idle, content=None):
+    """One cycle, asserting the state read back after each step; returns the new fleet's launch template version.
+
+    With ``content`` (a directory), the deploy also releases it into the idle colour's EFS directory.
+    """
+    extra = {"bluegreen_artifact": str(content)} if content else {}
+    deployed = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact, **extra)
     assert deployed.returncode == 0, deployed.log
+    if content:
+        marker = json.loads((sandbox.directory / "efs" / "demo" / idle / ".release.json").read_text(encoding="utf-8"))
+        assert (marker["color"], marker["version"], sorted(marker["files"])) == (
+            idle,
+            artifact,
+            ["health", "index.html"],
+        )
     fleets = sandbox.groups()
     assert sorted(fleets) == sorted([f"demo-{live}", f"demo-{idle}"])
     new = fleets[f"demo-{idle}"]
@@ -229,7 +240,7 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle):
 
     # The same deploy again: nothing to do, not even the lock.
     with sandbox.api_calls() as calls:
-        again = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact)
+        again = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact, **extra)
     assert again.returncode == 0, again.log
     assert recap(again)["changed"] == 0, again.stdout
     assert "already runs this release" in again.stdout
@@ -251,7 +262,7 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle):
     return new["LaunchTemplate"]
 
 
-def test_full_cycle_twice(cycle_sandbox):
+def test_full_cycle_twice(cycle_sandbox, tmp_path):
     sandbox = cycle_sandbox
     first_image, second_image = sandbox.images()[:2]
     template_id = sandbox.groups()["demo-blue"]["LaunchTemplate"]["LaunchTemplateId"]
@@ -287,8 +298,13 @@ def test_full_cycle_twice(cycle_sandbox):
     assert recap(run(sandbox, CLEAN))["changed"] == 0
     sandbox.forget_old_targets()
 
-    # Back to blue, on another image; the old green is first kept at zero instances, then deleted.
-    second = deploy_switch_clean(sandbox, second_image, "3", live="green", idle="blue")
+    # Back to blue, on another image and with content for blue's EFS directory; the old green is first kept at
+    # zero instances, then deleted.
+    content = tmp_path / "site-3"
+    content.mkdir()
+    (content / "index.html").write_text("<h1>demo 3</h1>\n", encoding="utf-8")
+    (content / "health").write_text("OK\n", encoding="utf-8")
+    second = deploy_switch_clean(sandbox, second_image, "3", live="green", idle="blue", content=content)
     green_template = sandbox.groups()["demo-green"]["LaunchTemplate"]
     stopped = run(sandbox, CLEAN, bluegreen_clean_mode="scale_to_zero")
     assert stopped.returncode == 0, stopped.log

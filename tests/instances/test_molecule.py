@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The Molecule scenario extensions/molecule/codedeploy_hooks, run by `make test`.
+
+Two Debian bookworm roots built with debootstrap (cached under ~/.cache/teal-bluegreen) and entered with chroot
+receive the codedeploy_hooks role; the hooks then run as CodeDeploy's agent runs them on replacement instances,
+against a local AWS sandbox (docs/instances.md). The scenario needs root, for debootstrap, chroot and mount:
+without it the test says so and is skipped, and under CI=true it fails instead, so that CI never passes
+without having run it. debootstrap itself is installed by the scenario when missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SCENARIO = "codedeploy_hooks"
+LOG = ROOT / "tests" / "output" / f"molecule-{SCENARIO}.log"
+TIMEOUT = 3600
+
+
+def missing_prerequisites():
+    problems = []
+    if os.geteuid() != 0:
+        problems.append(f"it runs as uid {os.geteuid()}, and the instances need root (debootstrap, chroot, mount)")
+    if not (shutil.which("debootstrap") or Path("/usr/sbin/debootstrap").exists() or shutil.which("apt-get")):
+        problems.append("debootstrap is not installed, and there is no apt-get to install it")
+    if not (BIN / "molecule").exists():
+        problems.append(f"molecule is not installed in {BIN}: run `make install`")
+    return problems
+
+
+def test_codedeploy_hooks_scenario():
+    problems = missing_prerequisites()
+    if problems:
+        message = f"the Molecule scenario {SCENARIO} cannot run here: {'; '.join(problems)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+    env = dict(
+        os.environ,
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
+        ANSIBLE_FORCE_COLOR="0",
+        PY_COLORS="0",
+        NO_COLOR="1",
+    )
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with open(LOG, "w", encoding="utf-8") as log:
+        done = subprocess.run(
+            [str(BIN / "molecule"), "test", "--scenario-name", SCENARIO],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    elapsed = time.monotonic() - started
+    print(f"molecule test --scenario-name {SCENARIO}: exit {done.returncode} in {elapsed:.0f}s, log {LOG}")
+    if done.returncode != 0:
+        tail = "\n".join(LOG.read_text(encoding="utf-8", errors="replace").splitlines()[-60:])
+        pytest.fail(f"molecule test failed (exit {done.returncode}) after {elapsed:.0f}s; full log {LOG}\n{tail}")
