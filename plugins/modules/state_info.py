@@ -287,6 +287,8 @@ deployment:
       not hold the expected JSON document.
     - C(pending) is true while that colour has not been live since the deployment, that is while the live parameter names
       the other colour and has not changed since. The clean role refuses to remove a pending deployment.
+    - C(release_sha256) is the sha256 of the content released into the colour's EFS directory (strategy C(efs));
+      the fleet's keys (C(auto_scaling_group), C(source), C(image_id), C(launch_template)) are null there.
   returned: always
   type: dict
   sample:
@@ -297,6 +299,7 @@ deployment:
     artifact_version: "2.0"
     image_id: ami-0123456789abcdef0
     launch_template: {"launch_template_id": "lt-0123456789abcdef0", "version": "3"}
+    release_sha256: null
     version: 4
     last_modified: "2026-11-22T10:04:00+00:00"
     valid: true
