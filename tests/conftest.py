@@ -185,6 +185,8 @@ WRITE_PREFIXES = (
     "Execute",
     "Terminate",
     "Complete",
+    "Continue",
+    "Stop",
 )
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 HOST = "127.0.0.1"
 DEFAULT_PORT = 4599
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / ".sandbox"
+# moto's server with the sandbox's extensions (tools/sandbox_server.py), taking moto.server's arguments.
+SERVER_SCRIPT = Path(__file__).resolve().parent / "sandbox_server.py"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 POLL_INTERVAL = 0.2
@@ -76,12 +78,12 @@ def endpoint_url(port: int) -> str:
 
 
 def is_moto_server(argv: Sequence[str], port: int | None) -> bool:
-    """Whether a command line is a moto server listening on `port`.
+    """Whether a command line is a moto server listening on `port`: the sandbox's server, or plain moto.
 
     A recorded pid can outlive its server and be reused by an unrelated process (or by a moto server
     that another checkout started on another port), so the port is part of the identity.
     """
-    is_moto = any(arg == "moto.server" or os.path.basename(arg) == "moto_server" for arg in argv)
+    is_moto = any(arg == "moto.server" or os.path.basename(arg) in ("moto_server", SERVER_SCRIPT.name) for arg in argv)
     if not is_moto or port is None:
         return False
     for flag, value in zip(argv, argv[1:]):
@@ -192,7 +194,7 @@ def answers(port: int) -> bool:
 
 
 def server_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)]
+    return [sys.executable, str(SERVER_SCRIPT), "-H", HOST, "-p", str(port)]
 
 
 def launch(directory: Path, port: int) -> subprocess.Popen:

@@ -314,6 +314,7 @@ DEPLOYMENT_KEYS = (
     "image_id",
     "launch_template",
     "release_sha256",
+    "codedeploy_revision",
 )
 
 

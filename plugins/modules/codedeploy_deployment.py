@@ -312,6 +312,11 @@ rollback_deployment_id:
   description: The deployment CodeDeploy started to roll back, when it did.
   returned: when CodeDeploy rolled back
   type: str
+rollback_status:
+  description: How CodeDeploy's rollback deployment ended; the module waits for it (within O(wait_timeout)).
+  returned: when CodeDeploy rolled back and O(wait) is true
+  type: str
+  sample: Succeeded
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -609,6 +614,11 @@ def do(module):
     if failed:
         event = codedeploy.failed_event(summaries)
         result["failed_event"] = event
+        # CodeDeploy's automatic rollback runs on its own; waiting for it leaves the fleet in a known state.
+        rollback = result.get("rollback_deployment_id")
+        if rollback and params["wait"] and not module.check_mode:
+            rolled_back = wait_for(module, client, codedeploy_api.get_deployment(client, rollback), "finished")
+            result["rollback_status"] = rolled_back.get("status")
         module.fail_json(msg=codedeploy.failure_message(info, event), **result)
     module.exit_json(**result)
 

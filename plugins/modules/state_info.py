@@ -289,6 +289,8 @@ deployment:
       the other colour and has not changed since. The clean role refuses to remove a pending deployment.
     - C(release_sha256) is the sha256 of the content released into the colour's EFS directory (strategy C(efs));
       the fleet's keys (C(auto_scaling_group), C(source), C(image_id), C(launch_template)) are null there.
+    - C(codedeploy_revision) is the S3 location (C(s3://bucket/key)) of the revision CodeDeploy installed on the
+      fleet, when the deploy ran with C(bluegreen_codedeploy).
   returned: always
   type: dict
   sample:
@@ -300,6 +302,7 @@ deployment:
     image_id: ami-0123456789abcdef0
     launch_template: {"launch_template_id": "lt-0123456789abcdef0", "version": "3"}
     release_sha256: null
+    codedeploy_revision: null
     version: 4
     last_modified: "2026-11-22T10:04:00+00:00"
     valid: true

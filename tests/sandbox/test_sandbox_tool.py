@@ -107,6 +107,8 @@ def test_plan_start(record, port, expected):
         (["/venv/bin/python", "-m", "moto.server", "-H", "127.0.0.1", "-p", "4599"], 4599, True),
         (["/venv/bin/moto_server", "-p", "4599"], 4599, True),
         (["/venv/bin/moto_server", "--port=4599"], 4599, True),
+        (["/venv/bin/python", "/repo/tools/sandbox_server.py", "-H", "127.0.0.1", "-p", "4599"], 4599, True),
+        (["/venv/bin/python", "/repo/tools/sandbox_server.py", "-p", "4600"], 4599, False),
         (["/venv/bin/python", "-m", "moto.server", "-p", "4600"], 4599, False),
         (["/venv/bin/python", "-m", "http.server", "-p", "4599"], 4599, False),
         (["/venv/bin/python", "-m", "moto.server", "-p", "4599"], None, False),
@@ -115,6 +117,14 @@ def test_plan_start(record, port, expected):
 )
 def test_is_moto_server(argv, port, expected):
     assert sandbox.is_moto_server(argv, port) is expected
+
+
+def test_the_server_is_the_sandbox_server_and_is_recognised():
+    command = sandbox.server_command(4599)
+
+    assert command[:2] == [sys.executable, str(TOOL.parent / "sandbox_server.py")]
+    assert command[2:] == ["-H", "127.0.0.1", "-p", "4599"]
+    assert sandbox.is_moto_server(command, 4599)
 
 
 def test_tail_keeps_the_last_lines():

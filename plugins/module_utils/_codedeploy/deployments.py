@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .common import CodeDeployErrorHandler
@@ -93,8 +94,12 @@ def stop_deployment(client, deployment_id, rollback):
 @CodeDeployErrorHandler.list_error_handler("list deployment targets", default_value=[])
 @AWSRetry.jittered_backoff()
 def list_deployment_targets(client, deployment_id):
+    """The deployment's target ids; none before CodeDeploy has started it."""
     paginator = client.get_paginator("list_deployment_targets")
-    return paginator.paginate(deploymentId=deployment_id).build_full_result()["targetIds"]
+    try:
+        return paginator.paginate(deploymentId=deployment_id).build_full_result()["targetIds"]
+    except is_boto3_error_code("DeploymentNotStartedException"):
+        return []
 
 
 @CodeDeployErrorHandler.list_error_handler("get deployment targets", default_value=[])

@@ -1,0 +1,39 @@
+"""The sandbox's server: moto's server, with the sandbox's CodeDeploy (tools/sandbox_codedeploy.py) installed.
+
+Usage: sandbox_server.py [-H HOST] [-p PORT] (the arguments of `python -m moto.server`)
+
+tools/sandbox.py starts it. It serves everything moto serves, the recorder (MOTO_RECORDER_FILEPATH,
+/moto-api/recorder/*) and /moto-api/reset included, plus the control endpoint of the CodeDeploy outcomes
+(/_sandbox/codedeploy/outcomes), which is not an AWS API and so is never recorded.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import moto.server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+import sandbox_codedeploy
+
+
+class SandboxApplication(DomainDispatcherApplication):
+    """moto's WSGI application, with the sandbox's own endpoints in front of it."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith("/_sandbox/codedeploy/"):
+            return sandbox_codedeploy.control(environ, start_response)
+        return super().__call__(environ, start_response)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sandbox_codedeploy.install()
+    # moto's main builds its application from this name; everything else (arguments, signals, threads) stays moto's.
+    moto.server.DomainDispatcherApplication = SandboxApplication
+    moto.server.main(list(argv) if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
