@@ -103,13 +103,17 @@ def revision(version):
     return {"bucket": BUCKET, "key": f"cdshop/{version}.zip", "bundle_type": "zip"}
 
 
-IN_PLACE = dict(
+IN_PLACE_GROUP = dict(
     deployment_group="cdshop-inplace",
     service_role_arn=ROLE,
     deployment_type="IN_PLACE",
-    deployment_config_name="CodeDeployDefault.AllAtOnce",
     auto_scaling_groups=["cdshop-blue"],
 )
+IN_PLACE = dict(IN_PLACE_GROUP, deployment_config_name="CodeDeployDefault.AllAtOnce")
+
+
+# One instance of two failing fails a deployment one at a time, not one all at once (at least one healthy).
+ONE_AT_A_TIME = dict(IN_PLACE_GROUP, deployment_config_name="CodeDeployDefault.OneAtATime")
 
 
 def test_in_place_four_times(sandbox, shop):
@@ -160,10 +164,7 @@ def test_a_failed_hook_is_named_with_its_log(sandbox, shop):
         message="Script at specified location: bluegreen/run-hook.sh run as user root failed with exit code 1",
         log_tail="[stderr]apache2 did not restart",
     )
-    # One instance of two failing fails a deployment one at a time, not one all at once (at least one healthy).
-    failed = run(
-        sandbox, revision=revision("2"), **dict(IN_PLACE, deployment_config_name="CodeDeployDefault.OneAtATime")
-    )
+    failed = run(sandbox, revision=revision("2"), **ONE_AT_A_TIME)
     assert failed.get("failed"), failed
     assert failed["deployment_group_changes"] == ["deploymentConfigName"]
     # CodeDeploy rolled back to revision 1, and the module waited for it.
@@ -180,7 +181,7 @@ def test_a_wait_that_times_out_says_what_to_do(sandbox, shop):
         sandbox,
         revision=revision("3"),
         wait_timeout=3,
-        **dict(IN_PLACE, deployment_config_name="CodeDeployDefault.OneAtATime"),
+        **ONE_AT_A_TIME,
     )
     assert held.get("failed"), held
     assert "after waiting 3s" in held["msg"] and "state=stopped" in held["msg"]

@@ -193,7 +193,7 @@ def test_in_place_runs_the_lifecycle_events_in_aws_order_one_read_each(world):
     with pytest.raises(ClientError, match="DeploymentNotStartedException"):
         world.codedeploy.list_deployment_targets(deploymentId=deployment_id)
     in_progress = []
-    for _ in events:
+    for step in events:  # pylint: disable=unused-variable
         info = world.read(deployment_id)
         assert info["status"] == "InProgress"
         some = world.codedeploy.list_deployment_targets(deploymentId=deployment_id)["targetIds"][0]
@@ -231,7 +231,7 @@ def test_in_place_runs_the_lifecycle_events_in_aws_order_one_read_each(world):
 
 
 def test_a_queued_failure_fails_the_event_with_its_diagnostics_and_rolls_back(world):
-    asg, _ = world.fleet("failing")
+    asg = world.fleet("failing")[0]
     group = world.group(
         "failing",
         asg,
@@ -252,7 +252,7 @@ def test_a_queued_failure_fails_the_event_with_its_diagnostics_and_rolls_back(wo
     assert status == 201 and queued["position"] == 1
 
     deployment_id = world.deploy(group, "r2.zip")
-    info, _ = world.read_until(deployment_id, final)
+    info = world.read_until(deployment_id, final)[0]
 
     assert world.outcome(method="GET")[1]["outcomes"] == []
     assert info["status"] == "Failed"
@@ -278,7 +278,7 @@ def test_a_queued_failure_fails_the_event_with_its_diagnostics_and_rolls_back(wo
     assert info["rollbackInfo"]["rollbackMessage"] == (
         f"Deployment {deployment_id} terminated. Automatic rollback is triggered with a DeploymentId {rollback_id}."
     )
-    rollback, _ = world.read_until(rollback_id, final)
+    rollback = world.read_until(rollback_id, final)[0]
     assert rollback["status"] == "Succeeded"
     assert rollback["creator"] == "codeDeployRollback"
     assert rollback["revision"] == world.revision("r1.zip")
@@ -369,8 +369,8 @@ def test_stopping_with_rollback_puts_the_traffic_back_on_the_originals(world, mo
 
 
 def test_update_deployment_group_changes_what_it_is_given_and_renames(world):
-    asg, _ = world.fleet("update")
-    other, _ = world.fleet("update-other")
+    asg = world.fleet("update")[0]
+    other = world.fleet("update-other")[0]
     world.group("update", asg)
     rollback = {"enabled": True, "events": ["DEPLOYMENT_FAILURE"]}
 
@@ -412,7 +412,7 @@ def test_update_deployment_group_changes_what_it_is_given_and_renames(world):
 
 
 def test_a_group_runs_one_deployment_at_a_time(world):
-    asg, _ = world.fleet("limit")
+    asg = world.fleet("limit")[0]
     group = world.group("limit", asg)
     deployment_id = world.deploy(group)
 
@@ -428,13 +428,13 @@ def test_a_group_runs_one_deployment_at_a_time(world):
 
 
 def test_a_held_event_keeps_the_deployment_in_progress_until_stopped(world):
-    asg, _ = world.fleet("hold")
+    asg = world.fleet("hold")[0]
     group = world.group("hold", asg)
     assert world.outcome(deployment_group=group, outcome="hold", event="AfterInstall")[0] == 201
     deployment_id = world.deploy(group)
 
-    info, _ = world.read_until(deployment_id, lambda info: info["status"] == "InProgress")
-    for _ in range(20):
+    info = world.read_until(deployment_id, lambda info: info["status"] == "InProgress")[0]
+    for attempt in range(20):  # pylint: disable=unused-variable
         info = world.read(deployment_id)
     stuck = world.targets(deployment_id)
 
@@ -451,11 +451,11 @@ def test_a_held_event_keeps_the_deployment_in_progress_until_stopped(world):
 
 
 def test_a_revision_missing_from_s3_fails_at_download_bundle(world):
-    asg, _ = world.fleet("nobundle")
+    asg = world.fleet("nobundle")[0]
     group = world.group("nobundle", asg)
 
     deployment_id = world.deploy(group, key="missing.zip")
-    info, _ = world.read_until(deployment_id, final)
+    info = world.read_until(deployment_id, final)[0]
 
     assert info["status"] == "Failed"
     assert info["errorInformation"]["code"] == "HEALTH_CONSTRAINTS"
@@ -467,7 +467,7 @@ def test_a_revision_missing_from_s3_fails_at_download_bundle(world):
 
 
 def test_the_control_endpoint_refuses_what_a_deployment_cannot_run(world):
-    asg, _ = world.fleet("control")
+    asg = world.fleet("control")[0]
     group = world.group("control", asg)
 
     missing = world.outcome(deployment_group="nope", outcome="fail")
