@@ -14,20 +14,6 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9.+=,@_-]{1,100}$")
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
 # CodeDeploy waits at most two days for a reroute or before it terminates the original instances.
 MAX_WAIT_MINUTES = 2880
-BUNDLE_TYPES = ("zip", "tar", "tgz")
-
-# The order in which CodeDeploy runs the lifecycle events of an EC2 instance.
-IN_PLACE_EVENTS = (
-    "ApplicationStop",
-    "DownloadBundle",
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "ApplicationStart",
-    "ValidateService",
-)
-BLOCK_TRAFFIC_EVENTS = ("BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic")
-ALLOW_TRAFFIC_EVENTS = ("BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")
 
 
 class DeploymentConflict(Exception):
