@@ -187,8 +187,8 @@ attributes:
 notes:
   - Needs C(codedeploy:GetApplication), C(CreateApplication), C(GetDeploymentGroup), C(CreateDeploymentGroup),
     C(UpdateDeploymentGroup), C(ListDeployments), C(GetDeployment), C(CreateDeployment), C(ContinueDeployment),
-    C(StopDeployment), C(ListDeploymentTargets), C(BatchGetDeploymentTargets), C(GetDeploymentConfig) for the
-    role's own checks, C(iam:PassRole) on O(service_role_arn), C(autoscaling:DescribeAutoScalingGroups),
+    C(StopDeployment), C(ListDeploymentTargets), C(BatchGetDeploymentTargets), C(iam:PassRole) on
+    O(service_role_arn), C(autoscaling:DescribeAutoScalingGroups),
     C(elasticloadbalancing:DescribeTargetGroups) and C(s3:GetObject) (HeadObject) on the bundle.
   - A run that deploys nothing makes no write call.
 """
@@ -308,6 +308,11 @@ failed_event:
     script_name: bluegreen/run-hook.sh
     message: Script at specified location bluegreen/run-hook.sh run as user root failed with exit code 1
     log_tail: "[stdout]http://127.0.0.1/ answered 500"
+continued:
+  description: The C(ContinueDeployment) wait type the run used (or would use, in check mode), C(READY_WAIT) or C(TERMINATION_WAIT).
+  returned: when O(state=rerouted) or O(state=finished) continued the deployment
+  type: str
+  sample: READY_WAIT
 rollback_deployment_id:
   description: The deployment CodeDeploy started to roll back, when it did.
   returned: when CodeDeploy rolled back

@@ -99,3 +99,21 @@ def test_a_failed_lifecycle_event_fails_the_deploy_naming_it(cycle_sandbox):  # 
     assert sandbox.parameter(DEPLOYMENT) == before
     assert sandbox.parameter(LOCK) is None
     assert [item["status"] for item in deployments(sandbox, "demo-green")].count("Failed") == 1
+
+
+def test_codedeploy_without_a_version_or_bucket_fails_and_changes_nothing(
+    cycle_sandbox,
+):  # pylint: disable=redefined-outer-name
+    sandbox = cycle_sandbox
+    before = sandbox.parameter(DEPLOYMENT)
+    with sandbox.api_calls() as calls:
+        no_version = run(sandbox, DEPLOY, **CODEDEPLOY)
+        no_bucket = run(sandbox, DEPLOY, bluegreen_artifact_version="9", bluegreen_codedeploy_bucket="", **CODEDEPLOY)
+    for failed, named in (
+        (no_version, "bluegreen_artifact_version (got '')"),
+        (no_bucket, "bluegreen_codedeploy_bucket (got '')"),
+    ):
+        assert failed.returncode != 0, failed.log
+        assert named in failed.log and "set both; nothing changed" in failed.log
+    assert [call for call in calls if is_write(call)] == []
+    assert sandbox.parameter(DEPLOYMENT) == before
