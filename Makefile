@@ -92,6 +92,13 @@ bench: install
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	bash benchmarks/symlink_switch.sh
 
+# The long reliability runs, which `make test` skips (it runs the quick reliability tests): deploy, switch and clean
+# under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set) and the IAM policy under moto's
+# enforcement (docs/reliability.md).
+.PHONY: reliability
+reliability: install
+	BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -m long tests/reliability
+
 # Zero-downtime benchmark of efs_symlink_switch against a local Apache; installs apache2-bin and wrk when missing.
 bench-symlink: install
 	bash benchmarks/symlink_switch.sh

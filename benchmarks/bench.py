@@ -19,7 +19,9 @@ makes:
    playbook task;
 3. the same ALB switch written with amazon.aws and community.aws modules only (benchmarks/baseline_switch.yml);
 4. state_info, deploy and switch again in an account holding thousands of unrelated resources;
-5. the waits: how many polls a wait makes, and how long after the awaited state is reached the wait notices.
+5. strategy efs's switch across 1, 10 and 50 instances (benchmarks/bench_fanout.py): its wall time and the
+   skew between the first and the last instance's link change, with the Ansible settings that bear on it;
+6. the waits: how many polls a wait makes, and how long after the awaited state is reached the wait notices.
 
 It prints the tables, replaces its section of docs/benchmarks.md with them (unless --no-docs) and stops its
 sandbox. Run `make install` first: it measures the collection installed in .venv/collections.
@@ -50,6 +52,7 @@ from bench_report import ratio
 from bench_report import seconds
 from bench_report import spread
 from bench_report import table
+from bench_fanout import Fanout
 from bench_sandbox import COLLECTIONS
 from bench_sandbox import ROOT
 from bench_sandbox import Sandbox
@@ -97,6 +100,20 @@ TOP_TASKS = 5
 # reached: the wait should notice it at the next poll, within one interval.
 WAIT_INTERVALS = (1, 2)
 WAIT_OFFSETS = (0.25, 0.5, 0.75)
+# The fan-out of strategy efs: the instances of each run, and the Ansible settings compared at the largest size,
+# as environment variables of ansible-playbook; FORKS stands for as many forks as instances. The first setting
+# is the one measured at every size.
+FANOUT_SIZES = (1, 10, 50)
+FORKS = "instances"
+FANOUT_SETTINGS = {
+    "forks = instances, linear": {"ANSIBLE_FORKS": FORKS},
+    "forks = instances, linear, pipelining": {"ANSIBLE_FORKS": FORKS, "ANSIBLE_PIPELINING": "true"},
+    "forks 5 (Ansible's default), linear": {"ANSIBLE_FORKS": "5"},
+    "forks = instances, free": {"ANSIBLE_FORKS": FORKS, "ANSIBLE_STRATEGY": "free"},
+}
+# Settings measured at another size than the largest: the free strategy cannot run the role (its run_once tasks
+# run on every instance), which 10 instances show as well as 50, in a third of the time.
+FANOUT_SIZE_OF = {"forks = instances, free": 10}
 
 
 def other(color):
@@ -119,6 +136,7 @@ class Bench:
         self.provisioning = {}
         self.not_measured = {}
         self.probes = {}
+        self.fanout = []
         self.cycle = 0
 
     def op(self, account, label, how):
@@ -597,6 +615,40 @@ class Bench:
             return f"/bluegreen/noise-{index // 2}/{('live', 'deployment')[index % 2]}"
         return f"/noise/{index}"
 
+    def fanout_phase(self):
+        """Strategy efs's switch across 1, 10 and 50 instances; at 50, the Ansible settings side by side."""
+        largest = FANOUT_SIZES[-1]
+        fanout = Fanout(self.sandbox, STATE_DIR / "fanout", largest)
+        self.log(f"fan-out: {largest} instances of strategy efs, served by one Apache")
+        try:
+            fanout.set_up()
+            first = next(iter(FANOUT_SETTINGS))
+            plan = [(size, first) for size in FANOUT_SIZES[:-1] for _ in range(self.runs)]
+            # A switch of the largest size takes a minute or more: each setting runs once.
+            plan += [(FANOUT_SIZE_OF.get(setting, largest), setting) for setting in FANOUT_SETTINGS]
+            for size, setting in plan:
+                env = {key: str(size) if value == FORKS else value for key, value in FANOUT_SETTINGS[setting].items()}
+                self.log(f"fan-out: switch of {size} instance(s), {setting}")
+                result = self.fanout_switch(fanout, size, env)
+                self.fanout.append(dict(result, instances=size, setting=setting))
+        except RuntimeError as error:
+            self.not_measured["fan-out (strategy efs)"] = str(error).splitlines()[0]
+            self.log(f"fan-out not measured: {error}")
+        finally:
+            fanout.tear_down()
+
+    def fanout_switch(self, fanout, size, env):
+        for attempt in range(ATTEMPTS):
+            with self.sandbox.recording() as recording, self.sandbox.cpu() as cpu:
+                result = fanout.switch(size, env)
+            if "failed" not in result:
+                break
+            fanout.repair()
+            if attempt + 1 == ATTEMPTS or not any(sign in result["failed"] for sign in REINSTALLING):
+                break
+            self.retry_or_raise(attempt, result["failed"])
+        return dict(result, calls=sum(count(recording.calls).values()), client_cpu=cpu["client"])
+
     def route53(self):
         """route53_alias_flip needs the route53 traffic layer: a fresh sandbox provisioned for it."""
         self.log("route53_alias_flip: resetting the sandbox and provisioning strategy route53")
@@ -684,7 +736,8 @@ def render(bench, started, finished):
         "",
         "The questions: how many AWS API calls each module and playbook makes, and which; how long each takes and",
         "where the time goes; how a switch written with amazon.aws modules compares; whether calls and time stay",
-        "flat in a crowded account; and whether the waits notice the state they wait for within one poll interval.",
+        "flat in a crowded account; how far apart the instances of strategy efs switch; and whether the waits notice",
+        "the state they wait for within one poll interval.",
         "",
         "### Reproducing",
         "",
@@ -710,6 +763,8 @@ def render(bench, started, finished):
         "- **API calls** are counted at the sandbox with moto's request recorder (`MOTO_RECORDER_FILEPATH`): one",
         "  entry per request, named by its `Action` (Query APIs), its `X-Amz-Target` (JSON APIs) or, for Route 53,",
         "  its method and path; the service is the signing name of the request. Retries and pages count as calls.",
+        "- **The fan-out** of strategy efs needs Apache from Debian's `apache2-bin` (`make venv` installs it, as",
+        "  root); without it that section says why it was not measured.",
         "",
         "Measured:",
         "",
@@ -717,8 +772,9 @@ def render(bench, started, finished):
         f"- date: {started:%Y-%m-%d}, {started:%H:%M} to {finished:%H:%M} UTC;",
         f"- commit: {commit()};",
         f"- runs: {bench.runs} of each measurement; alb_swap, route53_alias_flip and the baseline switch ran",
-        f"  {2 * bench.runs} times (there and back), switch.yml {2 * bench.runs} times (twice per cycle); provisioning",
-        f"  the sandbox took {bench.provisioning['alb']:.0f} s.",
+        f"  {2 * bench.runs} times (there and back), switch.yml {2 * bench.runs} times (twice per cycle), the fan-out's",
+        f"  Ansible settings once each; provisioning the sandbox took {bench.provisioning['alb']:.0f} s, the whole",
+        f"  benchmark {(finished - started).total_seconds() / 60:.0f} minutes.",
         "",
         "Other processes shared the machine, so times vary from run to run; call counts do not, except where the",
         "state a run starts from differs (the first deploy creates the deployment record, the first clean removes",
@@ -787,6 +843,7 @@ def render(bench, started, finished):
 
     out += baseline_section(empty)
     out += scale_section(bench, empty, scale)
+    out += fanout_section(bench)
     out += waits_section(bench)
     out += ["", END]
     return "\n".join(out) + "\n"
@@ -965,6 +1022,102 @@ def scale_section(bench, empty, scale):
     return out
 
 
+def fanout_section(bench):
+    if not bench.fanout:
+        return []
+    first = next(iter(FANOUT_SETTINGS))
+
+    def row(label, runs):
+        return [
+            label,
+            len(runs),
+            spread([run["seconds"] for run in runs]),
+            spread([run["skew"] for run in runs]),
+            spread([run["first"] for run in runs]),
+            spread([run["last"] for run in runs]),
+            spread([run["calls"] for run in runs], 0),
+            seconds(statistics.median(run["client_cpu"] for run in runs)),
+        ]
+
+    headers = [
+        "",
+        "runs",
+        "wall time (s)",
+        "skew (s)",
+        "first link moved (s)",
+        "last link moved (s)",
+        "API calls",
+        "client CPU",
+    ]
+
+    def runs_of(size, setting):
+        return [run for run in bench.fanout if run["instances"] == size and run["setting"] == setting]
+
+    def succeeded(runs):
+        return [run for run in runs if "failed" not in run]
+
+    by_size = [
+        row(f"{size} instance{'s' if size > 1 else ''}", runs)
+        for size in FANOUT_SIZES
+        if (runs := succeeded(runs_of(size, first)))
+    ]
+    largest = FANOUT_SIZES[-1]
+    by_setting = [row(setting, runs) for setting in FANOUT_SETTINGS if (runs := succeeded(runs_of(largest, setting)))]
+    failed = []
+    for size in FANOUT_SIZES:
+        for setting in FANOUT_SETTINGS:
+            runs = runs_of(size, setting)
+            bad = [run for run in runs if "failed" in run]
+            if bad:
+                moved = ", ".join(str(run["moved"]) for run in bad)
+                failed.append(
+                    f"- {size} instances, {setting}: {len(bad)} of {len(runs)} runs failed, leaving {moved} of {size}"
+                    f" links on the new colour (put back by the benchmark before the next run); the first failure:"
+                    f" `{bad[0]['failed'][:300]}`"
+                )
+    slowest = succeeded(runs_of(largest, first))
+    names = {name for run in slowest for name in run["tasks"]}
+    medians = {name: statistics.median(run["tasks"].get(name, 0.0) for run in slowest) for name in names}
+    top = sorted(medians.items(), key=lambda item: -item[1])[:TOP_TASKS]
+    out = [
+        "",
+        "### Fan-out (strategy efs)",
+        "",
+        "playbooks/switch.yml with strategy efs across 1, 10 and 50 instances, `-e bluegreen_hosts=fanout`. The",
+        "instances are the hosts of an inventory the benchmark writes (`tests/output/bench-4595/fanout/`), each with",
+        "`ansible_connection: local` and a web root of its own, a symlink into a local stand-in for EFS. One Apache",
+        "(Debian's apache2-bin, started by the benchmark on a free loopback port) serves all of them: its document",
+        "root holds every instance's web root, so each instance's release marker has a URL of its own, which the",
+        "switch role requests on each instance after its link moved. The reload command is `true`: that Apache",
+        "reads the links on every request, so it serves the new release without a reload. Every run switches all its",
+        "instances to the other colour; the benchmark checks that each link points at it afterwards.",
+        "",
+        "`skew` is the time between the first and the last instance's link change, read from the links' `lstat`",
+        "modification times after the run (the module creates the new link beside the old one and renames it over",
+        "it, so the time is that of the switch); `first` and `last link moved` count from the start of",
+        "ansible-playbook. Times in seconds, the median and, in brackets, the range of the runs.",
+        "",
+        f"By number of instances, with {first}:",
+        "",
+        table(headers, by_size),
+        "",
+        f"At {largest} instances, by Ansible setting (`ANSIBLE_FORKS`, `ANSIBLE_PIPELINING`, `ANSIBLE_STRATEGY`):",
+        "",
+        table(headers, by_setting),
+    ]
+    if failed:
+        out += ["", "Runs that failed:", ""] + failed
+    if top:
+        out += [
+            "",
+            f"The {TOP_TASKS} slowest tasks of the switch of {largest} instances ({first}; a task's time is from its",
+            "start on the first instance to its end on the last):",
+            "",
+            table(["task", "median"], [[name, seconds(took)] for name, took in top]),
+        ]
+    return out
+
+
 def waits_section(bench):
     out = [
         "",
@@ -1071,6 +1224,7 @@ def main(argv=None):
         bench.waits_phase()
         bench.cycles()
         bench.scale()
+        bench.fanout_phase()
         bench.route53()
     finally:
         bench.sandbox.stop()
@@ -1098,6 +1252,7 @@ def main(argv=None):
                 "probes": bench.probes,
                 "noise_seconds": bench.noise,
                 "not_measured": bench.not_measured,
+                "fanout": [{key: value for key, value in run.items() if key != "tasks"} for run in bench.fanout],
             },
             indent=1,
         ),

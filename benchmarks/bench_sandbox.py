@@ -203,16 +203,17 @@ class Sandbox:
             raise RuntimeError(f"provisioning the sandbox failed:\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
         return seconds
 
-    def playbook(self, playbook, *args, profile=True, **extra_vars):
-        """Run ansible-playbook against inventories/local; returns (CompletedProcess, seconds, {task: seconds}).
+    def playbook(self, playbook, *args, profile=True, inventory=INVENTORY, env=None, **extra_vars):
+        """Run ansible-playbook against ``inventory``; returns (CompletedProcess, seconds, {task: seconds}).
 
         With ``profile`` the ansible.posix.profile_tasks callback times every task; a task run more than
-        once (an include in a loop) counts with the sum of its runs.
+        once (an include in a loop) counts with the sum of its runs. ``env`` adds to the environment
+        (ANSIBLE_FORKS, for example).
         """
-        command = [str(BIN / "ansible-playbook"), "-i", str(INVENTORY), str(playbook), *args]
+        command = [str(BIN / "ansible-playbook"), "-i", str(inventory), str(playbook), *args]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
-        env = dict(self.env)
+        env = dict(self.env, **(env or {}))
         if profile:
             env.update(
                 ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",

@@ -220,6 +220,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resou
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
@@ -333,8 +334,9 @@ def do(module):
     params = module.params
     if params["app"]:
         check_app(params["app"])
-    elbv2 = module.client("elbv2")
-    tagging = module.client("resourcegroupstaggingapi") if not params["target_groups"] else None
+    clients = Clients(module)
+    elbv2 = clients("elbv2")
+    tagging = clients("resourcegroupstaggingapi") if not params["target_groups"] else None
 
     lb = find_load_balancer(elbv2, params["load_balancer"])
     listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])

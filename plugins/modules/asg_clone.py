@@ -278,6 +278,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import
 from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import launch_templates as lt_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
@@ -296,7 +297,14 @@ def check_owner(group, app, role):
 
 
 def read_target_groups(elbv2, arns):
-    """DescribeTargetGroups entries of ``arns``; fails naming the first that does not exist."""
+    """DescribeTargetGroups entries of ``arns``; fails naming the first that is not an ARN or does not exist."""
+    # DescribeTargetGroups takes names too, but CreateAutoScalingGroup wants ARNs.
+    names = [arn for arn in arns if not arn.startswith("arn:")]
+    if names:
+        raise BlueGreenError(
+            f"target group {names[0]!r} in target_group_arns is not an ARN; give the target group's ARN "
+            "(arn:aws:elasticloadbalancing:...), as elb_target_group_info returns it"
+        )
     found = elbv2_api.describe_target_groups(elbv2, arns)
     if len(found) == len(set(arns)):
         return found
@@ -534,15 +542,15 @@ def predicted_group(existing, desired):
     return group
 
 
-def present(module):
+def present(module, clients):
     params = module.params
     if params["name"] == params["source"]:
         raise BlueGreenError(
             f"name and source are both {params['name']!r}; a clone needs its own name (for example the other colour's)"
         )
-    asg = module.client("autoscaling")
-    ec2 = module.client("ec2")
-    elbv2 = module.client("elbv2")
+    asg = clients("autoscaling")
+    ec2 = clients("ec2")
+    elbv2 = clients("elbv2")
 
     source = asg_api.describe_group(asg, params["source"])
     if source is None:
@@ -657,17 +665,18 @@ def present(module):
     module.exit_json(**result)
 
 
-def production_reasons(module, elbv2, group):
+def production_reasons(module, clients, group):
     params = module.params
     arns = group.get("TargetGroupARNs", [])
     if not arns:
         return []
+    elbv2 = clients("elbv2")
     target_groups = elbv2_api.describe_target_groups(elbv2, arns)
     lb_arns = sorted({lb for item in target_groups for lb in item.get("LoadBalancerArns", [])})
     tags, names = {}, []
     if params["live_records"]:
         # Each colour has its own load balancer: only those the live names alias carry production traffic.
-        aliased = aliased_load_balancers(module, elbv2, lb_arns)
+        aliased = aliased_load_balancers(module, clients, lb_arns)
         lb_arns = sorted(aliased)
         names = sorted({name for found in aliased.values() for name in found})
     else:
@@ -687,9 +696,9 @@ def production_reasons(module, elbv2, group):
     return reasons
 
 
-def aliased_load_balancers(module, elbv2, lb_arns):
+def aliased_load_balancers(module, clients, lb_arns):
     """Of the load balancers ``lb_arns``, those a live name aliases: {arn: [names]}."""
-    _zone, records = read_live_records(module.client("route53"), module.params["live_records"])
+    _zone, records = read_live_records(clients("route53"), module.params["live_records"])
     unknown = sorted({record["name"] for record in records if not record["alias_dns_name"]})
     if unknown:
         raise BlueGreenError(
@@ -703,7 +712,7 @@ def aliased_load_balancers(module, elbv2, lb_arns):
     # One by one: a load balancer that no longer exists carries nothing, but would fail a batched describe
     # of the others. An application target group sits behind one load balancer, so this is one call.
     for arn in lb_arns:
-        lb = elbv2_api.describe_load_balancer(elbv2, arn)
+        lb = elbv2_api.describe_load_balancer(clients("elbv2"), arn)
         names = by_dns.get(state.normalize_dns_name(lb["DNSName"])) if lb else None
         if names:
             aliased[arn] = sorted(names)
@@ -735,11 +744,11 @@ def versions_to_delete(asg, ec2, name, record):
     return deletions, kept
 
 
-def absent(module):
+def absent(module, clients):
     params = module.params
     stop = params["state"] == "stopped"
     verb = "scaling to zero" if stop else "deleting"
-    asg = module.client("autoscaling")
+    asg = clients("autoscaling")
     group = asg_api.describe_group(asg, params["name"])
     if group is None:
         if stop:
@@ -751,8 +760,7 @@ def absent(module):
     scale_down = group["DesiredCapacity"] > 0 or group["MinSize"] > 0
     if stop and not scale_down and not group.get("Instances"):
         module.exit_json(changed=False, changes={}, auto_scaling_group=snake_group(group))
-    elbv2 = module.client("elbv2")
-    reasons = production_reasons(module, elbv2, group)
+    reasons = production_reasons(module, clients, group)
     if reasons:
         raise BlueGreenError(
             f"Auto Scaling group {params['name']!r} takes production traffic ({'; '.join(reasons)}); not {verb} it "
@@ -766,7 +774,7 @@ def absent(module):
         result["diff"] = {"before": _printable(before), "after": _printable(after)}
     if not stop:
         record = clone.parse_record(group["tags"].get(clone.RECORD_TAG))
-        deletions, kept = versions_to_delete(asg, module.client("ec2"), params["name"], record)
+        deletions, kept = versions_to_delete(asg, clients("ec2"), params["name"], record)
         result["deleted_launch_template_versions"] = [
             f"{template_id}:{number}" for template_id, numbers in deletions for number in numbers
         ]
@@ -791,7 +799,7 @@ def absent(module):
         module.exit_json(**result)
     asg_api.delete_group(asg, params["name"])
 
-    ec2 = module.client("ec2")
+    ec2 = clients("ec2")
     deleted = []
     for template_id, numbers in deletions:
         try:
@@ -818,9 +826,9 @@ def do(module):
     if params["app"]:
         check_app(params["app"])
     if params["state"] in ("absent", "stopped"):
-        absent(module)
+        absent(module, Clients(module))
     else:
-        present(module)
+        present(module, Clients(module))
 
 
 def main():

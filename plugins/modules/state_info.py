@@ -319,6 +319,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
@@ -372,14 +373,15 @@ def do(module):
     app = params["app"]
     check_app(app)
 
-    elbv2 = module.client("elbv2")
-    tagging = module.client("resourcegroupstaggingapi")
+    clients = Clients(module)
+    elbv2 = clients("elbv2")
+    tagging = clients("resourcegroupstaggingapi")
     names = state.parameter_names(params["parameter_prefix"], app)
 
     target_groups = resolve_target_groups(elbv2, tagging, app, params["target_groups"])
     tg_colors = {group["TargetGroupArn"]: color for color, group in target_groups.items()}
-    groups = asg_api.describe_groups_by_tags(module.client("autoscaling"), {state.APP_TAG: app})
-    ssm_client = module.client("ssm")
+    groups = asg_api.describe_groups_by_tags(clients("autoscaling"), {state.APP_TAG: app})
+    ssm_client = clients("ssm")
     parameters = ssm_api.get_parameters(ssm_client, list(names.values()))
 
     if not target_groups and not groups and parameters[names["live"]] is None:
@@ -394,7 +396,7 @@ def do(module):
         lb, listener = find_listener(elbv2, params["load_balancer"], params["listener_port"])
         alb = layers["alb"] = dict(state.alb_layer(listener, tg_colors), load_balancer_arn=lb["LoadBalancerArn"])
     if params["live_records"]:
-        zone, records = read_live_records(module.client("route53"), params["live_records"])
+        zone, records = read_live_records(clients("route53"), params["live_records"])
         layers["route53"] = dict(
             state.route53_layer(
                 records,

@@ -27,9 +27,13 @@ def describe_groups_by_tags(client, tags):
 @AutoScalingErrorHandler.list_error_handler("describe Auto Scaling groups", default_value=[])
 @AWSRetry.jittered_backoff()
 def describe_all_groups(client):
-    """Every Auto Scaling group of the region (to find which ones use a launch template version)."""
+    """Every Auto Scaling group of the region (to find which ones use a launch template version).
+
+    No filter of the API finds the groups that launch from a given launch template, so this reads them all, in
+    pages of the largest size the API allows (100, where the default is 50).
+    """
     paginator = client.get_paginator("describe_auto_scaling_groups")
-    return paginator.paginate().build_full_result()["AutoScalingGroups"]
+    return paginator.paginate(PaginationConfig={"PageSize": 100}).build_full_result()["AutoScalingGroups"]
 
 
 @AutoScalingErrorHandler.list_error_handler("describe Auto Scaling group", default_value=None)

@@ -20,12 +20,21 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import AutoScalingErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
+from ..errors import RETRIED_WAITER_ERRORS
+
 
 def _model(name, operation, acceptors):
     return botocore_waiter.WaiterModel(
         {
             "version": 2,
-            "waiters": {name: {"operation": operation, "delay": 15, "maxAttempts": 40, "acceptors": acceptors}},
+            "waiters": {
+                name: {
+                    "operation": operation,
+                    "delay": 15,
+                    "maxAttempts": 40,
+                    "acceptors": acceptors + RETRIED_WAITER_ERRORS,
+                }
+            },
         }
     )
 

@@ -88,7 +88,7 @@ def describe_tags(client, arns):
 
 
 @ELBv2ErrorHandler.common_error_handler("find resources by tag")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 def find_tagged(tagging_client, resource_type, tags):
     """ARNs and tags of the ELBv2 resources of resource_type that carry all tags.
 

@@ -14,6 +14,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
+from ..errors import RETRIED_WAITER_ERRORS
 from .common import ELBv2ErrorHandler
 
 
@@ -37,7 +38,8 @@ def _healthy_targets_model(minimum):
                             "state": "success",
                         },
                         {"matcher": "error", "expected": "TargetGroupNotFound", "state": "failure"},
-                    ],
+                    ]
+                    + RETRIED_WAITER_ERRORS,
                 }
             },
         }

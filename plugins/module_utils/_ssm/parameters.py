@@ -14,7 +14,7 @@ from .common import SSMErrorHandler
 
 
 @SSMErrorHandler.common_error_handler("read parameters")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 def get_parameters(client, names):
     """The parameters called names as {name: parameter}; missing ones map to None."""
     result = client.get_parameters(Names=list(names))
@@ -23,7 +23,7 @@ def get_parameters(client, names):
 
 
 @SSMErrorHandler.list_error_handler("read parameter history", default_value=[])
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 def get_parameter_history(client, name):
     """Every stored version of the parameter called name, oldest first; empty when it does not exist."""
     paginator = client.get_paginator("get_parameter_history")
@@ -33,7 +33,7 @@ def get_parameter_history(client, name):
 # Concurrent writes to one parameter get TooManyUpdates; retried, a create then sees ParameterAlreadyExists,
 # which is the answer a compare-and-create wants.
 @SSMErrorHandler.common_error_handler("write parameter")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["TooManyUpdates"])
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException", "TooManyUpdates"])
 def put_parameter(client, name, value, description, overwrite=False):
     """Write a String parameter and return its new version.
 
@@ -50,7 +50,7 @@ def put_parameter(client, name, value, description, overwrite=False):
 
 
 @SSMErrorHandler.deletion_error_handler("delete parameter")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["TooManyUpdates"])
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException", "TooManyUpdates"])
 def delete_parameter(client, name):
     """Delete a parameter; False when it was already gone."""
     client.delete_parameter(Name=name)

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Everything the sandbox holds, as plain data to compare, and the way back to the sandbox as provisioned.
+
+``snapshot`` reads every resource a playbook or module of the collection could touch: Auto Scaling groups,
+launch templates with every version, target groups with their tags and targets, load balancers with their
+listeners and rules, Route 53 record sets, SSM parameters with their whole history, and the local EFS
+stand-in and web roots. Two snapshots are equal exactly when nothing of that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS = ROOT / "playbooks"
+LIVE = "/bluegreen/demo/live"
+LOCK = "/bluegreen/demo/lock"
+DEPLOYMENT = "/bluegreen/demo/deployment"
+FAST = {"bluegreen_poll_interval": 1, "bluegreen_wait_timeout": 120, "bluegreen_test_listener_port": 8080}
+# Files of the instances' web servers that change whenever they serve or restart; not state of the product.
+VOLATILE = {"httpd.pid", "error.log", "access.log"}
+
+
+def _tags(items):
+    return {tag["Key"]: tag["Value"] for tag in items or []}
+
+
+def _groups(sandbox):
+    paginator = sandbox.client("autoscaling").get_paginator("describe_auto_scaling_groups")
+    groups = paginator.paginate().build_full_result()["AutoScalingGroups"]
+    return {
+        group["AutoScalingGroupName"]: {
+            "launch_template": group.get("LaunchTemplate"),
+            "sizes": (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]),
+            "target_groups": sorted(group.get("TargetGroupARNs", [])),
+            "tags": {tag["Key"]: (tag["Value"], tag.get("PropagateAtLaunch")) for tag in group.get("Tags", [])},
+            "instances": sorted(item["InstanceId"] for item in group.get("Instances", [])),
+        }
+        for group in groups
+    }
+
+
+def _launch_templates(sandbox):
+    ec2 = sandbox.client("ec2")
+    found = {}
+    for template in ec2.describe_launch_templates()["LaunchTemplates"]:
+        versions = ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"])
+        found[template["LaunchTemplateName"]] = {
+            "id": template["LaunchTemplateId"],
+            "default": template["DefaultVersionNumber"],
+            "latest": template["LatestVersionNumber"],
+            "versions": {
+                item["VersionNumber"]: (item.get("VersionDescription"), item["LaunchTemplateData"])
+                for item in versions["LaunchTemplateVersions"]
+            },
+        }
+    return found
+
+
+def _elbv2(sandbox):
+    elbv2 = sandbox.client("elbv2")
+    target_groups = elbv2.describe_target_groups()["TargetGroups"]
+    tags = {}
+    arns = [group["TargetGroupArn"] for group in target_groups]
+    load_balancers = elbv2.describe_load_balancers()["LoadBalancers"]
+    arns += [lb["LoadBalancerArn"] for lb in load_balancers]
+    for start in range(0, len(arns), 20):
+        for item in elbv2.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]:
+            tags[item["ResourceArn"]] = _tags(item.get("Tags"))
+    groups = {
+        group["TargetGroupName"]: {
+            "arn": group["TargetGroupArn"],
+            "tags": tags.get(group["TargetGroupArn"], {}),
+            "targets": sorted(
+                (item["Target"]["Id"], item["TargetHealth"]["State"])
+                for item in elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])[
+                    "TargetHealthDescriptions"
+                ]
+            ),
+        }
+        for group in target_groups
+    }
+    balancers = {}
+    for lb in load_balancers:
+        listeners = {}
+        for listener in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
+            rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+            listeners[listener["Port"]] = {
+                "actions": listener["DefaultActions"],
+                "rules": sorted(
+                    ((rule["Priority"], rule.get("Conditions", []), rule.get("Actions", [])) for rule in rules),
+                    key=repr,
+                ),
+            }
+        balancers[lb["LoadBalancerName"]] = {"tags": tags.get(lb["LoadBalancerArn"], {}), "listeners": listeners}
+    return {"target_groups": groups, "load_balancers": balancers}
+
+
+def _records(sandbox):
+    route53 = sandbox.client("route53")
+    zones = {}
+    for zone in route53.list_hosted_zones()["HostedZones"]:
+        paginator = route53.get_paginator("list_resource_record_sets")
+        sets = paginator.paginate(HostedZoneId=zone["Id"]).build_full_result()["ResourceRecordSets"]
+        zones[(zone["Name"], zone["Config"].get("PrivateZone", False))] = sorted(sets, key=repr)
+    return zones
+
+
+def _parameters(sandbox):
+    ssm = sandbox.client("ssm")
+    names = [
+        item["Name"] for item in ssm.get_paginator("describe_parameters").paginate().build_full_result()["Parameters"]
+    ]
+    history = {}
+    for name in sorted(names):
+        versions = ssm.get_paginator("get_parameter_history").paginate(Name=name).build_full_result()["Parameters"]
+        history[name] = [(item["Version"], item["Value"], item.get("Description")) for item in versions]
+    return history
+
+
+def _local(sandbox):
+    """The EFS stand-in (every file, link and directory) and each instance's web root directory."""
+    found = {}
+    for top in ("efs", "web"):
+        base = sandbox.directory / top
+        for current, directories, files in os.walk(base):
+            for name in sorted(directories + files):
+                path = Path(current) / name
+                relative = str(path.relative_to(sandbox.directory))
+                if name in VOLATILE:
+                    continue
+                if path.is_symlink():
+                    found[relative] = ("link", os.readlink(path))
+                elif path.is_dir():
+                    found[relative] = ("directory",)
+                else:
+                    found[relative] = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+    return found
+
+
+def snapshot(sandbox):
+    """Every resource of the sandbox, as plain data."""
+    return {
+        "auto_scaling_groups": _groups(sandbox),
+        "launch_templates": _launch_templates(sandbox),
+        "elbv2": _elbv2(sandbox),
+        "route53": _records(sandbox),
+        "ssm": _parameters(sandbox),
+        "local": _local(sandbox),
+    }
+
+
+def differences(before, after, prefix=""):
+    """The paths at which two snapshots differ, for an assertion message that says what changed."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found = []
+        for key in sorted(set(before) | set(after), key=repr):
+            if key not in after:
+                found.append(f"{prefix}{key}: removed")
+            elif key not in before:
+                found.append(f"{prefix}{key}: added")
+            else:
+                found += differences(before[key], after[key], f"{prefix}{key}.")
+        return found
+    return [] if before == after else [f"{prefix.rstrip('.')}: {before!r} -> {after!r}"]
+
+
+def ansible_errors(output):
+    """What Ansible reports as the errors of failed tasks, without the task source that follows, whitespace folded."""
+    errors = re.findall(r"^\[ERROR\]: (.*?)(?=^Origin:|\n\n|\Z)", output, re.MULTILINE | re.DOTALL)
+    return " ".join(" ".join(errors).split())
+
+
+def demo_state(sandbox):
+    return sandbox.module("state_info", app="demo", load_balancer="demo")
+
+
+def run(sandbox, playbook, **extra_vars):
+    done = sandbox.playbook(PLAYBOOKS / f"{playbook}.yml", extra_vars={**FAST, **extra_vars})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def back_to_blue(sandbox):
+    """Leave demo as the other tests expect it: blue live with one fleet, unlocked, no deployment record.
+
+    A deploy, switch and clean cycle moves demo from blue to green; one more brings it back, which is
+    quicker than provisioning again.
+    """
+    if sandbox.parameter(LOCK) is not None:
+        sandbox.client("ssm").delete_parameter(Name=LOCK)
+    if len(sandbox.groups()) > 1:
+        run(sandbox, "clean", bluegreen_discard_deployment=True)
+    if demo_state(sandbox)["live_color"] == "green":
+        for playbook in ("deploy", "switch", "clean"):
+            run(sandbox, playbook)
+    if sandbox.parameter(DEPLOYMENT) is not None:
+        sandbox.client("ssm").delete_parameter(Name=DEPLOYMENT)
+    sandbox.forget_old_targets()
+    state = demo_state(sandbox)
+    assert (state["live_color"], state["consistent"], state["lock"]) == ("blue", True, None), state.get("reasons")
+    assert list(sandbox.groups()) == ["demo-blue"]

@@ -1,0 +1,681 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The bad-input catalogue: wrong inputs to every module and role fail, say why and what to do, and change nothing.
+
+Each case runs one module (as Ansible runs it) or one playbook against the sandbox as provisioned, and
+asserts three things: the run fails; its message names the bad value and says what to do (a substring
+for each); and a snapshot of every resource in the sandbox (sandbox_state.snapshot) is the same after
+as before. Modules are run directly where the module does the checking; playbooks only where the role
+checks its variables itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+import sys
+from typing import Any
+from typing import Callable
+
+import pytest
+
+from .sandbox_state import FAST
+from .sandbox_state import LOCK
+from .sandbox_state import PLAYBOOKS
+from .sandbox_state import ROOT
+from .sandbox_state import ansible_errors
+from .sandbox_state import back_to_blue
+from .sandbox_state import differences
+from .sandbox_state import snapshot
+
+ZONE = {"zone": "example.com", "names": ["www"]}
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nothing-here/0123456789abcdef"
+SPARE = "bad-inputs-spare"
+# Modules that act on the host, not on AWS.
+LOCAL = {"efs_symlink_switch"}
+
+
+@dataclasses.dataclass
+class Case:
+    title: str
+    target: str  # a module name, or playbooks/<name>.yml for a playbook
+    args: dict[str, Any]
+    value: str  # the bad value (or option) as the message must name it
+    remedy: str  # what the message must say to do
+    setup: Callable | None = None
+
+    @property
+    def is_playbook(self):
+        return self.target.endswith(".yml")
+
+
+def hold_lock(sandbox):
+    document = {"owner": "ci-runner-8", "operation": "switch", "started": "2026-11-22T10:00:00Z"}
+    sandbox.client("ssm").put_parameter(Name=LOCK, Value=json.dumps(document), Type="String")
+
+
+def web_root(sandbox, host="web1"):
+    return str(sandbox.directory / "web" / host / "html")
+
+
+def efs(sandbox, *parts):
+    return str(sandbox.directory.joinpath("efs", *parts))
+
+
+def site_root(sandbox):
+    return efs(sandbox, "site")
+
+
+def bad(title, target, defaults, value, remedy, /, *, setup=None, drop=(), **args):
+    """A Case whose arguments are ``defaults`` updated with ``args``, less the options named in ``drop``."""
+    merged = {key: item for key, item in {**defaults, **args}.items() if key not in drop}
+    return Case(title, target, merged, value, remedy, setup=setup)
+
+
+ALB = dict(load_balancer="demo", app="demo", live_color="green")
+CLONE = dict(name="demo-green", source="demo-blue", color="green", app="demo")
+FLIP = dict(load_balancers={"blue": "demo", "green": SPARE}, live_color="green", live_records=ZONE)
+LINK = dict(path=web_root, root=site_root, release="blue")
+STATE = dict(app="demo", load_balancer="demo")
+LOCKING = dict(app="demo", owner="ci-runner-7", operation="deploy")
+NONE = {}
+# Arguments given as callables are filled in with the sandbox (paths) when the case runs.
+CASES = [
+    # alb_swap
+    bad(
+        "alb_swap: no such load balancer",
+        "alb_swap",
+        ALB,
+        "'nope-alb'",
+        "check load_balancer",
+        load_balancer="nope-alb",
+    ),
+    bad("alb_swap: colour", "alb_swap", ALB, "purple", "one of: blue, green", live_color="purple"),
+    bad("alb_swap: expected colour", "alb_swap", ALB, "red", "one of: blue, green", expected_live_color="red"),
+    bad("alb_swap: percent 0", "alb_swap", ALB, "traffic_percent 0", "use 1 to 100", traffic_percent=0),
+    bad("alb_swap: percent 150", "alb_swap", ALB, "traffic_percent 150", "use 1 to 100", traffic_percent=150),
+    bad("alb_swap: percent not a number", "alb_swap", ALB, "half", "convert to int", traffic_percent="half"),
+    bad(
+        "alb_swap: no listener there", "alb_swap", ALB, "port 81", "set listener_port to one of them", listener_port=81
+    ),
+    bad("alb_swap: one port, two listeners", "alb_swap", ALB, "both 80", "use two listeners", test_listener_port=80),
+    bad(
+        "alb_swap: target groups and app",
+        "alb_swap",
+        ALB,
+        "target_groups|app",
+        "mutually exclusive",
+        target_groups={"blue": "demo-blue", "green": "demo-green"},
+    ),
+    bad(
+        "alb_swap: one target group for both colours",
+        "alb_swap",
+        ALB,
+        "'demo-blue'",
+        "give each colour its own target group",
+        drop=["app"],
+        target_groups={"blue": "demo-blue", "green": "demo-blue"},
+    ),
+    bad(
+        "alb_swap: no such target group",
+        "alb_swap",
+        ALB,
+        "'demo-grene'",
+        "check target_groups",
+        drop=["app"],
+        target_groups={"blue": "demo-blue", "green": "demo-grene"},
+    ),
+    bad(
+        "alb_swap: target group ARN of nothing",
+        "alb_swap",
+        ALB,
+        TG_ARN,
+        "check target_groups",
+        drop=["app"],
+        target_groups={"blue": "demo-blue", "green": TG_ARN},
+    ),
+    bad("alb_swap: app with a path", "alb_swap", ALB, "'demo/../shop'", "may hold only letters", app="demo/../shop"),
+    bad(
+        "alb_swap: app untagged",
+        "alb_swap",
+        ALB,
+        "'shop'",
+        "tag one bluegreen:color=blue or pass target_groups",
+        app="shop",
+    ),
+    bad(
+        "alb_swap: negative minimum", "alb_swap", ALB, "min_healthy_targets -1", "use 0 or more", min_healthy_targets=-1
+    ),
+    bad(
+        "alb_swap: poll interval 0", "alb_swap", ALB, "health_poll_interval 0", "use 1 or more", health_poll_interval=0
+    ),
+    bad(
+        "alb_swap: more healthy targets than exist",
+        "alb_swap",
+        ALB,
+        "min_healthy_targets=5",
+        "wait longer with health_wait_timeout",
+        min_healthy_targets=5,
+    ),
+    bad(
+        "alb_swap: compare-and-swap on the idle colour",
+        "alb_swap",
+        ALB,
+        "expected green to be live",
+        "read teal.bluegreen.state_info",
+        expected_live_color="green",
+    ),
+    # asg_clone
+    bad(
+        "asg_clone: malformed image id",
+        "asg_clone",
+        CLONE,
+        "'ami-XYZ'",
+        "use the form ami-0123456789abcdef0",
+        image_id="ami-XYZ",
+    ),
+    bad(
+        "asg_clone: no such image",
+        "asg_clone",
+        CLONE,
+        "'ami-0123456789abcdef0'",
+        "check image_id",
+        image_id="ami-0123456789abcdef0",
+    ),
+    bad("asg_clone: no such source", "asg_clone", CLONE, "'demo-bleu'", "check source", source="demo-bleu"),
+    bad(
+        "asg_clone: named as its source",
+        "asg_clone",
+        CLONE,
+        "'demo-blue'",
+        "a clone needs its own name",
+        name="demo-blue",
+    ),
+    bad("asg_clone: colour", "asg_clone", CLONE, "teal", "one of: blue, green", color="teal"),
+    bad(
+        "asg_clone: no source",
+        "asg_clone",
+        CLONE,
+        "source",
+        "state is present but all of the following",
+        drop=["source"],
+    ),
+    bad(
+        "asg_clone: no such template version",
+        "asg_clone",
+        CLONE,
+        "'99'",
+        "set launch_template_version to an existing version number",
+        launch_template_version="99",
+    ),
+    bad(
+        "asg_clone: template version and image",
+        "asg_clone",
+        CLONE,
+        "launch_template_version|image_id",
+        "mutually exclusive",
+        launch_template_version="1",
+        image_id="ami-0123456789abcdef0",
+    ),
+    bad(
+        "asg_clone: capacity and matching",
+        "asg_clone",
+        CLONE,
+        "desired_capacity and match_healthy_capacity",
+        "set only one",
+        desired_capacity=2,
+        match_healthy_capacity=True,
+    ),
+    bad("asg_clone: negative size", "asg_clone", CLONE, "min_size -1", "use 0 or more", min_size=-1),
+    bad(
+        "asg_clone: maximum below minimum",
+        "asg_clone",
+        CLONE,
+        "max_size 1",
+        "use min_size <= max_size",
+        min_size=3,
+        max_size=1,
+    ),
+    bad("asg_clone: negative wait", "asg_clone", CLONE, "wait_timeout -5", "use 0 or more", wait_timeout=-5),
+    bad(
+        "asg_clone: target group ARN of nothing",
+        "asg_clone",
+        CLONE,
+        TG_ARN,
+        "give the ARN of an existing target group",
+        target_group_arns=[TG_ARN],
+    ),
+    bad(
+        "asg_clone: target group name for an ARN",
+        "asg_clone",
+        CLONE,
+        "'demo-green'",
+        "give the target group's ARN",
+        target_group_arns=["demo-green"],
+    ),
+    bad(
+        "asg_clone: source of another app",
+        "asg_clone",
+        CLONE,
+        "'shop'",
+        "the app that owns it",
+        name="shop-green",
+        app="shop",
+    ),
+    bad("asg_clone: app with a space", "asg_clone", CLONE, "'de mo'", "may hold only letters", app="de mo"),
+    bad(
+        "asg_clone: delete the live fleet",
+        "asg_clone",
+        NONE,
+        "'demo-blue'",
+        "switch the traffic to the other colour first",
+        name="demo-blue",
+        app="demo",
+        state="absent",
+        test_listener_ports=[8080],
+    ),
+    bad(
+        "asg_clone: stop what is not there",
+        "asg_clone",
+        NONE,
+        "'demo-gren'",
+        "check name",
+        name="demo-gren",
+        state="stopped",
+    ),
+    bad(
+        "asg_clone: state",
+        "asg_clone",
+        NONE,
+        "deleted",
+        "one of: present, absent, stopped",
+        name="demo-green",
+        state="deleted",
+    ),
+    # route53_alias_flip
+    bad(
+        "route53_alias_flip: one load balancer for both colours",
+        "route53_alias_flip",
+        FLIP,
+        "'demo'",
+        "give each colour its own load balancer",
+        load_balancers={"blue": "demo", "green": "demo"},
+    ),
+    bad(
+        "route53_alias_flip: no such load balancer",
+        "route53_alias_flip",
+        FLIP,
+        "'demo-gren'",
+        "check load_balancers",
+        load_balancers={"blue": "demo", "green": "demo-gren"},
+    ),
+    bad(
+        "route53_alias_flip: no such zone",
+        "route53_alias_flip",
+        FLIP,
+        "'example.org'",
+        "check live_records.zone",
+        live_records={"zone": "example.org", "names": ["www"]},
+    ),
+    bad(
+        "route53_alias_flip: public zone said private",
+        "route53_alias_flip",
+        FLIP,
+        "'example.com'",
+        "check private_zone in live_records",
+        live_records=dict(ZONE, private_zone=True),
+    ),
+    bad(
+        "route53_alias_flip: name outside the zone",
+        "route53_alias_flip",
+        FLIP,
+        "www.example.org.",
+        "relative to the zone or inside it",
+        live_records=dict(ZONE, names=["www.example.org."]),
+    ),
+    bad(
+        "route53_alias_flip: no names",
+        "route53_alias_flip",
+        FLIP,
+        "live_records.names is empty",
+        "give at least one record name",
+        live_records=dict(ZONE, names=[]),
+    ),
+    bad(
+        "route53_alias_flip: weight over 255",
+        "route53_alias_flip",
+        FLIP,
+        "weights.green is 300",
+        "a whole number from 0 to 255",
+        weights={"blue": 10, "green": 300},
+    ),
+    bad(
+        "route53_alias_flip: no weight for the live colour",
+        "route53_alias_flip",
+        FLIP,
+        "weight of 0",
+        "set live_color to blue",
+        weights={"blue": 100, "green": 0},
+    ),
+    bad(
+        "route53_alias_flip: a name both live and staging",
+        "route53_alias_flip",
+        FLIP,
+        "www.example.com.",
+        "a name can only point at one colour",
+        staging_records=ZONE,
+    ),
+    # efs_symlink_switch
+    bad(
+        "efs_symlink_switch: release out of root",
+        "efs_symlink_switch",
+        LINK,
+        "'../demo'",
+        "use letters, digits",
+        release="../demo",
+    ),
+    bad(
+        "efs_symlink_switch: release ..",
+        "efs_symlink_switch",
+        LINK,
+        "'..'",
+        "must name a directory inside root",
+        release="..",
+    ),
+    bad(
+        "efs_symlink_switch: required file outside",
+        "efs_symlink_switch",
+        LINK,
+        "'../../demo/blue/index.html'",
+        "give a relative path without '..'",
+        require_file="../../demo/blue/index.html",
+    ),
+    bad(
+        "efs_symlink_switch: required file absolute",
+        "efs_symlink_switch",
+        LINK,
+        "'/etc/passwd'",
+        "give a relative path without '..'",
+        require_file="/etc/passwd",
+    ),
+    bad("efs_symlink_switch: relative path", "efs_symlink_switch", LINK, "'html'", "give it in full", path="html"),
+    bad(
+        "efs_symlink_switch: no such release",
+        "efs_symlink_switch",
+        LINK,
+        "'purple'",
+        "put release 'purple' there first",
+        release="purple",
+    ),
+    bad(
+        "efs_symlink_switch: path is a directory",
+        "efs_symlink_switch",
+        LINK,
+        "is a real directory",
+        "set replace_directory",
+        path=lambda sandbox: efs(sandbox, "demo"),
+    ),
+    bad(
+        "efs_symlink_switch: path is a file",
+        "efs_symlink_switch",
+        LINK,
+        "is a regular file",
+        "choose the path the web server serves",
+        path=lambda sandbox: efs(sandbox, "demo", "blue", "index.html"),
+    ),
+    # state_info
+    bad("state_info: unknown app", "state_info", STATE, "'shop'", "check the app name and region", app="shop"),
+    bad("state_info: app with a path", "state_info", STATE, "'../demo'", "may hold only letters", app="../demo"),
+    bad(
+        "state_info: no such load balancer",
+        "state_info",
+        STATE,
+        "'nope-alb'",
+        "check load_balancer",
+        load_balancer="nope-alb",
+    ),
+    bad(
+        "state_info: malformed load balancer ARN",
+        "state_info",
+        STATE,
+        "'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo'",
+        "check load_balancer",
+        load_balancer="arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo",
+    ),
+    bad(
+        "state_info: no listener there",
+        "state_info",
+        STATE,
+        "port 443",
+        "set listener_port to one of them",
+        listener_port=443,
+    ),
+    bad(
+        "state_info: one target group for both colours",
+        "state_info",
+        STATE,
+        "'demo-green'",
+        "give each colour its own target group",
+        target_groups={"blue": "demo-green", "green": "demo-green"},
+    ),
+    # deploy_lock
+    bad(
+        "deploy_lock: no operation",
+        "deploy_lock",
+        LOCKING,
+        "operation",
+        "state is present but all of the following",
+        drop=["operation"],
+    ),
+    bad(
+        "deploy_lock: blank operation",
+        "deploy_lock",
+        LOCKING,
+        "operation is empty",
+        "say what the lock is for",
+        operation="  ",
+    ),
+    bad(
+        "deploy_lock: empty owner",
+        "deploy_lock",
+        LOCKING,
+        "owner is empty",
+        "leave it out for <user>@<hostname>",
+        owner="",
+    ),
+    bad("deploy_lock: empty app", "deploy_lock", LOCKING, "app ''", "may hold only letters", app=""),
+    bad(
+        "deploy_lock: app with a path",
+        "deploy_lock",
+        LOCKING,
+        "'demo/../shop'",
+        "may hold only letters",
+        app="demo/../shop",
+    ),
+    bad(
+        "deploy_lock: held by another run",
+        "deploy_lock",
+        LOCKING,
+        "'ci-runner-8'",
+        "set force: true (bluegreen_force_unlock) if that run is dead",
+        setup=hold_lock,
+    ),
+    bad(
+        "deploy_lock: release another run's lock",
+        "deploy_lock",
+        LOCKING,
+        "'ci-runner-8'",
+        "Let that run release it",
+        setup=hold_lock,
+        state="absent",
+    ),
+    # playbooks, where the roles check their variables themselves
+    bad(
+        "switch: target colour",
+        "switch.yml",
+        NONE,
+        "'purple'",
+        "neither blue nor green",
+        bluegreen_target_color="purple",
+    ),
+    bad(
+        "switch: canary steps not ascending",
+        "switch.yml",
+        NONE,
+        "[50, 10, 100]",
+        "for example [10, 50, 100]",
+        bluegreen_canary_steps=[50, 10, 100],
+    ),
+    bad(
+        "rollback: canary steps short of 100",
+        "rollback.yml",
+        NONE,
+        "[10, 50]",
+        "ending with 100",
+        bluegreen_canary_steps=[10, 50],
+    ),
+    bad("switch: strategy", "switch.yml", NONE, "dns-magic", "must be one of: alb", bluegreen_strategy="dns-magic"),
+    bad(
+        "switch: lock held by another run",
+        "switch.yml",
+        NONE,
+        "ci-runner-8",
+        "re-run with bluegreen_force_unlock=true",
+        setup=hold_lock,
+    ),
+    bad(
+        "deploy: image id",
+        "deploy.yml",
+        NONE,
+        "'ami-XYZ'",
+        "use the form ami-0123456789abcdef0",
+        bluegreen_image_id="ami-XYZ",
+    ),
+    bad(
+        "deploy: template version and image",
+        "deploy.yml",
+        NONE,
+        "bluegreen_launch_template_version '1'",
+        "set one or the other",
+        bluegreen_launch_template_version="1",
+        bluegreen_image_id="ami-0123456789abcdef0",
+    ),
+    bad(
+        "deploy: idle fleet named as the live one",
+        "deploy.yml",
+        NONE,
+        "'demo-blue'",
+        "a clone needs its own name",
+        bluegreen_asg_names={"blue": "demo-blue", "green": "demo-blue"},
+    ),
+    bad(
+        "deploy: minimum not a number",
+        "deploy.yml",
+        NONE,
+        "several",
+        "bluegreen_min_healthy_targets",
+        bluegreen_min_healthy_targets="several",
+    ),
+    bad(
+        "deploy: negative capacity",
+        "deploy.yml",
+        NONE,
+        "desired_capacity -1",
+        "use 0 or more",
+        bluegreen_desired_capacity=-1,
+    ),
+    bad("deploy: unknown app", "deploy.yml", NONE, "'shop'", "check the app name and region", bluegreen_app="shop"),
+    bad(
+        "deploy: no such load balancer",
+        "deploy.yml",
+        NONE,
+        "'nope-alb'",
+        "check load_balancer",
+        bluegreen_load_balancer="nope-alb",
+    ),
+    bad(
+        "clean: mode", "clean.yml", NONE, "shred", "must be one of: delete, scale_to_zero", bluegreen_clean_mode="shred"
+    ),
+]
+
+
+def resolve(sandbox, args):
+    return {key: value(sandbox) if callable(value) else value for key, value in args.items()}
+
+
+def local_module(sandbox, name, args):
+    """Like sandbox.module, for a module that takes no AWS options."""
+    path = sandbox.directory / f"args-{name}.json"
+    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}), encoding="utf-8")
+    command = [sys.executable, "-m", f"ansible_collections.teal.bluegreen.plugins.modules.{name}", str(path)]
+    env = dict(sandbox.env, PYTHONPATH=str(ROOT / ".venv" / "collections"))
+    done = subprocess.run(command, env=env, cwd=sandbox.directory, capture_output=True, text=True, check=False)
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        raise AssertionError(f"no JSON from module {name}: {done.stdout}\n{done.stderr}") from None
+
+
+def run(sandbox, case):
+    """(failed, changed, message) of one case's run; the message with its whitespace folded."""
+    args = resolve(sandbox, case.args)
+    if case.is_playbook:
+        done = sandbox.playbook(PLAYBOOKS / case.target, extra_vars={**FAST, **args})
+        changed = bool(re.search(r"localhost\s+:.*changed=[1-9]", done.stdout))
+        return done.returncode != 0, changed, ansible_errors(done.stdout + done.stderr)
+    result = local_module(sandbox, case.target, args) if case.target in LOCAL else sandbox.module(case.target, **args)
+    return bool(result.get("failed")), bool(result.get("changed")), " ".join(str(result.get("msg", "")).split())
+
+
+def tidy_up(sandbox, groups):
+    """Remove a case's lock and any group a failing case made, so that one failure does not spoil the next cases."""
+    if sandbox.parameter(LOCK) is not None:
+        sandbox.client("ssm").delete_parameter(Name=LOCK)
+    for name in set(sandbox.groups()) - groups:
+        sandbox.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+
+
+@pytest.fixture(scope="module")
+def provisioned(sandbox):
+    """The sandbox as provisioned, plus a spare load balancer for the cases that need two."""
+    back_to_blue(sandbox)
+    elbv2 = sandbox.client("elbv2")
+    subnets = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["AvailabilityZones"]
+    spare = elbv2.create_load_balancer(Name=SPARE, Subnets=[item["SubnetId"] for item in subnets])
+    yield sandbox
+    elbv2.delete_load_balancer(LoadBalancerArn=spare["LoadBalancers"][0]["LoadBalancerArn"])
+
+
+def test_the_catalogue_has_at_least_40_cases_over_every_module_and_role():
+    targets = {case.target for case in CASES}
+    assert len(CASES) >= 40
+    assert {"alb_swap", "asg_clone", "route53_alias_flip", "efs_symlink_switch", "state_info", "deploy_lock"} <= targets
+    assert {"deploy.yml", "switch.yml", "rollback.yml", "clean.yml"} <= targets
+    assert len({case.title for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize(
+    "case",
+    CASES,
+    ids=[case.title for case in CASES],
+)
+def test_a_bad_input_fails_naming_the_value_and_the_remedy_and_changes_nothing(provisioned, case):
+    sandbox = provisioned
+    before_groups = set(sandbox.groups())
+    if case.setup:
+        case.setup(sandbox)
+    try:
+        before = snapshot(sandbox)
+        failed, changed, message = run(sandbox, case)
+        after = snapshot(sandbox)
+    finally:
+        tidy_up(sandbox, before_groups)
+    assert failed and not changed, message
+    assert differences(before, after) == []
+    assert case.value in message, f"the message does not name {case.value!r}: {message}"
+    assert case.remedy in message, f"the message does not say {case.remedy!r}: {message}"
