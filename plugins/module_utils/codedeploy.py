@@ -57,6 +57,11 @@ def input_problems(params):
                 f"deployment_type BLUE_GREEN copies one Auto Scaling group, but auto_scaling_groups names {len(groups)} "
                 f"({', '.join(groups)}); give one"
             )
+    if params.get("replacement_tags") and params["deployment_type"] != "BLUE_GREEN":
+        problems.append(
+            "replacement_tags is for the Auto Scaling group a BLUE_GREEN deployment creates; an IN_PLACE deployment "
+            "has none: drop replacement_tags or use deployment_type BLUE_GREEN"
+        )
     blue_green = params.get("blue_green") or {}
     for option, value in (
         ("blue_green.ready_wait_minutes", blue_green.get("ready_wait_minutes")),
@@ -346,3 +351,8 @@ def failure_message(info, event, wait_timeout=None):
     if event and event.get("log_tail"):
         text += f". Last lines of the script's log:\n{event['log_tail'].rstrip()}"
     return text
+
+
+def tags_to_set(current, wanted):
+    """The tags of ``wanted`` ({key: value}) that ``current`` lacks or holds with another value."""
+    return {key: value for key, value in sorted((wanted or {}).items()) if current.get(key) != value}

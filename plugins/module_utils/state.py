@@ -19,7 +19,7 @@ COLOR_TAG = "bluegreen:color"
 PRODUCTION_TAG = "IsProduction"
 
 # The traffic layers, in the order in which they are trusted as the ground truth.
-TRAFFIC_LAYERS = ("alb", "route53", "efs")
+TRAFFIC_LAYERS = ("codedeploy", "alb", "route53", "efs")
 
 
 def other_color(color):
@@ -211,6 +211,59 @@ def asg_layer(groups, tg_colors):
     return layer
 
 
+def codedeploy_layer(target_group_arn, health, groups):
+    """Which colour's instances the target group of a CodeDeploy blue/green deployment holds.
+
+    CodeDeploy moves the traffic of an Auto Scaling group by registering the replacement group's instances with
+    the one target group and deregistering the original group's, so the colour of the instances registered there
+    (their group's ``bluegreen:color``) is the colour production is on. ``health`` are the target group's
+    DescribeTargetHealth entries, ``groups`` the app's DescribeAutoScalingGroups entries with a ``tags`` dict.
+    Draining targets are on their way out and do not count. The ``weights`` are each colour's share of the targets.
+    """
+    layer = {
+        "live_color": None,
+        "target_group_arn": target_group_arn,
+        "weights": {},
+        "targets": {color: {"healthy": 0, "total": 0} for color in COLORS},
+        "reasons": [],
+    }
+    owners = {}
+    for group in groups:
+        for instance in group.get("Instances") or []:
+            owners[instance["InstanceId"]] = color_of_tags(group.get("tags"))
+    strangers = []
+    for item in health:
+        status = item["TargetHealth"]["State"]
+        if status == "draining":
+            continue
+        color = owners.get(item["Target"]["Id"])
+        if color is None:
+            strangers.append(item["Target"]["Id"])
+            continue
+        layer["targets"][color]["total"] += 1
+        layer["targets"][color]["healthy"] += status == "healthy"
+    total = sum(counts["total"] for counts in layer["targets"].values())
+    if total:
+        layer["weights"] = {color: round(100 * counts["total"] / total) for color, counts in layer["targets"].items()}
+    if strangers:
+        layer["reasons"].append(
+            f"target group {target_group_arn} holds {', '.join(sorted(strangers))}, which no Auto Scaling group of a "
+            "colour runs"
+        )
+        return layer
+    serving = [color for color in COLORS if layer["targets"][color]["total"]]
+    if len(serving) == 1:
+        layer["live_color"] = serving[0]
+    elif serving:
+        split = " / ".join(f"{color} {layer['targets'][color]['total']}" for color in serving)
+        layer["reasons"].append(
+            f"target group {target_group_arn} holds instances of both colours ({split}): a CodeDeploy reroute is under way"
+        )
+    else:
+        layer["reasons"].append(f"target group {target_group_arn} holds no instance of either colour")
+    return layer
+
+
 def efs_layer(links, root=None):
     """Which colour the instances' web roots point at (strategy efs).
 
@@ -315,6 +368,7 @@ DEPLOYMENT_KEYS = (
     "launch_template",
     "release_sha256",
     "codedeploy_revision",
+    "codedeploy_deployment_id",
 )
 
 

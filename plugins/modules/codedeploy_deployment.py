@@ -149,6 +149,14 @@ options:
       etag:
         description: The S3 object's ETag; the deployment fails when S3 holds another object.
         type: str
+  replacement_tags:
+    description:
+      - Tags the Auto Scaling group a V(BLUE_GREEN) deployment creates must carry, and its instances with them, for
+        example the colour it now stands for. CodeDeploy copies the original group's tags, so without this the
+        copy says what the original says.
+      - Set (C(CreateOrUpdateTags) propagated at launch, and C(CreateTags) on the running instances) once the run's
+        wait ends and the group exists; nothing is written when the group already carries them.
+    type: dict
   description:
     description: Description of the deployment CodeDeploy shows.
     type: str
@@ -188,7 +196,8 @@ notes:
   - Needs C(codedeploy:GetApplication), C(CreateApplication), C(GetDeploymentGroup), C(CreateDeploymentGroup),
     C(UpdateDeploymentGroup), C(ListDeployments), C(GetDeployment), C(CreateDeployment), C(ContinueDeployment),
     C(StopDeployment), C(ListDeploymentTargets), C(BatchGetDeploymentTargets), C(iam:PassRole) on
-    O(service_role_arn), C(autoscaling:DescribeAutoScalingGroups),
+    O(service_role_arn), C(autoscaling:DescribeAutoScalingGroups), with O(replacement_tags)
+    C(autoscaling:CreateOrUpdateTags) and C(ec2:CreateTags),
     C(elasticloadbalancing:DescribeTargetGroups) and C(s3:GetObject) (HeadObject) on the bundle.
   - A run that deploys nothing makes no write call.
 """
@@ -286,6 +295,11 @@ replacement_auto_scaling_group:
   description: The Auto Scaling group CodeDeploy creates for a blue/green deployment, C(CodeDeploy_<group>_<id>).
   returned: for BLUE_GREEN deployments
   type: str
+replacement_tags_set:
+  description: The O(replacement_tags) the run set (or would set, in check mode) on the replacement group and its instances.
+  returned: when O(replacement_tags) is given
+  type: dict
+  sample: {"bluegreen:color": green}
 instances:
   description: Per instance, its id, label (C(Blue) original, C(Green) replacement), status and lifecycle events.
   returned: when a deployment exists and the run did not end in check mode
@@ -331,6 +345,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import codedeploy
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as autoscaling_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._codedeploy import deployments as codedeploy_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._codedeploy import waiters as codedeploy_waiters
+from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import instances as ec2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._s3 import objects as s3_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
@@ -562,6 +577,29 @@ def do_step(module, client, config, result):
     return wait_for(module, client, info, wanted)
 
 
+def tag_replacement(module, name, result):
+    """Give the replacement group ``name`` and its instances the replacement_tags they lack."""
+    autoscaling = module.client("autoscaling")
+    group = autoscaling_api.describe_group(autoscaling, name)
+    if group is None:
+        # Not made yet (the run did not wait), or removed by a rollback.
+        return
+    missing = codedeploy.tags_to_set(group["tags"], module.params["replacement_tags"])
+    result["replacement_tags_set"] = missing
+    if not missing:
+        return
+    result["changed"] = True
+    if module.check_mode:
+        return
+    # The instances first: a group that carries the tags then says its instances do too.
+    instance_ids = [instance["InstanceId"] for instance in group.get("Instances", [])]
+    if instance_ids:
+        ec2_api.tag_instances(module.client("ec2"), instance_ids, missing)
+    autoscaling_api.put_tags(
+        autoscaling, name, [{"Key": key, "Value": value, "PropagateAtLaunch": True} for key, value in missing.items()]
+    )
+
+
 def instances(client, info):
     return codedeploy.instance_summaries(codedeploy_api.get_deployment_targets(client, info["deploymentId"]))
 
@@ -596,6 +634,8 @@ def do(module):
         style = (info.get("deploymentStyle") or {}).get("deploymentType") or config["deploymentStyle"]["deploymentType"]
         if style == "BLUE_GREEN":
             result["replacement_auto_scaling_group"] = f"CodeDeploy_{params['deployment_group']}_{info['deploymentId']}"
+            if params["replacement_tags"] and info.get("status") not in ("Failed", "Stopped"):
+                tag_replacement(module, result["replacement_auto_scaling_group"], result)
         rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
         if rollback:
             result["rollback_deployment_id"] = rollback
@@ -672,6 +712,7 @@ def main():
                 etag=dict(type="str"),
             ),
         ),
+        replacement_tags=dict(type="dict"),
         description=dict(type="str"),
         deployment_id=dict(type="str"),
         rollback=dict(type="bool", default=True),

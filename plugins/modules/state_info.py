@@ -17,8 +17,9 @@ description:
   - The layers are the ALB production listener (O(load_balancer)), the Route 53 live alias records
     (O(live_records)), the SSM parameter C(<parameter_prefix>/<app>/live) and the tags of the app's
     Auto Scaling groups.
-  - The traffic layer is the ground truth. The ALB listener is trusted first, then the Route 53
-    records, then the instances' web-root symlinks (O(symlinks)), and only without any of them the SSM parameter.
+  - The traffic layer is the ground truth. The target group of a CodeDeploy blue/green deployment
+    (O(codedeploy_target_group)) is trusted first, then the ALB listener, then the Route 53 records, then the
+    instances' web-root symlinks (O(symlinks)), and only without any of them the SSM parameter.
   - Resources are found by the tags C(bluegreen:app) and C(bluegreen:color) through filters, never by
     listing every resource of the account.
   - The deploy and switch roles refuse to start when RV(consistent) is false.
@@ -82,6 +83,14 @@ options:
         description: Name or ARN of the green colour's load balancer.
         type: str
         required: true
+  codedeploy_target_group:
+    description:
+      - With strategy C(codedeploy), name or ARN of the one target group in which CodeDeploy's blue/green
+        deployments move the traffic between Auto Scaling groups. The colour of the instances registered there
+        (their group's C(bluegreen:color) tag) is the live colour; they make the CodeDeploy layer, which then
+        carries the traffic, and the colours' targets in RV(colors) are their instances in it.
+      - When omitted, the CodeDeploy layer is not reported.
+    type: str
   symlinks:
     description:
       - With strategy C(efs), the target of the web-root symlink on each instance, by instance (inventory host)
@@ -181,7 +190,7 @@ consistent:
   type: bool
   sample: true
 source:
-  description: The layer RV(live_color) was taken from (V(alb), V(route53), V(efs) or V(ssm)).
+  description: The layer RV(live_color) was taken from (V(codedeploy), V(alb), V(route53), V(efs) or V(ssm)).
   returned: always
   type: str
   sample: alb
@@ -196,6 +205,19 @@ layers:
   returned: always
   type: dict
   contains:
+    codedeploy:
+      description:
+        - The target group of O(codedeploy_target_group); C(targets) counts, per colour, its instances registered
+          there (C(healthy), C(total)), C(weights) is each colour's share of them (percent). Draining targets do
+          not count.
+      returned: when O(codedeploy_target_group) is set
+      type: dict
+      sample:
+        live_color: green
+        target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop/0123456789abcdef
+        weights: {"blue": 0, "green": 100}
+        targets: {"blue": {"healthy": 0, "total": 0}, "green": {"healthy": 2, "total": 2}}
+        reasons: []
     alb:
       description: The production listener; C(weights) is the share of traffic (percent) per colour.
       returned: when O(load_balancer) is set
@@ -346,19 +368,30 @@ def colored_load_balancers(elbv2, tagging, app, given):
     }
 
 
-def describe_colors(elbv2, target_groups, asg, traffic):
-    """The resources of each colour; ``traffic`` is the trusted traffic layer (alb or route53), if any."""
+def describe_colors(elbv2, target_groups, asg, traffic, shared=None):
+    """The resources of each colour; ``traffic`` is the trusted traffic layer (alb or route53), if any.
+
+    ``shared`` is the target group of a CodeDeploy deployment group (its DescribeTargetGroups entry) when the colours
+    share one: each colour's targets are then its instances in it, as the codedeploy layer counted them.
+    """
     colors = {}
     for color in state.COLORS:
-        group = target_groups.get(color)
-        health = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
+        group = shared or target_groups.get(color)
+        if shared:
+            health, counts = None, traffic["targets"][color]
+        else:
+            health = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
+            counts = {
+                "healthy": sum(1 for item in health if item["TargetHealth"]["State"] == "healthy"),
+                "total": len(health),
+            }
         fleet = asg["groups"].get(color) or {}
         colors[color] = {
             "target_group_arn": group["TargetGroupArn"] if group else None,
             "target_group_name": group["TargetGroupName"] if group else None,
             "is_production": (group or {}).get("tags", {}).get(state.PRODUCTION_TAG) == "true",
-            "targets_healthy": sum(1 for item in health if item["TargetHealth"]["State"] == "healthy"),
-            "targets_total": len(health),
+            "targets_healthy": counts["healthy"],
+            "targets_total": counts["total"],
             "auto_scaling_group": fleet.get("name"),
             "desired_capacity": fleet.get("desired_capacity", 0),
             "instances_in_service": fleet.get("instances_in_service", 0),
@@ -392,6 +425,17 @@ def do(module):
 
     layers = {}
     alb = None
+    shared = None
+    if params["codedeploy_target_group"]:
+        shared = elbv2_api.describe_target_group(elbv2, params["codedeploy_target_group"])
+        if shared is None:
+            raise BlueGreenError(
+                f"codedeploy_target_group {params['codedeploy_target_group']!r} does not exist; give the name or ARN "
+                "of the target group the CodeDeploy deployment group moves the traffic in"
+            )
+        layers["codedeploy"] = state.codedeploy_layer(
+            shared["TargetGroupArn"], elbv2_api.describe_target_health(elbv2, shared["TargetGroupArn"]), groups
+        )
     if params["load_balancer"]:
         lb, listener = find_listener(elbv2, params["load_balancer"], params["listener_port"])
         alb = layers["alb"] = dict(state.alb_layer(listener, tg_colors), load_balancer_arn=lb["LoadBalancerArn"])
@@ -420,7 +464,7 @@ def do(module):
         changed=False,
         app=app,
         layers=layers,
-        colors=describe_colors(elbv2, target_groups, layers["asg"], next(map(layers.get, traffic), None)),
+        colors=describe_colors(elbv2, target_groups, layers["asg"], next(map(layers.get, traffic), None), shared),
         lock=state.parse_lock(parameters[names["lock"]]),
         deployment=state.parse_deployment(parameters[names["deployment"]], parameters[names["live"]]),
         parameters=names,
@@ -436,6 +480,7 @@ def main():
         target_groups=TARGET_GROUPS_SPEC,
         live_records=RECORDS_SPEC,
         load_balancers=COLOR_NAMES_SPEC,
+        codedeploy_target_group=dict(type="str"),
         symlinks=dict(type="dict"),
         symlink_root=dict(type="path"),
         parameter_prefix=dict(type="str", default="/bluegreen"),

@@ -133,7 +133,7 @@ def snapshot(sandbox):
             "bluegreen_launch_template_version '1' cannot be combined with bluegreen_image_id",
         ),
         (DEPLOY, {"bluegreen_image_id": "ami-XYZ"}, "image_id 'ami-XYZ' is not an AMI id"),
-        (DEPLOY, {"bluegreen_strategy": "codedeploy"}, "bluegreen_strategy 'codedeploy' is not supported yet"),
+        (DEPLOY, {"bluegreen_strategy": "codedeploy"}, "codedeploy_target_group 'demo' does not exist"),
         (
             DEPLOY,
             {"bluegreen_asg_names": {"blue": "demo-blue", "green": "demo-blue"}},
@@ -144,7 +144,7 @@ def snapshot(sandbox):
             {"bluegreen_clean_mode": "shred"},
             "bluegreen_clean_mode must be one of: delete, scale_to_zero, got: shred",
         ),
-        (CLEAN, {"bluegreen_strategy": "codedeploy"}, "bluegreen_strategy 'codedeploy' is not supported yet"),
+        (CLEAN, {"bluegreen_strategy": "codedeploy"}, "codedeploy_target_group 'demo' does not exist"),
     ],
     ids=[
         "version and image",

@@ -424,7 +424,7 @@ def test_inconsistent_state_stops_the_switch(sandbox, demo, site, clean):
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"bluegreen_strategy": "codedeploy"}, "bluegreen_strategy 'codedeploy' is not supported yet"),
+        ({"bluegreen_strategy": "codedeploy"}, "codedeploy_target_group 'demo' does not exist"),
         ({"bluegreen_load_balancer": ""}, "bluegreen_load_balancer is not set; strategy alb needs the name or ARN"),
         ({"bluegreen_canary_steps": [50, 10, 100]}, "is not a list of percentages from 1 to 100 in ascending order"),
         ({"bluegreen_canary_steps": [10, 50]}, "is not a list of percentages from 1 to 100 in ascending order"),

@@ -73,6 +73,7 @@ class TestInputProblems:
                 {"deployment_type": "BLUE_GREEN", "target_group": "t", "auto_scaling_groups": ["a", "b"]},
                 ["names 2 (a, b)", "give one"],
             ),
+            ({"replacement_tags": {"bluegreen:color": "green"}}, ["replacement_tags", "IN_PLACE", "BLUE_GREEN"]),
         ],
     )
     def test_each_problem_names_the_value_and_the_remedy(self, overrides, words):
@@ -278,3 +279,11 @@ class TestFailures:
         message = codedeploy.failure_message({"deploymentId": "d-9", "status": "InProgress"}, None, wait_timeout=60)
         assert "still InProgress after waiting 60s" in message
         assert "wait_timeout" in message and "state=stopped" in message
+
+
+def test_tags_to_set_are_those_missing_or_different():
+    current = {"bluegreen:app": "shop", "bluegreen:color": "blue", "team": "web"}
+    wanted = {"bluegreen:app": "shop", "bluegreen:color": "green", "owner": "ops"}
+    assert codedeploy.tags_to_set(current, wanted) == {"bluegreen:color": "green", "owner": "ops"}
+    assert codedeploy.tags_to_set(current, {"bluegreen:app": "shop"}) == {}
+    assert codedeploy.tags_to_set(current, None) == {}

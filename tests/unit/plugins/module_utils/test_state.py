@@ -388,3 +388,56 @@ def test_summarize_an_efs_switch_that_agrees_is_consistent():
     layers = {"efs": state.efs_layer({"web1": "/efs/shop/green"}), "ssm": {"live_color": "green", "reasons": []}}
     summary = state.summarize(layers)
     assert summary["consistent"] and summary["idle_color"] == "blue"
+
+
+def cd_group(name, color, *instance_ids):
+    return {
+        "AutoScalingGroupName": name,
+        "tags": {"bluegreen:app": "shop", "bluegreen:color": color},
+        "DesiredCapacity": len(instance_ids),
+        "Instances": [{"InstanceId": item, "LifecycleState": "InService"} for item in instance_ids],
+    }
+
+
+def cd_target(instance_id, status="healthy"):
+    return {"Target": {"Id": instance_id, "Port": 80}, "TargetHealth": {"State": status}}
+
+
+CD_GROUPS = [cd_group("shop-blue", "blue", "i-b1", "i-b2"), cd_group("CodeDeploy_shop_d-1", "green", "i-g1", "i-g2")]
+
+
+def test_codedeploy_layer_the_colour_of_the_registered_instances_is_live():
+    layer = state.codedeploy_layer(
+        "tg", [cd_target("i-g1"), cd_target("i-g2", "initial"), cd_target("i-b1", "draining")], CD_GROUPS
+    )
+    assert layer["live_color"] == "green" and layer["reasons"] == []
+    assert layer["targets"] == {"blue": {"healthy": 0, "total": 0}, "green": {"healthy": 1, "total": 2}}
+    assert layer["weights"] == {"blue": 0, "green": 100}
+
+
+def test_codedeploy_layer_both_colours_registered_is_a_reroute_under_way():
+    layer = state.codedeploy_layer("tg", [cd_target("i-g1"), cd_target("i-b1"), cd_target("i-b2")], CD_GROUPS)
+    assert layer["live_color"] is None
+    assert layer["weights"] == {"blue": 67, "green": 33}
+    assert layer["reasons"] == [
+        "target group tg holds instances of both colours (blue 2 / green 1): a CodeDeploy reroute is under way"
+    ]
+
+
+def test_codedeploy_layer_a_stranger_or_nothing_registered_is_named():
+    stranger = state.codedeploy_layer("tg", [cd_target("i-b1"), cd_target("i-x")], CD_GROUPS)
+    assert stranger["live_color"] is None
+    assert stranger["reasons"] == ["target group tg holds i-x, which no Auto Scaling group of a colour runs"]
+    empty = state.codedeploy_layer("tg", [], CD_GROUPS)
+    assert empty["reasons"] == ["target group tg holds no instance of either colour"] and empty["weights"] == {}
+
+
+def test_summarize_trusts_the_codedeploy_layer_first():
+    layers = {
+        "codedeploy": state.codedeploy_layer("tg", [cd_target("i-g1")], CD_GROUPS),
+        "ssm": {"live_color": "blue", "reasons": []},
+        "asg": state.asg_layer(CD_GROUPS, {}),
+    }
+    summary = state.summarize(layers)
+    assert (summary["live_color"], summary["source"], summary["consistent"]) == ("green", "codedeploy", False)
+    assert summary["reasons"] == ["ssm: says blue is live but codedeploy sends traffic to green"]
