@@ -369,6 +369,8 @@ DEPLOYMENT_KEYS = (
     "release_sha256",
     "codedeploy_revision",
     "codedeploy_deployment_id",
+    "previous_artifact_version",
+    "codedeploy_previous_revision",
 )
 
 

@@ -187,8 +187,36 @@ def test_deploy_switch_rollback_and_clean_through_codedeploy(sandbox, cdapp):
     assert refused.writes == []
     assert sandbox.parameter(LIVE) == "green" and sandbox.parameter(LOCK) is None
 
+    # Release 3 replaces release 2, which the record now remembers: after the clean, a rollback deploys 2 again.
+    assert run(sandbox, "deploy.yml", bluegreen_artifact_version="3").returncode == 0
+    third = json.loads(sandbox.parameter(DEPLOYMENT))
+    assert third["previous_artifact_version"] == "2"
+    assert third["codedeploy_previous_revision"] == second["codedeploy_revision"]
+    assert run(sandbox, "switch.yml").returncode == 0 and run(sandbox, "clean.yml").returncode == 0
+    assert sorted(sandbox.groups(APP)) == [third["auto_scaling_group"]] and sandbox.parameter(LIVE) == "blue"
+    redeployed = run(sandbox, "rollback.yml", bluegreen_deployment_id="rollback-to-2")
+    assert redeployed.returncode == 0, redeployed.log
+    [again_created] = operations(redeployed, "CreateDeployment")
+    assert again_created["revision"]["s3Location"]["key"] == f"revisions/{APP}/2.zip"
+    fourth = json.loads(sandbox.parameter(DEPLOYMENT))
+    assert (fourth["color"], fourth["artifact_version"]) == ("green", "2")
+    assert operations(redeployed, "ContinueDeployment") == [
+        {"deploymentId": fourth["codedeploy_deployment_id"], "deploymentWaitType": "READY_WAIT"}
+    ]
+    restored = state(sandbox)
+    assert (restored["live_color"], restored["consistent"]) == ("green", True), restored["reasons"]
+    assert restored["colors"]["green"]["auto_scaling_group"] == fourth["auto_scaling_group"]
+    assert sandbox.parameter(LIVE) == "green"
+    # The same rollback run again (same id) finds it done.
+    redeployed_again = run(sandbox, "rollback.yml", bluegreen_deployment_id="rollback-to-2")
+    assert redeployed_again.returncode == 0, redeployed_again.log
+    assert redeployed_again.writes == []
+    assert run(sandbox, "clean.yml").returncode == 0
+    assert sorted(sandbox.groups(APP)) == [fourth["auto_scaling_group"]]
+
 
 def test_a_failed_lifecycle_event_fails_the_deploy_naming_it_and_codedeploy_removes_the_copy(sandbox, cdapp):
+    # The deployment group the outcome is queued for is the one the test above created.
     before = state(sandbox)
     assert before["consistent"], before["reasons"]
     record, groups = sandbox.parameter(DEPLOYMENT), sorted(sandbox.groups(APP))
@@ -202,7 +230,7 @@ def test_a_failed_lifecycle_event_fails_the_deploy_naming_it_and_codedeploy_remo
         log_tail="[stderr]apache2: configuration error",
     )
 
-    failed = run(sandbox, "deploy.yml", bluegreen_artifact_version="3")
+    failed = run(sandbox, "deploy.yml", bluegreen_artifact_version="5")
 
     assert failed.returncode != 0, failed.log
     assert "failed at the CodeDeploy deployment" in failed.log
