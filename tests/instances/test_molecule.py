@@ -6,8 +6,8 @@
 """The Molecule scenario extensions/molecule/codedeploy_hooks, run by `make test`.
 
 Two Debian bookworm roots built with debootstrap (cached under ~/.cache/teal-bluegreen) and entered with chroot
-receive the codedeploy_hooks role; the hooks then run as CodeDeploy's agent runs them on replacement instances,
-against a local AWS sandbox (docs/instances.md). The scenario needs root, for debootstrap, chroot and mount:
+receive the codedeploy_hooks role; the revision bundle that the deploy role builds for bluegreen_codedeploy is then
+deployed to them as CodeDeploy's agent deploys it, against a local AWS sandbox (docs/instances.md). The scenario needs root, for debootstrap, chroot and mount:
 without it the test says so and is skipped, and under CI=true it fails instead, so that CI never passes
 without having run it. debootstrap itself is installed by the scenario when missing.
 """
