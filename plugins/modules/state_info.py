@@ -109,6 +109,12 @@ options:
       - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
     type: str
     default: /bluegreen
+  history:
+    description:
+      - Whether to read the live parameter's history (one more call) for RV(layers.ssm.history) and
+        C(previous_color); a read that only checks the state after a change needs neither.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - teal.bluegreen.target_groups
   - amazon.aws.common.modules
@@ -250,9 +256,9 @@ layers:
     ssm:
       description:
         - The live-colour parameter, its value and version.
-        - C(history) lists its newest ten versions, newest first, each with C(version), C(value),
+        - C(history) lists its newest ten versions (with O(history)), newest first, each with C(version), C(value),
           C(description) and C(last_modified); it is the deployment audit trail.
-        - C(previous_color) is the colour that was live before the current one, from that history.
+        - C(previous_color) is the colour that was live before the current one, from that history (with O(history)).
       returned: always
       type: dict
       sample:
@@ -453,7 +459,7 @@ def do(module):
     if params["symlinks"] is not None:
         layers["efs"] = state.efs_layer(params["symlinks"], params["symlink_root"])
     ssm = layers["ssm"] = dict(state.ssm_layer(parameters[names["live"]]), name=names["live"])
-    if parameters[names["live"]] is not None:
+    if parameters[names["live"]] is not None and params["history"]:
         ssm["history"] = state.history_entries(ssm_api.get_parameter_history(ssm_client, names["live"]))
         ssm["previous_color"] = state.previous_color(ssm["history"])
     layers["asg"] = state.asg_layer(groups, tg_colors)
@@ -484,6 +490,7 @@ def main():
         symlinks=dict(type="dict"),
         symlink_root=dict(type="path"),
         parameter_prefix=dict(type="str", default="/bluegreen"),
+        history=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
