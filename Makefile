@@ -93,8 +93,8 @@ bench: install
 	bash benchmarks/symlink_switch.sh
 
 # The long reliability runs, which `make test` skips (it runs the quick reliability tests): deploy, switch and clean
-# under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set) and the IAM policy under moto's
-# enforcement (docs/reliability.md).
+# under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set), the IAM policy under moto's
+# enforcement, and deploy, switch, rollback and clean killed after each of their writes (docs/reliability.md).
 .PHONY: reliability
 reliability: install
 	BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -m long tests/reliability

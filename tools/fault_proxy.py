@@ -30,6 +30,17 @@ times the rule fires. A rules file holds ``{"seed": 7, "rules": [{"service": "ss
     GET /_faults/rules      the rules in force
     PUT /_faults/rules      replace the rules (a rules document as above; the generator is seeded again, and
                             requests being delayed go on at once)
+    PUT /_faults/crash      arm the crash point: ``{"after": N}``, or ``{"after": N, "match": "elbv2:Modify*"}`` to
+                            count only the writes whose service:operation matches the pattern
+    GET /_faults/crash      the crash point: armed after how many writes, the writes forwarded so far, the one
+                            it tripped on, how many requests it holds
+    DELETE /_faults/crash   disarm it; the requests it holds are dropped, never forwarded
+
+The crash point stands for a client killed right after a write: it counts the forwarded calls that change
+something (by operation name: Create*, Delete*, Put*, Modify*, ...; unnamed REST calls by method) and, once
+the answer to the Nth has been sent, holds every later request, so the upstream sees exactly N writes
+whatever the client does next. A test kills the client then (``FaultProxy.crashed`` is set, or poll
+``GET /_faults/crash``) and disarms the point.
 
 Requests the proxy cannot name (not signed, e.g. ``/moto-api/``) are forwarded untouched.
 """
@@ -65,6 +76,10 @@ DELAY = "delay"
 DROP = "drop"
 DROP_AFTER = "drop_after"
 FAULTS = (THROTTLE, HTTP500, HTTP503, DELAY, DROP, DROP_AFTER)
+# What the crash point does with a request (Injector.pass_crash_point); HELD is also its counter's name.
+FORWARD = "forward"
+LAST_WRITE = "last_write"
+HELD = "crash_held"
 
 # Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one connection and are never passed on.
 HOP_BY_HOP = frozenset(
@@ -92,6 +107,49 @@ SIGNING_NAMES = {
     "states": ("stepfunctions",),
 }
 CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
+
+
+# Operation names of the calls that change something; every other operation of the services the collection
+# calls reads (Describe*, Get*, List*).
+MUTATING_PREFIXES = (
+    "Create",
+    "Delete",
+    "Put",
+    "Update",
+    "Modify",
+    "Register",
+    "Deregister",
+    "Attach",
+    "Detach",
+    "Set",
+    "Change",
+    "Add",
+    "Remove",
+    "Start",
+    "Stop",
+    "Terminate",
+    "Continue",
+    "Complete",
+    "Enable",
+    "Disable",
+    "Suspend",
+    "Resume",
+    "Execute",
+    "Tag",
+    "Untag",
+    "Run",
+    "Reboot",
+    "Send",
+    "Cancel",
+    "Replace",
+    "Copy",
+    "Restore",
+    "Associate",
+    "Disassociate",
+    "Authorize",
+    "Revoke",
+)
+MUTATING_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
 class RuleError(ValueError):
@@ -277,6 +335,14 @@ def identify(method: str, raw_path: str, headers: dict[str, str], body: bytes) -
     return Call(service, operation, protocol)
 
 
+def is_mutating(call: Call | None) -> bool:
+    """Whether a request changes something upstream; requests the proxy cannot name are not counted."""
+    if call is None:
+        return False
+    method = call.operation.split(" ", 1)[0]
+    return call.operation.startswith(MUTATING_PREFIXES) or method in MUTATING_METHODS
+
+
 # --- the answers ----------------------------------------------------------------------------------------
 
 # By protocol; S3 has its own.
@@ -395,6 +461,13 @@ class Injector:
         self._generation = 0
         self.set_rules(rules, seed)
         self._stats: dict[str, dict[str, float]] = {}
+        self.crashed = threading.Event()
+        self._crash_generation = 0
+        self._crash_after: int | None = None
+        self._crash_match = "*"
+        self._writes: list[str] = []
+        self._tripped_on: str | None = None
+        self._held = 0
 
     def set_rules(self, rules: Sequence[Rule], seed: int | None = 0) -> None:
         """Replace the rules and seed the generator again; requests being delayed go on at once."""
@@ -411,6 +484,63 @@ class Injector:
         with self._lock:
             generation = self._generation
             self._rules_changed.wait_for(lambda: self._generation != generation, timeout=seconds)
+
+    def arm_crash(self, after: int, match: str = "*") -> None:
+        """Hold every request that comes after the answer to the ``after``-th write from now (see the module's doc);
+        only writes whose ``service:operation`` matches the shell pattern ``match`` count."""
+        if after < 1:
+            raise RuleError(f"a crash point after {after!r} writes would trip before any; give 1 or more")
+        with self._lock:
+            self._crash_generation += 1
+            self._crash_after = after
+            self._crash_match = match
+            self._writes = []
+            self._tripped_on = None
+            self._held = 0
+            self.crashed.clear()
+            self._rules_changed.notify_all()
+
+    def disarm_crash(self) -> None:
+        """Disarm the crash point; the requests it holds are dropped (they come from a client that is gone)."""
+        with self._lock:
+            self._crash_generation += 1
+            self._crash_after = None
+            self._rules_changed.notify_all()
+
+    def crash_state(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "after": self._crash_after,
+                "match": self._crash_match,
+                "writes": list(self._writes),
+                "tripped_on": self._tripped_on,
+                "held": self._held,
+            }
+
+    def pass_crash_point(self, call: Call | None) -> str:
+        """FORWARD, LAST_WRITE (forward, then call ``trip`` once its answer is sent) or HELD: the request came
+        after the crash point, was held until the point was disarmed, and must be dropped unforwarded."""
+        with self._lock:
+            if self._crash_after is None:
+                return FORWARD
+            if len(self._writes) < self._crash_after:
+                if not is_mutating(call) or not fnmatch.fnmatchcase(call.key, self._crash_match):
+                    return FORWARD
+                self._writes.append(call.key)
+                return LAST_WRITE if len(self._writes) == self._crash_after else FORWARD
+            self._held += 1
+            counters = self._stats.setdefault(call.key if call else "unsigned", {"requests": 0, "forwarded": 0})
+            counters["requests"] += 1
+            counters[HELD] = counters.get(HELD, 0) + 1
+            generation = self._crash_generation
+            self._rules_changed.wait_for(lambda: self._crash_generation != generation)
+            return HELD
+
+    def trip(self, call: Call) -> None:
+        """The answer to the crash point's last write has been sent (or its connection dropped)."""
+        with self._lock:
+            self._tripped_on = call.key
+        self.crashed.set()
 
     def decide(self, call: Call | None) -> Decision:
         """What to do with one request: the delays of every matching delay rule, then the first other fault drawn."""
@@ -521,6 +651,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             answer = injector.stats()
         elif path == "/_faults/rules" and self.command == "GET":
             answer = injector.rules_document()
+        elif path == "/_faults/crash" and self.command == "GET":
+            answer = injector.crash_state()
+        elif path == "/_faults/crash" and self.command == "DELETE":
+            injector.disarm_crash()
+            answer = injector.crash_state()
+        elif path == "/_faults/crash" and self.command == "PUT":
+            try:
+                document = json.loads(body or b"{}")
+                injector.arm_crash(int(document["after"]), str(document.get("match", "*")))
+            except (ValueError, TypeError, KeyError) as error:
+                message = (
+                    f'a crash point is {{"after": N, "match": "service:operation"}}, N writes (1 or more): {error}'
+                )
+                self._send(400, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode())
+                return
+            answer = injector.crash_state()
         elif path == "/_faults/rules" and self.command == "PUT":
             try:
                 rules, seed = rules_from_document(json.loads(body or b"{}"))
@@ -552,6 +698,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._control(body)
             return
         call = identify(self.command, self.path, dict(self.headers.items()), body)
+        passage = self.server.injector.pass_crash_point(call)
+        if passage == HELD:
+            self._drop()
+            return
+        try:
+            self._answer(call, body)
+        finally:
+            if passage == LAST_WRITE:
+                self.server.injector.trip(call)
+
+    def _answer(self, call: Call | None, body: bytes) -> None:
         decision = self.server.injector.decide(call)
         if decision.delay:
             self.server.injector.delay(decision.delay)
@@ -641,6 +798,20 @@ class FaultProxy:
     def stats(self) -> dict[str, Any]:
         return self.injector.stats()
 
+    def arm_crash(self, after: int, match: str = "*") -> None:
+        """Hold every request after the answer to the ``after``-th write (of those matching ``match``, a shell pattern
+        of ``service:operation``); ``crashed`` is set when that happens."""
+        self.injector.arm_crash(after, match)
+
+    def disarm_crash(self) -> dict[str, Any]:
+        """Disarm the crash point (the requests it held are dropped) and return what it saw."""
+        self.injector.disarm_crash()
+        return self.injector.crash_state()
+
+    @property
+    def crashed(self) -> threading.Event:
+        return self.injector.crashed
+
     def reset_stats(self) -> None:
         self.injector.reset_stats()
 
@@ -660,6 +831,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--rule", action="append", default=[], help="service:operation:fault:rate[:limit], after those of --rules"
     )
+    parser.add_argument("--crash-after", type=int, help="arm the crash point: hold every request after the Nth write")
     parser.add_argument("--seed", type=int, help="seed of the random generator (default: the document's, else 0)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
@@ -675,6 +847,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     seed = args.seed if args.seed is not None else seed if seed is not None else 0
     proxy = FaultProxy(args.upstream, rules, seed=seed, port=args.port, host=args.host, verbose=args.verbose)
+    if args.crash_after is not None:
+        try:
+            proxy.arm_crash(args.crash_after)
+        except RuleError as error:
+            print(f"fault_proxy: error: {error}", file=sys.stderr)
+            return 2
     # SIGTERM stops it like Ctrl-C, so the counters are printed either way.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"fault proxy at {proxy.url} -> {args.upstream}, {len(rules)} rule(s), seed {seed}", flush=True)

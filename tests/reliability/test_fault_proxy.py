@@ -472,6 +472,77 @@ def test_the_counters_and_the_rules_over_http(sandbox, proxy):
     assert http(proxy, "GET", "/_faults/nothing")[0] == 404
 
 
+@pytest.mark.parametrize(
+    "call, writes",
+    [
+        (fp.Call("ssm", "PutParameter", "json"), True),
+        (fp.Call("elbv2", "ModifyListener", "query"), True),
+        (fp.Call("autoscaling", "CreateAutoScalingGroup", "query"), True),
+        (fp.Call("ec2", "CreateLaunchTemplateVersion", "ec2"), True),
+        (fp.Call("route53", "ChangeResourceRecordSets", "rest-xml"), True),
+        (fp.Call("s3", "POST /bucket", "rest-xml"), True),
+        (fp.Call("ssm", "GetParameterHistory", "json"), False),
+        (fp.Call("elbv2", "DescribeTargetHealth", "query"), False),
+        (fp.Call("codedeploy", "BatchGetDeployments", "json"), False),
+        (None, False),
+    ],
+)
+def test_the_crash_point_counts_the_calls_that_change_something(call, writes):
+    assert fp.is_mutating(call) is writes
+
+
+def test_the_crash_point_holds_every_request_after_the_nth_write_and_drops_them(sandbox, proxy):
+    ssm = client("ssm", endpoint=proxy.url, mode="standard", total_max_attempts=1)
+    proxy.arm_crash(2)
+    ssm.put_parameter(Name="/crash/one", Value="1", Type="String", Overwrite=True)
+    ssm.get_parameters(Names=["/crash/one"])
+    assert not proxy.crashed.is_set()
+    ssm.put_parameter(Name="/crash/two", Value="2", Type="String", Overwrite=True)
+    assert proxy.crashed.is_set()
+    failures = []
+
+    def after_the_crash_point():
+        try:
+            ssm.put_parameter(Name="/crash/three", Value="3", Type="String", Overwrite=True)
+        except ConnectionClosedError as error:
+            failures.append(error)
+
+    later = threading.Thread(target=after_the_crash_point)
+    later.start()
+    deadline = time.monotonic() + 10
+    while proxy.injector.crash_state()["held"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen = proxy.disarm_crash()
+    later.join(timeout=10)
+
+    assert seen == {
+        "after": None,
+        "match": "*",
+        "writes": ["ssm:PutParameter", "ssm:PutParameter"],
+        "tripped_on": "ssm:PutParameter",
+        "held": 1,
+    }
+    assert len(failures) == 1
+    assert sandbox.parameter("/crash/two") == "2" and sandbox.parameter("/crash/three") is None
+    assert proxy.stats()["operations"]["ssm:PutParameter"]["crash_held"] == 1
+    ssm.put_parameter(Name="/crash/three", Value="3", Type="String", Overwrite=True)
+    sandbox.client("ssm").delete_parameters(Names=["/crash/one", "/crash/two", "/crash/three"])
+
+
+def test_the_crash_point_can_count_only_some_writes_and_is_set_over_http(sandbox, proxy):
+    status, armed = http(proxy, "PUT", "/_faults/crash", json.dumps({"after": 1, "match": "ssm:Delete*"}).encode())
+    assert status == 200 and armed["after"] == 1 and armed["match"] == "ssm:Delete*"
+    ssm = client("ssm", endpoint=proxy.url)
+    ssm.put_parameter(Name="/crash/kept", Value="1", Type="String", Overwrite=True)
+    assert not proxy.crashed.is_set()
+    ssm.delete_parameter(Name="/crash/kept")
+    assert proxy.crashed.is_set()
+    assert http(proxy, "GET", "/_faults/crash")[1]["tripped_on"] == "ssm:DeleteParameter"
+    assert http(proxy, "DELETE", "/_faults/crash")[1]["after"] is None
+    status, error = http(proxy, "PUT", "/_faults/crash", b'{"after": 0}')
+    assert status == 400 and "1 or more" in error["error"]
+
+
 def test_the_proxy_runs_as_a_process(sandbox):
     import subprocess
     import sys
