@@ -293,12 +293,12 @@ def test_canary_steps_are_verified_one_by_one(sandbox, demo, site, clean):
 
     assert done.returncode == 0, done.log
     assert moved_steps(done) == ["10", "50", "100"], done.stdout
-    # Each step's share is read back and checked, then the URL; the last step's by the check after the switch.
+    # Each step's share is read back and checked, then the URL; once more after the switch.
     shares = re.findall(
         r"^TASK \[teal\.bluegreen\.switch : Check that the new colour takes its share", done.stdout, re.M
     )
     checks = re.findall(r"^TASK \[teal\.bluegreen\.switch : Check that each URL answers", done.stdout, re.M)
-    assert (len(shares), len(checks)) == (3, 3), done.stdout
+    assert (len(shares), len(checks)) == (4, 4), done.stdout
     assert traffic(sandbox, demo, 80) == {"green": 100}
     assert history(sandbox)[0]["Value"] == "green"
     assert lock_holder(sandbox) is None
