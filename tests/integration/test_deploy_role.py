@@ -133,7 +133,11 @@ def snapshot(sandbox):
             "bluegreen_launch_template_version '1' cannot be combined with bluegreen_image_id",
         ),
         (DEPLOY, {"bluegreen_image_id": "ami-XYZ"}, "image_id 'ami-XYZ' is not an AMI id"),
-        (DEPLOY, {"bluegreen_strategy": "codedeploy"}, "codedeploy_target_group 'demo' does not exist"),
+        (
+            DEPLOY,
+            {"bluegreen_strategy": "codedeploy", "bluegreen_artifact_version": "9"},
+            "codedeploy_target_group 'demo' does not exist",
+        ),
         (
             DEPLOY,
             {"bluegreen_asg_names": {"blue": "demo-blue", "green": "demo-blue"}},
