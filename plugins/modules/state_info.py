@@ -111,8 +111,8 @@ options:
     default: /bluegreen
   history:
     description:
-      - Whether to read the live parameter's history (one more call) for RV(layers.ssm.history) and
-        C(previous_color); a read that only checks the state after a change needs neither.
+      - Whether to read the live parameter's history (one more call) for the C(history) and
+        C(previous_color) of the SSM layer in RV(layers); a read that only checks the state after a change needs neither.
     type: bool
     default: true
 extends_documentation_fragment:
