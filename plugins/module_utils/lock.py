@@ -101,3 +101,13 @@ def refusal(name, current, owner, operation, state):
         f"deployment lock {name} is held by {describe(current)}, not by {owner!r}; nothing released. "
         f"Let that run release it, {dead}"
     )
+
+
+def records_to_write(stored, records):
+    """The entries of ``records`` ({name, value, description}) whose value differs from ``stored``'s.
+
+    ``stored`` maps each name to its parameter's current value, None when it does not exist. A value that is
+    already stored is not written again, so a record run twice writes once and its description stays that of
+    the run that wrote it.
+    """
+    return [record for record in records if stored.get(record["name"]) != record["value"]]

@@ -153,7 +153,9 @@ live_color:
   type: str
   sample: green
 weights:
-  description: Share of the production traffic per colour after the run, in percent.
+  description:
+    - Share of the production traffic per colour after the run, in percent.
+    - After a change, read from the listener as C(ModifyListener) returned it; in check mode, predicted.
   returned: always
   type: dict
   sample: {"green": 100}
@@ -172,7 +174,9 @@ previous_actions:
   type: list
   elements: dict
 actions:
-  description: Default actions of the production listener after the run (predicted in check mode).
+  description:
+    - Default actions of the production listener after the run, as C(ModifyListener) returned them when
+      the run changed them (predicted in check mode).
   returned: always
   type: list
   elements: dict
@@ -373,9 +377,15 @@ def do(module):
         }
 
     changed = moves_traffic or bool(test and test["changed"]) or bool(tag_changes)
+    weights = planned["weights"]
     if changed and not module.check_mode:
         if production["changed"]:
-            elbv2_api.modify_listener(elbv2, production["listener"]["ListenerArn"], production["after"])
+            # The listener as AWS answers the change is what the result reports, so that a caller can verify the
+            # switch from it without reading the listener again.
+            written = elbv2_api.modify_listener(elbv2, production["listener"]["ListenerArn"], production["after"])
+            production["after"] = written["DefaultActions"]
+            arn_colors = {arn: color for color, arn in planned["arns"].items()}
+            weights = swap.color_weights(production["after"], arn_colors) or {}
         for rule in rule_changes:
             elbv2_api.modify_rule(elbv2, rule["rule_arn"], rule["after"])
         if test and test["changed"]:
@@ -389,7 +399,7 @@ def do(module):
         "changed": changed,
         "previous_live_color": swap.current_live_color(planned["before"]),
         "live_color": live,
-        "weights": planned["weights"],
+        "weights": weights,
         "previous_weights": planned["before"],
         "listener_arn": production["listener"]["ListenerArn"],
         "previous_actions": production["listener"]["DefaultActions"],

@@ -57,6 +57,37 @@ options:
       - What the holder is doing, for example V(deploy), V(switch), V(rollback) or V(clean).
       - Required when O(state=present); ignored when O(state=absent).
     type: str
+  record:
+    description:
+      - With O(state=absent), what the run the lock guarded leaves behind, for example the new live colour, as
+        parameters C(<parameter_prefix>/<app>/<name>) written before the lock is released, in the same run of
+        the module, so that a switch records its outcome and ends with one call.
+      - Written only when the lock is O(owner)'s, or free; a lock held by anybody else fails the module before
+        anything is written, as releasing it would.
+      - A parameter whose stored value already is C(value) is not written again, so its description stays that
+        of the run that wrote it.
+      - A parameter that does not exist yet is created with the tag C(bluegreen:app=<app>).
+      - Ignored when O(state=present).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - The parameter's name under C(<parameter_prefix>/<app>/), for example V(live).
+          - Letters, digits, C(.), C(_) and C(-) only; not V(lock).
+        type: str
+        required: true
+      value:
+        description: The value to store, a String parameter.
+        type: str
+        required: true
+      description:
+        description:
+          - The description of the version written, for example the deployment id and the release, which the
+            parameter's history keeps.
+        type: str
+        default: ""
   force:
     description:
       - With O(state=present), take over a lock held by someone else; with O(state=absent), release it.
@@ -74,10 +105,13 @@ attributes:
     description: Reads the lock and predicts the result; writes and deletes nothing.
   diff_mode:
     support: full
-    description: Shows the lock holder before and after.
+    description:
+      - Shows the lock holder before and after; with O(record), also the values of its parameters, as a second
+        difference.
 notes:
   - Needs C(ssm:GetParameters) and, as O(state) requires, C(ssm:PutParameter) or C(ssm:DeleteParameter) on
-    the lock parameter.
+    the lock parameter; O(record) needs C(ssm:PutParameter) on the parameters it writes, and
+    C(ssm:AddTagsToResource) for one it creates.
   - Parameter Store has no conditional delete. Releasing reads the lock and deletes it when O(owner) holds
     it; a forced take-over between the two would be released too.
 """
@@ -101,6 +135,16 @@ EXAMPLES = r"""
         app: shop
         owner: "awx-job-{{ tower_job_id }}"
         state: absent
+
+- name: Record green as the live colour of shop and release the lock, in one call
+  teal.bluegreen.deploy_lock:
+    app: shop
+    owner: "awx-job-{{ tower_job_id }}"
+    state: absent
+    record:
+      - name: live
+        value: green
+        description: "switch {{ tower_job_id }}: green (artifact 2.4.1)"
 
 - name: Take over the lock of a deployment whose job was killed
   teal.bluegreen.deploy_lock:
@@ -160,10 +204,20 @@ released:
   returned: when O(state=absent)
   type: bool
   sample: true
+records:
+  description:
+    - The parameters of O(record), by their name under C(<parameter_prefix>/<app>/).
+    - C(parameter) is the full name, C(previous_value) the value before the run (null when it did not exist),
+      C(value) the value after it, C(written) whether this run wrote it (would write it, in check mode) and
+      C(version) the parameter's version after the run (null when it was not written, or in check mode).
+  returned: when O(state=absent)
+  type: dict
+  sample: {"live": {"parameter": "/bluegreen/shop/live", "previous_value": "blue", "value": "green", "written": true, "version": 7}}
 """
 
 import getpass
 import os
+import re
 import socket
 from datetime import datetime
 from datetime import timezone
@@ -178,6 +232,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import ru
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
 
 DESCRIPTION_LIMIT = 1024
+RECORD_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 # Each retry follows a release that came between the failed create and the read: a lock changing hands
 # that fast means something is wrong, not bad luck.
 CREATE_ATTEMPTS = 3
@@ -237,16 +292,62 @@ def acquire(ssm, name, app, owner, operation, force, check_mode):
     return acquired, dict(lock=after, previous=current, acquired=acquired)
 
 
-def release(ssm, name, owner, force, check_mode):
-    current = read_lock(ssm, name)
+def check_records(records, names):
+    """The record entries with their full parameter names; a bad or repeated name fails before any call."""
+    folder = names["lock"].rsplit("/", 1)[0]
+    checked = []
+    for record in records:
+        short = record["name"]
+        if not RECORD_NAME.match(short or "") or short == "lock":
+            raise BlueGreenError(
+                f"record name {short!r} is not one the module writes: give the name of a parameter under "
+                f"{folder}/, letters, digits, '.', '_' and '-' only, other than 'lock'"
+            )
+        if any(other["name"] == short for other in checked):
+            raise BlueGreenError(f"record names {short!r} twice; give each parameter once")
+        checked.append(dict(record, parameter=f"{folder}/{short}"))
+    return checked
+
+
+def release(ssm, name, owner, force, check_mode, records=(), tags=None):
+    """Write ``records`` (when any), then delete ``owner``'s lock; one read of the lock and the records first."""
+    stored = ssm_api.get_parameters(ssm, [name] + [record["parameter"] for record in records])
+    current = state.parse_lock(stored[name])
     action = lock.plan_lock(current, owner, None, "absent", force)
     if action == lock.REFUSE:
         raise BlueGreenError(lock.refusal(name, current, owner, None, "absent"))
+
+    values = {record["name"]: (stored[record["parameter"]] or {}).get("Value") for record in records}
+    to_write = {record["name"] for record in lock.records_to_write(values, records)}
+    report = {}
+    for record in records:
+        short = record["name"]
+        version = (stored[record["parameter"]] or {}).get("Version")
+        if short in to_write:
+            version = None if check_mode else write_record(ssm, record, values[short], tags)
+        report[short] = {
+            "parameter": record["parameter"],
+            "previous_value": values[short],
+            "value": record["value"],
+            "written": short in to_write,
+            "version": version,
+        }
+
     released = action == lock.DELETE
     if released and not check_mode:
         # False when the lock went in between: then this run released nothing.
         released = ssm_api.delete_parameter(ssm, name)
-    return released, dict(lock=None, previous=current, released=released)
+    return released or bool(to_write), dict(lock=None, previous=current, released=released, records=report)
+
+
+def write_record(ssm, record, previous, tags):
+    """Write one record; a new parameter is created with ``tags``. Its new version."""
+    description = record["description"][:DESCRIPTION_LIMIT]
+    if previous is None:
+        version = ssm_api.put_parameter(ssm, record["parameter"], record["value"], description, tags=tags)
+        if version is not None:
+            return version
+    return ssm_api.put_parameter(ssm, record["parameter"], record["value"], description, overwrite=True)
 
 
 def do(module):
@@ -262,15 +363,28 @@ def do(module):
             "operation is empty; say what the lock is for, for example deploy, switch, rollback or clean"
         )
 
-    name = state.parameter_names(params["parameter_prefix"], app)["lock"]
+    names = state.parameter_names(params["parameter_prefix"], app)
+    name = names["lock"]
+    records = check_records(params["record"], names) if params["state"] == "absent" else []
     ssm = module.client("ssm")
     if params["state"] == "present":
         changed, result = acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
     else:
-        changed, result = release(ssm, name, owner, params["force"], module.check_mode)
+        changed, result = release(
+            ssm, name, owner, params["force"], module.check_mode, records, tags={state.APP_TAG: app}
+        )
 
     if module._diff:
         result["diff"] = {"before": result["previous"], "after": result["lock"]}
+        if result.get("records"):
+            recorded = result["records"].values()
+            result["diff"] = [
+                result["diff"],
+                {
+                    "before": {record["parameter"]: record["previous_value"] for record in recorded},
+                    "after": {record["parameter"]: record["value"] for record in recorded},
+                },
+            ]
     module.exit_json(changed=changed, parameter=name, owner=owner, **result)
 
 
@@ -282,6 +396,16 @@ def main():
         owner=dict(type="str"),
         operation=dict(type="str"),
         force=dict(type="bool", default=False),
+        record=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                name=dict(type="str", required=True),
+                value=dict(type="str", required=True),
+                description=dict(type="str", default=""),
+            ),
+        ),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -275,6 +275,83 @@ def test_default_owner_and_parameter_prefix(sandbox, ssm):
             ssm.delete_parameter(Name=name)
 
 
+LIVE = "/bluegreen/demo/live"
+
+
+@pytest.fixture
+def live(ssm):
+    """demo's live parameter, as the test leaves it, restored afterwards."""
+    before = ssm_api.get_parameters(ssm, [LIVE])[LIVE]
+    yield LIVE
+    if before is None:
+        with contextlib.suppress(ssm.exceptions.ParameterNotFound):
+            ssm.delete_parameter(Name=LIVE)
+    else:
+        ssm.put_parameter(Name=LIVE, Value=before["Value"], Type="String", Overwrite=True)
+
+
+def test_record_is_written_before_the_release_in_one_run(sandbox, ssm, live):
+    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
+    hold(ssm, owner=ME, operation="switch")
+    args = dict(
+        app="demo",
+        owner=ME,
+        state="absent",
+        record=[{"name": "live", "value": "green", "description": "switch 7: green"}],
+    )
+
+    checked = ok(run(sandbox, "--check", "--diff", **args))
+    assert checked["changed"] is True
+    assert checked["records"]["live"] == {
+        "parameter": LIVE,
+        "previous_value": "blue",
+        "value": "green",
+        "written": True,
+        "version": None,
+    }
+    assert checked["diff"][1] == {"before": {LIVE: "blue"}, "after": {LIVE: "green"}}
+    assert read(ssm, LIVE)["value"] == "blue" and read(ssm)["value"]["owner"] == ME
+
+    with recording(sandbox) as calls:
+        done = ok(run(sandbox, "--diff", **args))
+    assert calls == ["GetParameters", "PutParameter", "DeleteParameter"]
+    assert done["changed"] is True and done["released"] is True
+    stored = read(ssm, LIVE)
+    assert stored["value"] == "green" and stored["description"] == "switch 7: green"
+    assert done["records"]["live"]["version"] == stored["version"]
+    assert read(ssm) is None
+
+    # Run again: the value is stored and the lock gone, so nothing is written, not even the new description.
+    rerun = dict(args)
+    rerun["record"] = [dict(args["record"][0], description="another run")]
+    with recording(sandbox) as calls:
+        again = ok(run(sandbox, **rerun))
+    assert calls == ["GetParameters"]
+    assert again["changed"] is False and again["records"]["live"]["written"] is False
+    assert read(ssm, LIVE) == stored
+
+
+def test_record_creates_a_missing_parameter_with_the_app_tag(sandbox, ssm, live):
+    with contextlib.suppress(ssm.exceptions.ParameterNotFound):
+        ssm.delete_parameter(Name=LIVE)
+    done = ok(run(sandbox, app="demo", owner=ME, state="absent", record=[{"name": "live", "value": "blue"}]))
+    assert done["changed"] is True and done["released"] is False
+    assert done["records"]["live"]["previous_value"] is None and read(ssm, LIVE)["value"] == "blue"
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=LIVE)["TagList"]
+    assert {"Key": "bluegreen:app", "Value": "demo"} in tags
+
+
+def test_record_under_another_owners_lock_is_refused_and_writes_nothing(sandbox, ssm, live):
+    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
+    theirs = hold(ssm)
+    before = read(ssm, LIVE)
+    result = run(sandbox, app="demo", owner=ME, state="absent", record=[{"name": "live", "value": "green"}])
+    assert result["failed"] is True
+    assert f"held by '{OTHER}' for 'switch'" in result["msg"] and "nothing released" in result["msg"]
+    assert read(ssm, LIVE) == before
+    assert read(ssm)["value"] == {key: theirs[key] for key in ("owner", "operation", "started")}
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -283,8 +360,36 @@ def test_default_owner_and_parameter_prefix(sandbox, ssm):
         (dict(app="demo", operation=" "), "operation is empty; say what the lock is for"),
         (dict(app="demo", operation="deploy", owner=""), "owner is empty"),
         (dict(app="demo", state="locked"), "value of state must be one of: present, absent"),
+        (
+            dict(app="demo", owner=ME, state="absent", record=[{"name": "../lock", "value": "x"}]),
+            "record name '../lock' is not one the module writes: give the name of a parameter under /bluegreen/demo/",
+        ),
+        (
+            dict(app="demo", owner=ME, state="absent", record=[{"name": "lock", "value": "x"}]),
+            "record name 'lock' is not one the module writes",
+        ),
+        (
+            dict(
+                app="demo",
+                owner=ME,
+                state="absent",
+                record=[{"name": "live", "value": "a"}, {"name": "live", "value": "b"}],
+            ),
+            "record names 'live' twice; give each parameter once",
+        ),
+        (dict(app="demo", owner=ME, state="absent", record=[{"name": "live"}]), "missing required arguments: value"),
     ],
-    ids=["app not a path element", "no operation", "blank operation", "empty owner", "unknown state"],
+    ids=[
+        "app not a path element",
+        "no operation",
+        "blank operation",
+        "empty owner",
+        "unknown state",
+        "record name a path",
+        "record name the lock",
+        "record name twice",
+        "record without value",
+    ],
 )
 def test_bad_input_fails_clearly_and_changes_nothing(sandbox, ssm, args, message):
     def everything():

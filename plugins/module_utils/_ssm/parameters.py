@@ -34,15 +34,17 @@ def get_parameter_history(client, name):
 # which is the answer a compare-and-create wants.
 @SSMErrorHandler.common_error_handler("write parameter")
 @AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException", "TooManyUpdates"])
-def put_parameter(client, name, value, description, overwrite=False):
+def put_parameter(client, name, value, description, overwrite=False, tags=None):
     """Write a String parameter and return its new version.
 
     Without overwrite the call is a compare-and-create: it returns None, writing nothing, when the
-    parameter already exists.
+    parameter already exists. ``tags`` ({key: value}) are given to a parameter it creates; Parameter Store
+    takes them only without overwrite.
     """
+    extra = {"Tags": [{"Key": key, "Value": tag} for key, tag in tags.items()]} if tags else {}
     try:
         result = client.put_parameter(
-            Name=name, Value=value, Type="String", Description=description, Overwrite=overwrite
+            Name=name, Value=value, Type="String", Description=description, Overwrite=overwrite, **extra
         )
     except is_boto3_error_code("ParameterAlreadyExists"):
         return None

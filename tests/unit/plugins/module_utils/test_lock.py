@@ -124,3 +124,20 @@ class TestRefusal:
         assert lock.describe(state.parse_lock({"Value": "{}", "Version": 1})) == (
             "an unnamed owner for an unnamed operation since an unknown time"
         )
+
+
+class TestRecordsToWrite:
+    RECORD = {"name": "live", "value": "green", "description": "switch 7: green"}
+
+    def test_a_new_value_is_written(self):
+        assert lock.records_to_write({"live": "blue"}, [self.RECORD]) == [self.RECORD]
+
+    def test_a_missing_parameter_is_written(self):
+        assert lock.records_to_write({"live": None}, [self.RECORD]) == [self.RECORD]
+
+    def test_the_stored_value_is_not_written_again_whatever_the_description(self):
+        assert lock.records_to_write({"live": "green"}, [dict(self.RECORD, description="another run")]) == []
+
+    def test_only_the_records_that_differ_are_written(self):
+        other = {"name": "deployment", "value": "{}", "description": ""}
+        assert lock.records_to_write({"live": "green", "deployment": '{"id": 1}'}, [self.RECORD, other]) == [other]
