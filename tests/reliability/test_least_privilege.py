@@ -48,6 +48,29 @@ CYCLE = ("deploy", "switch", "rollback", "switch", "clean", "deploy", "switch", 
 IAM_PREFIX = {"elbv2": "elasticloadbalancing", "resourcegroupstaggingapi": "tag"}
 # moto names the action after the service's signing name, which differs from the IAM prefix for this one.
 MOTO_PREFIX = {"tag": "tagging"}
+# What the codedeploy_deployment module calls, and what the deploy role's upload of the revision (amazon.aws.s3_object)
+# calls: moto would check them (docs/reliability.md), but the cycle below does not reach CodeDeploy.
+CODEDEPLOY = (
+    "codedeploy:BatchGetDeploymentTargets",
+    "codedeploy:ContinueDeployment",
+    "codedeploy:CreateApplication",
+    "codedeploy:CreateDeployment",
+    "codedeploy:CreateDeploymentGroup",
+    "codedeploy:GetApplication",
+    "codedeploy:GetDeployment",
+    "codedeploy:GetDeploymentGroup",
+    "codedeploy:ListDeploymentTargets",
+    "codedeploy:ListDeployments",
+    "codedeploy:StopDeployment",
+    "codedeploy:UpdateDeploymentGroup",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetObject",
+    "s3:GetObjectTagging",
+    "s3:ListBucket",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectTagging",
+)
 NOT_EXERCISED = {
     "autoscaling:AttachLoadBalancerTargetGroups": "only when a clone's target groups are converged again",
     "autoscaling:DetachLoadBalancerTargetGroups": "only when a clone's target groups are converged again",
@@ -62,14 +85,21 @@ NOT_EXERCISED = {
     "autoscaling:DeleteScheduledAction": "only when a clone's scheduled actions are converged again",
     "ec2:RunInstances": "AWS checks it when a group is created from a launch template; moto does not",
     "ec2:CreateTags": "AWS checks it when the launch template tags instances or volumes; moto does not",
-    "iam:PassRole": "AWS checks it when the launch template names an instance profile; moto does not",
+    "iam:PassRole": "AWS checks it when the launch template names an instance profile, and for the CodeDeploy service "
+    "role a deployment group is created or updated with; moto does neither",
     "ssm:AddTagsToResource": "AWS checks it for the tags given to PutParameter; moto does not",
     "elasticloadbalancing:ModifyRule": "only when the production listener has rules; demo's has none",
+    "elasticloadbalancing:DescribeTargetGroupAttributes": "strategy route53, whose switch reads the target health with "
+    "community.aws.elb_target_group_info; the sandbox runs strategy alb",
     "route53:GetChange": "strategy route53; the sandbox runs strategy alb",
     "route53:GetHostedZone": "strategy route53; the sandbox runs strategy alb",
     "route53:ListHostedZonesByName": "strategy route53; the sandbox runs strategy alb",
     "route53:ListResourceRecordSets": "strategy route53; the sandbox runs strategy alb",
     "route53:ChangeResourceRecordSets": "strategy route53; the sandbox runs strategy alb",
+    **{
+        action: "CodeDeploy (strategy codedeploy, or bluegreen_codedeploy); the cycle runs strategy alb without it"
+        for action in CODEDEPLOY
+    },
 }
 
 # Called, but a refusal does not fail the playbook, by design: the policy grants them so that nothing is left
