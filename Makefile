@@ -95,9 +95,24 @@ bench: install
 # The long reliability runs, which `make test` skips (it runs the quick reliability tests): deploy, switch and clean
 # under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set), the IAM policy under moto's
 # enforcement, and deploy, switch, rollback and clean killed after each of their writes (docs/reliability.md).
-.PHONY: reliability
+# The three run at once, each against a sandbox of its own on the port below; the output of each is shown when it ends.
+RELIABILITY_THROTTLING_PORT ?= 4597
+RELIABILITY_CRASH_PORT ?= 4596
+RELIABILITY_LEAST_PRIVILEGE_PORT ?= 4598
+RELIABILITY_PYTEST = BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -p no:cacheprovider -m long
+
+.PHONY: reliability reliability-throttling reliability-crash reliability-least-privilege
 reliability: install
-	BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -m long tests/reliability
+	@$(MAKE) --no-print-directory -j3 --output-sync=target reliability-throttling reliability-crash reliability-least-privilege
+
+reliability-throttling: install
+	BLUEGREEN_TEST_SANDBOX_PORT=$(RELIABILITY_THROTTLING_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_throttling.py
+
+reliability-crash: install
+	BLUEGREEN_TEST_SANDBOX_PORT=$(RELIABILITY_CRASH_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_crash.py
+
+reliability-least-privilege: install
+	BLUEGREEN_LEAST_PRIVILEGE_PORT=$(RELIABILITY_LEAST_PRIVILEGE_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_least_privilege.py
 
 # Zero-downtime benchmark of efs_symlink_switch against a local Apache; installs apache2-bin and wrk when missing.
 bench-symlink: install

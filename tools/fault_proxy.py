@@ -261,14 +261,28 @@ def _service_model(service: str):
         return None
 
 
+def _required_headers(operation) -> tuple[str, ...]:
+    """The headers an operation's input must carry (lower case): S3's PutObject and CopyObject share their method and
+    request URI, and only CopyObject's x-amz-copy-source tells them apart."""
+    shape = operation.input_shape
+    if shape is None:
+        return ()
+    return tuple(
+        shape.members[member].serialization["name"].lower()
+        for member in shape.required_members
+        if shape.members[member].serialization.get("location") == "header"
+    )
+
+
 @functools.lru_cache(maxsize=None)
-def _rest_routes(service: str) -> list[tuple[int, str, re.Pattern, tuple[str, ...], str]]:
-    """(specificity, method, path pattern, required query keys, operation) of each REST operation, most specific
-    first."""
+def _rest_routes(service: str) -> list[tuple[int, str, re.Pattern, tuple[str, ...], tuple[str, ...], str]]:
+    """(specificity, method, path pattern, required query keys, required headers, operation) of each REST operation,
+    most specific first."""
     model = _service_model(service)
     routes = []
     for name in model.operation_names if model else ():
-        http = model.operation_model(name).http
+        operation = model.operation_model(name)
+        http = operation.http
         path, _mark, query = http.get("requestUri", "/").partition("?")
         pattern = re.sub(
             r"\\\{([A-Za-z0-9_]+)(\\\+)?\\\}",
@@ -276,16 +290,27 @@ def _rest_routes(service: str) -> list[tuple[int, str, re.Pattern, tuple[str, ..
             re.escape(path.rstrip("/")),
         )
         keys = tuple(part.split("=")[0] for part in query.split("&") if part)
+        headers = _required_headers(operation)
         literal = len(re.sub(r"\{[^}]*\}", "", path))
-        routes.append((literal + 100 * len(keys), http.get("method", "GET"), re.compile(f"^{pattern}/?$"), keys, name))
+        score = literal + 100 * (len(keys) + len(headers))
+        routes.append((score, http.get("method", "GET"), re.compile(f"^{pattern}/?$"), keys, headers, name))
     routes.sort(key=lambda route: -route[0])
     return routes
 
 
-def rest_operation(service: str, method: str, path: str, query: dict[str, list[str]]) -> str | None:
-    """The operation of a REST request, by its service model's method and request URI templates."""
-    for _score, route_method, pattern, keys, name in _rest_routes(service):
-        if route_method == method and pattern.match(path) and all(key in query for key in keys):
+def rest_operation(
+    service: str, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str] | None = None
+) -> str | None:
+    """The operation of a REST request, by its service model's method, request URI templates and required headers
+    (``headers`` with lower-case names)."""
+    headers = headers or {}
+    for _score, route_method, pattern, keys, required, name in _rest_routes(service):
+        if (
+            route_method == method
+            and pattern.match(path)
+            and all(key in query for key in keys)
+            and all(header in headers for header in required)
+        ):
             return name
     return None
 
@@ -331,7 +356,9 @@ def identify(method: str, raw_path: str, headers: dict[str, str], body: bytes) -
     service = _service_for(signing_name, "", "")
     model = _service_model(service)
     protocol = model.protocol if model is not None and model.protocol.startswith("rest-") else "rest-xml"
-    operation = rest_operation(service, method, urllib.parse.unquote(url.path), query) or f"{method} {url.path}"
+    operation = (
+        rest_operation(service, method, urllib.parse.unquote(url.path), query, headers) or f"{method} {url.path}"
+    )
     return Call(service, operation, protocol)
 
 

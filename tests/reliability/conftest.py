@@ -15,9 +15,11 @@ import os
 
 import pytest
 
-from .faults import fault_proxy
-from .faults import free_port
+from .faults import new_proxy
+from .sandbox_state import App
 from .sandbox_state import back_to_blue
+from .sandbox_state import one_fleet
+from .sandbox_state import provision_apps
 
 
 def pytest_configure(config):
@@ -38,7 +40,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def proxy(sandbox):
     """A fault proxy in front of the test sandbox, with no rules until the test sets some."""
-    with fault_proxy.FaultProxy(sandbox.endpoint, port=free_port()) as running:
+    with new_proxy(sandbox.endpoint) as running:
         yield running
 
 
@@ -48,3 +50,28 @@ def demo_from_blue(sandbox):
     back_to_blue(sandbox)
     yield sandbox
     back_to_blue(sandbox)
+
+
+@pytest.fixture(scope="session")
+def apps(sandbox):
+    """``apps(count)``: that many applications besides demo (demo2, demo3, ...), each with one fleet, unlocked.
+
+    Each is provisioned the first time a test asks for it; the long runs work on them so that their cycles can go on
+    at once, and demo stays as the other tests expect it.
+    """
+    provisioned = set()
+    # boto3's default session sets itself up with its first clients; the threads of the long runs must not race for it.
+    for service in ("autoscaling", "ec2", "elbv2", "ssm"):
+        sandbox.client(service)
+
+    def take(count):
+        wanted = [App(f"demo{index}") for index in range(2, count + 2)]
+        missing = [app for app in wanted if app not in provisioned]
+        if missing:
+            provision_apps(sandbox, missing)
+            provisioned.update(missing)
+        for app in wanted:
+            one_fleet(sandbox, app)
+        return wanted
+
+    return take

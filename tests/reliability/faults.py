@@ -39,3 +39,14 @@ def free_port():
                 continue
         return port
     pytest.skip(f"no free port in {PROXY_PORTS.start}-{PROXY_PORTS.stop - 1} for a fault proxy")
+
+
+def new_proxy(upstream):
+    """A fault proxy to ``upstream``, not started, on the first port of PROXY_PORTS it can bind (skips the test when
+    there is none). Binding is the test, not a probe before it: runs going on at once never race for a port."""
+    for port in PROXY_PORTS:
+        try:
+            return fault_proxy.FaultProxy(upstream, port=port)
+        except OSError:
+            continue
+    pytest.skip(f"no free port in {PROXY_PORTS.start}-{PROXY_PORTS.stop - 1} for a fault proxy")

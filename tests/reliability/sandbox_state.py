@@ -9,23 +9,76 @@
 launch templates with every version, target groups with their tags and targets, load balancers with their
 listeners and rules, Route 53 record sets, SSM parameters with their whole history, and the local EFS
 stand-in and web roots. Two snapshots are equal exactly when nothing of that changed.
+
+Besides demo, the long runs work on applications of their own in the same sandbox (``App``, ``provision_apps``), so
+that several cycles can run at once without sharing a lock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 import re
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
-LIVE = "/bluegreen/demo/live"
-LOCK = "/bluegreen/demo/lock"
-DEPLOYMENT = "/bluegreen/demo/deployment"
+# The group of the inventory that provision_apps writes: one host per application.
+APPS_GROUP = "bluegreen_reliability_apps"
+# Sandbox.module hands a module its arguments in a file named after the module, so runs from threads take turns.
+MODULE_TURN = threading.Lock()
 FAST = {"bluegreen_poll_interval": 1, "bluegreen_wait_timeout": 120, "bluegreen_test_listener_port": 8080}
 # Files of the instances' web servers that change whenever they serve or restart; not state of the product.
 VOLATILE = {"httpd.pid", "error.log", "access.log"}
+
+
+@dataclasses.dataclass(frozen=True)
+class App:
+    """An application of the sandbox with strategy alb: demo, as inventories/local describes it, or one that
+    provision_apps made beside it, with a load balancer, target groups and live name of its own, all named after it."""
+
+    name: str = "demo"
+
+    @property
+    def live(self):
+        return f"/bluegreen/{self.name}/live"
+
+    @property
+    def lock(self):
+        return f"/bluegreen/{self.name}/lock"
+
+    @property
+    def deployment(self):
+        return f"/bluegreen/{self.name}/deployment"
+
+    @property
+    def extra_vars(self):
+        """What the playbooks need to act on this application rather than on the inventory's demo."""
+        return {"bluegreen_app": self.name, "bluegreen_load_balancer": self.name}
+
+    @property
+    def host_vars(self):
+        """What playbooks/sandbox.yml needs to provision it: the above, and a live name no other application uses.
+
+        The CodeDeploy bucket and role are left out: demo's provisioning made them, and the playbook would tag them
+        with each application in turn."""
+        return {
+            **self.extra_vars,
+            "ansible_connection": "local",
+            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+            "bluegreen_live_records": {"zone": "example.com", "private_zone": False, "names": [self.name], "type": "A"},
+            "bluegreen_codedeploy_bucket": None,
+            "bluegreen_codedeploy_service_role_arn": None,
+        }
+
+
+DEMO = App()
+LIVE = DEMO.live
+LOCK = DEMO.lock
+DEPLOYMENT = DEMO.deployment
 
 
 def _tags(items):
@@ -178,14 +231,62 @@ def ansible_errors(output):
     return " ".join(" ".join(errors).split())
 
 
+def app_state(sandbox, app=DEMO):
+    with MODULE_TURN:
+        return sandbox.module("state_info", app=app.name, load_balancer=app.name)
+
+
 def demo_state(sandbox):
-    return sandbox.module("state_info", app="demo", load_balancer="demo")
+    return app_state(sandbox)
 
 
-def run(sandbox, playbook, **extra_vars):
-    done = sandbox.playbook(PLAYBOOKS / f"{playbook}.yml", extra_vars={**FAST, **extra_vars})
+def run(sandbox, playbook, app=DEMO, **extra_vars):
+    done = sandbox.playbook(PLAYBOOKS / f"{playbook}.yml", extra_vars={**FAST, **app.extra_vars, **extra_vars})
     assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+def forget_old_targets(sandbox, app=DEMO):
+    """Leave only the app's fleets' own instances in its target groups (see Sandbox.forget_terminated_targets)."""
+    members = {item["InstanceId"] for group in sandbox.groups(app.name).values() for item in group["Instances"]}
+    for color in ("blue", "green"):
+        sandbox.forget_terminated_targets(sandbox.target_group_arn(color, app.name), members)
+
+
+def provision_apps(sandbox, apps):
+    """Provision ``apps`` beside demo, in one run of playbooks/sandbox.yml with a host of their own each.
+
+    Each gets the whole of demo's set-up under its own name (VPC, target groups, load balancer, live name, fleet,
+    live parameter, first release).
+    """
+    inventory = sandbox.directory / "apps.yml"
+    # JSON is YAML: the inventory is a group of one host per application, with the application's variables.
+    inventory.write_text(
+        json.dumps({APPS_GROUP: {"hosts": {app.name: app.host_vars for app in apps}}}, indent=1), encoding="utf-8"
+    )
+    done = sandbox.playbook(
+        PLAYBOOKS / "sandbox.yml",
+        "-i",
+        str(inventory),
+        "--limit",
+        APPS_GROUP,
+        "--forks",
+        str(len(apps)),
+        extra_vars={"bluegreen_hosts": APPS_GROUP},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def one_fleet(sandbox, app=DEMO):
+    """Leave ``app`` unlocked with its live fleet only, consistent, whichever colour is live."""
+    if sandbox.parameter(app.lock) is not None:
+        sandbox.client("ssm").delete_parameter(Name=app.lock)
+    if len(sandbox.groups(app.name)) > 1:
+        run(sandbox, "clean", app, bluegreen_discard_deployment=True)
+    forget_old_targets(sandbox, app)
+    state = app_state(sandbox, app)
+    assert state["consistent"] and state["lock"] is None, state.get("reasons")
+    assert len(sandbox.groups(app.name)) == 1
 
 
 def back_to_blue(sandbox):

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Deploy, switch, rollback and clean of demo (strategy alb), killed right after each write they make, then run again.
+"""Deploy, switch, rollback and clean (strategy alb), killed right after each write they make, then run again.
 
 Each playbook reaches the sandbox through tools/fault_proxy.py with its crash point armed: once the answer to the
 Nth write (a call whose operation changes something) has been sent, the proxy holds every later request and the
@@ -17,6 +17,13 @@ has completed, the live parameter names the colour that takes the traffic and th
 
 The full sweep is marked long; test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again is the
 one kill point `make test` runs. Figures go to tests/output/reliability/crash.json and docs/reliability.md.
+
+The sweep needs no restore between kill points: a kill point ends with its re-run completed, which leaves the
+application where the same playbook run to its end would, and that is where another playbook starts from (one
+fleet: deploy; deployed: switch; switched: rollback or clean). So each application walks the cycle, every step a
+kill point of the playbook it runs (``walk``), with a run to its end only where no sweep needs the step. CRASH_APPS
+applications of their own (the ``apps`` fixture) walk at once, each through a proxy of its own, taking the kill
+points of each playbook in turn.
 """
 
 from __future__ import annotations
@@ -25,20 +32,22 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import BIN
 from conftest import ROOT
 
-from .sandbox_state import DEPLOYMENT
+from .faults import new_proxy
+from .sandbox_state import DEMO
 from .sandbox_state import FAST
-from .sandbox_state import LIVE
-from .sandbox_state import LOCK
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
-from .sandbox_state import demo_state
+from .sandbox_state import app_state
+from .sandbox_state import forget_old_targets
 from .sandbox_state import run
 
 OUTPUT = ROOT / "tests" / "output" / "reliability"
@@ -47,15 +56,19 @@ MOST_KILL_POINTS = 40
 # How long a run may take to reach its crash point or end.
 RUN_TIMEOUT = 600
 COLORS = ("blue", "green")
+CRASH_APPS = int(os.environ.get("BLUEGREEN_RELIABILITY_CRASH_APPS") or 2)
+# Where an application stands in the cycle, and the playbooks that start from there with where they leave it.
+ONE_FLEET, DEPLOYED, SWITCHED = "one fleet", "deployed", "switched"
+STARTS_FROM = {"deploy": ONE_FLEET, "switch": DEPLOYED, "rollback": SWITCHED, "clean": SWITCHED}
 
 
-def production(sandbox):
-    """{colour: percent} of the target groups demo's production listener (port 80) sends traffic to."""
+def production(sandbox, app=DEMO):
+    """{colour: percent} of the target groups the app's production listener (port 80) sends traffic to."""
     elbv2 = sandbox.client("elbv2")
-    balancer = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]
+    balancer = elbv2.describe_load_balancers(Names=[app.name])["LoadBalancers"][0]
     listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     listener = next(item for item in listeners if item["Port"] == 80)
-    colors = {sandbox.target_group_arn(color): color for color in COLORS}
+    colors = {sandbox.target_group_arn(color, app.name): color for color in COLORS}
     weights = {}
     for action in listener["DefaultActions"]:
         assert action["Type"] == "forward", listener["DefaultActions"]
@@ -69,53 +82,64 @@ def production(sandbox):
     return weights
 
 
-def check_production(sandbox, completed, where):
+def check_production(sandbox, completed, where, app=DEMO):
     """What must hold whatever point a run was killed at; and, after a run that completed, that the layers agree."""
     elbv2 = sandbox.client("elbv2")
-    weights = production(sandbox)
-    groups = sandbox.groups()
+    weights = production(sandbox, app)
+    groups = sandbox.groups(app.name)
     colors_of_groups = {
         tag["Value"]: name for name, group in groups.items() for tag in group["Tags"] if tag["Key"] == "bluegreen:color"
     }
     assert weights, f"{where}: production forwards to no target group"
     for color in weights:
-        health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn(color))
+        health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn(color, app.name))
         healthy = [item for item in health["TargetHealthDescriptions"] if item["TargetHealth"]["State"] == "healthy"]
-        assert healthy, f"{where}: production forwards to demo-{color}, which has no healthy target"
+        assert healthy, f"{where}: production forwards to {app.name}-{color}, which has no healthy target"
         assert color in colors_of_groups, f"{where}: production forwards to {color}, which has no Auto Scaling group"
         in_service = [
             item for item in groups[colors_of_groups[color]]["Instances"] if item["LifecycleState"] == "InService"
         ]
         assert in_service, f"{where}: the Auto Scaling group of {color}, which takes production traffic, is empty"
-    assert len(groups) <= 2, f"{where}: demo has {len(groups)} Auto Scaling groups: {sorted(groups)}"
+    assert len(groups) <= 2, f"{where}: {app.name} has {len(groups)} Auto Scaling groups: {sorted(groups)}"
     if completed:
         assert len(weights) == 1, f"{where}: production is split after a completed run: {weights}"
         live = next(iter(weights))
-        assert (
-            sandbox.parameter(LIVE) == live
-        ), f"{where}: {LIVE} says {sandbox.parameter(LIVE)}, traffic goes to {live}"
-        assert sandbox.parameter(LOCK) is None, f"{where}: the lock is left: {sandbox.parameter(LOCK)}"
-        state = demo_state(sandbox)
+        recorded = sandbox.parameter(app.live)
+        assert recorded == live, f"{where}: {app.live} says {recorded}, traffic goes to {live}"
+        assert sandbox.parameter(app.lock) is None, f"{where}: the lock is left: {sandbox.parameter(app.lock)}"
+        state = app_state(sandbox, app)
         assert state["consistent"], f"{where}: {state['reasons']}"
 
 
-class Crashes:
-    """Runs playbooks through the proxy, killed at a crash point, and keeps what each kill point took."""
+def position(sandbox, app):
+    """Where a settled application stands: one fleet, deployed (two, the new one not live) or switched."""
+    if len(sandbox.groups(app.name)) == 1:
+        return ONE_FLEET
+    deployed = json.loads(sandbox.parameter(app.deployment))["color"]
+    return SWITCHED if sandbox.parameter(app.live) == deployed else DEPLOYED
 
-    def __init__(self, sandbox, proxy):
+
+class Crashes:
+    """Runs an application's playbooks through its proxy, killed at a crash point, and keeps what each kill point
+    took."""
+
+    def __init__(self, sandbox, proxy, app=DEMO):
         self.sandbox = sandbox
         self.proxy = proxy
+        self.app = app
         self.points = []
 
+    def extra_vars(self, **extra_vars):
+        return {**FAST, **self.app.extra_vars, "bluegreen_aws_endpoint_url": self.proxy.url, **extra_vars}
+
     def start(self, name, extra_vars):
-        extra_vars = {**FAST, "bluegreen_aws_endpoint_url": self.proxy.url, **extra_vars}
         command = [
             str(BIN / "ansible-playbook"),
             "-i",
             str(ROOT / "inventories" / "local"),
             str(PLAYBOOKS / f"{name}.yml"),
         ]
-        command += ["-e", json.dumps(extra_vars)]
+        command += ["-e", json.dumps(self.extra_vars(**extra_vars))]
         # A session of its own: the kill reaches ansible-playbook, its workers and the module processes at once.
         return subprocess.Popen(
             command,
@@ -148,11 +172,8 @@ class Crashes:
 
     def rerun(self, name, owner, killed_owner, where):
         """Run ``name`` again as ``owner``; through the lock the killed run left, if any, with bluegreen_force_unlock."""
-        extra_vars = {"bluegreen_lock_owner": owner}
-        left_lock = self.sandbox.parameter(LOCK)
-        done = self.sandbox.playbook(
-            PLAYBOOKS / f"{name}.yml", extra_vars={**FAST, "bluegreen_aws_endpoint_url": self.proxy.url, **extra_vars}
-        )
+        left_lock = self.sandbox.parameter(self.app.lock)
+        done = self.sandbox.playbook(PLAYBOOKS / f"{name}.yml", extra_vars=self.extra_vars(bluegreen_lock_owner=owner))
         output = done.stdout + done.stderr
         refused = None
         if left_lock is not None:
@@ -160,73 +181,139 @@ class Crashes:
             assert done.returncode != 0, f"{where}: the re-run went through the lock of {killed_owner}:\n{output}"
             refused = ansible_errors(output)
             assert killed_owner in refused and "bluegreen_force_unlock" in refused, output
-            check_production(self.sandbox, False, f"{where}, refused on the lock")
+            check_production(self.sandbox, False, f"{where}, refused on the lock", self.app)
             done = self.sandbox.playbook(
                 PLAYBOOKS / f"{name}.yml",
-                extra_vars={
-                    **FAST,
-                    "bluegreen_aws_endpoint_url": self.proxy.url,
-                    **extra_vars,
-                    "bluegreen_force_unlock": True,
-                },
+                extra_vars=self.extra_vars(bluegreen_lock_owner=owner, bluegreen_force_unlock=True),
             )
             output = done.stdout + done.stderr
         assert done.returncode == 0, f"{where}: the re-run did not converge:\n{output}"
-        check_production(self.sandbox, True, f"{where}, run again")
+        check_production(self.sandbox, True, f"{where}, run again", self.app)
         return refused
 
-    def sweep(self, name, restore):
-        """Kill ``name`` after write 1, 2, ... each time from the state ``restore`` leaves, until a run completes."""
-        for point in range(1, MOST_KILL_POINTS + 1):
-            restore()
-            where = f"{name} killed after write {point}"
-            killed_owner = f"{name}-run-{point}"
-            started = time.monotonic()
-            killed, output, crash = self.killed_at(name, point, {"bluegreen_lock_owner": killed_owner})
-            if not killed:
-                check_production(self.sandbox, True, f"{name} run to its end")
-                self.sandbox.forget_old_targets()
-                return point - 1
-            check_production(self.sandbox, False, where)
-            lock_left = self.sandbox.parameter(LOCK) is not None
-            refused = self.rerun(name, f"{name}-rerun-{point}", killed_owner, where)
-            self.sandbox.forget_old_targets()
-            self.points.append(
-                {
-                    "playbook": name,
-                    "point": point,
-                    "write": crash["tripped_on"],
-                    "lock_left": lock_left,
-                    "refused": bool(refused),
-                    "seconds": round(time.monotonic() - started, 1),
-                }
-            )
-        raise AssertionError(f"{name} still had writes after {MOST_KILL_POINTS} kill points")
+    def kill_point(self, name, point):
+        """Kill ``name`` after write ``point`` and run it again; False when the run ended before that write."""
+        where = f"{self.app.name}: {name} killed after write {point}"
+        killed_owner = f"{name}-run-{point}"
+        started = time.monotonic()
+        killed, _output, crash = self.killed_at(name, point, {"bluegreen_lock_owner": killed_owner})
+        if not killed:
+            check_production(self.sandbox, True, f"{self.app.name}: {name} run to its end", self.app)
+            forget_old_targets(self.sandbox, self.app)
+            return False
+        check_production(self.sandbox, False, where, self.app)
+        lock_left = self.sandbox.parameter(self.app.lock) is not None
+        refused = self.rerun(name, f"{name}-rerun-{point}", killed_owner, where)
+        forget_old_targets(self.sandbox, self.app)
+        self.points.append(
+            {
+                "playbook": name,
+                "point": point,
+                "app": self.app.name,
+                "write": crash["tripped_on"],
+                "lock_left": lock_left,
+                "refused": bool(refused),
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+        return True
 
 
-def deployed_state(sandbox):
-    """Two fleets, the newer one recorded by the deploy (deployed now when there is one fleet)."""
-    if sandbox.parameter(LOCK) is not None:
-        sandbox.client("ssm").delete_parameter(Name=LOCK)
-    if len(sandbox.groups()) == 1:
-        run(sandbox, "deploy")
-    sandbox.forget_old_targets()
+class Sweep:
+    """The kill points of one playbook, handed out in order to whichever application runs it next: 1, 2, ... until a
+    run ends before its crash point; the points are then 1 to that one less one."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lock = threading.Lock()
+        self.next_point = 1
+        self.end = None
+        self.killed = []
+
+    @property
+    def pending(self):
+        return self.end is None
+
+    def take(self):
+        """The next point to try, or None once the end is known."""
+        with self.lock:
+            if self.end is not None:
+                return None
+            point = self.next_point
+            self.next_point += 1
+            assert point <= MOST_KILL_POINTS, f"{self.name} still had writes after {MOST_KILL_POINTS} kill points"
+            return point
+
+    def record(self, point, killed):
+        with self.lock:
+            if killed:
+                self.killed.append(point)
+            else:
+                self.end = point if self.end is None else min(self.end, point)
 
 
-def one_fleet(sandbox):
-    if sandbox.parameter(LOCK) is not None:
-        sandbox.client("ssm").delete_parameter(Name=LOCK)
-    if len(sandbox.groups()) > 1:
-        run(sandbox, "clean", bluegreen_discard_deployment=True)
-    if sandbox.parameter(DEPLOYMENT) is not None:
-        sandbox.client("ssm").delete_parameter(Name=DEPLOYMENT)
-    sandbox.forget_old_targets()
+class Walk:
+    """The four sweeps, and the choice of each application's next playbook from where it stands."""
+
+    def __init__(self, sandbox):
+        self.sandbox = sandbox
+        self.sweeps = {name: Sweep(name) for name in STARTS_FROM}
+        self.lock = threading.Lock()
+        self.points = []
+        self.plain_runs = {}
+        self.stopped = threading.Event()
+
+    def pending(self, *names):
+        return [name for name in names if self.sweeps[name].pending]
+
+    def next_playbook(self, where):
+        """The playbook to run from ``where``; a clean with bluegreen_discard_deployment is "discard"."""
+        if where == ONE_FLEET:
+            return "deploy"
+        if where == DEPLOYED:
+            # Only the deploy's sweep left: the way back to one fleet is to throw the deployment away.
+            return "discard" if self.pending(*STARTS_FROM) == ["deploy"] else "switch"
+        # Switched: a clean leads on to a deploy, a rollback to a switch; take the way that serves two sweeps.
+        if self.pending("clean", "deploy") == ["clean", "deploy"]:
+            return "clean"
+        if self.pending("rollback", "switch") == ["rollback", "switch"]:
+            return "rollback"
+        if self.pending("clean"):
+            return "clean"
+        if self.pending("rollback"):
+            return "rollback"
+        return "clean" if self.pending("deploy") else "rollback"
+
+    def walk(self, app, proxy):
+        """Walk ``app`` through the cycle until every sweep has found its end (or another application's walk failed)."""
+        crashes = Crashes(self.sandbox, proxy, app)
+        try:
+            while self.pending(*STARTS_FROM) and not self.stopped.is_set():
+                name = self.next_playbook(position(self.sandbox, app))
+                point = self.sweeps[name].take() if name in self.sweeps else None
+                if point is None:
+                    # No sweep needs this step: the playbook runs to its end, without the proxy, to get where one does.
+                    if name == "discard":
+                        run(self.sandbox, "clean", app, bluegreen_discard_deployment=True)
+                    else:
+                        run(self.sandbox, name, app)
+                    forget_old_targets(self.sandbox, app)
+                    with self.lock:
+                        self.plain_runs[name] = self.plain_runs.get(name, 0) + 1
+                    continue
+                self.sweeps[name].record(point, crashes.kill_point(name, point))
+        except BaseException:
+            self.stopped.set()
+            raise
+        finally:
+            with self.lock:
+                self.points += crashes.points
 
 
 def test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again(demo_from_blue, proxy):
     sandbox = demo_from_blue
     run(sandbox, "deploy")
-    sandbox.forget_old_targets()
+    forget_old_targets(sandbox)
     crashes = Crashes(sandbox, proxy)
 
     killed, output, crash = crashes.killed_at(
@@ -237,49 +324,42 @@ def test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again
     assert crash["tripped_on"] == "elbv2:ModifyListener", crash
     assert production(sandbox) == {"green": 100}
     check_production(sandbox, False, "switch killed after ModifyListener")
-    assert json.loads(sandbox.parameter(LOCK))["owner"] == "switch-killed"
+    assert json.loads(sandbox.parameter(DEMO.lock))["owner"] == "switch-killed"
     refused = crashes.rerun("switch", "switch-rerun", "switch-killed", "switch killed after ModifyListener")
     assert refused
-    assert sandbox.parameter(LIVE) == "green"
+    assert sandbox.parameter(DEMO.live) == "green"
 
 
 @pytest.mark.long
-def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_run_again(demo_from_blue, proxy):
-    sandbox = demo_from_blue
+def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_run_again(sandbox, apps):
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    crashes = Crashes(sandbox, proxy)
-    kill_points = {}
-    seconds = {}
-
-    def switched():
-        deployed_state(sandbox)
-        if demo_state(sandbox)["live_color"] != json.loads(sandbox.parameter(DEPLOYMENT))["color"]:
-            run(sandbox, "switch")
-        sandbox.forget_old_targets()
-
-    def switched_back():
-        deployed_state(sandbox)
-        if demo_state(sandbox)["live_color"] == json.loads(sandbox.parameter(DEPLOYMENT))["color"]:
-            run(sandbox, "rollback")
-        sandbox.forget_old_targets()
-
-    restores = {
-        "deploy": lambda: one_fleet(sandbox),
-        "switch": switched_back,
-        "rollback": switched,
-        # After a clean, one fleet: deploy and switch again.
-        "clean": switched,
-    }
+    taken = apps(CRASH_APPS)
+    walk = Walk(sandbox)
+    proxies = [new_proxy(sandbox.endpoint) for _app in taken]
     started = time.monotonic()
-    for name, restore in restores.items():
-        began = time.monotonic()
-        kill_points[name] = crashes.sweep(name, restore)
-        seconds[name] = round(time.monotonic() - began, 1)
+    try:
+        for proxy in proxies:
+            proxy.start()
+        with ThreadPoolExecutor(max_workers=len(taken)) as pool:
+            for future in [pool.submit(walk.walk, app, proxy) for app, proxy in zip(taken, proxies)]:
+                future.result()
+    finally:
+        for proxy in proxies:
+            proxy.stop()
+
+    kill_points = {name: sweep.end - 1 for name, sweep in walk.sweeps.items()}
+    points = sorted(walk.points, key=lambda item: (list(STARTS_FROM).index(item["playbook"]), item["point"]))
     report = {
         "kill_points": kill_points,
-        "seconds": seconds,
+        "apps": [app.name for app in taken],
+        "seconds": {
+            name: round(sum(item["seconds"] for item in points if item["playbook"] == name), 1) for name in STARTS_FROM
+        },
+        "plain_runs": walk.plain_runs,
         "total_seconds": round(time.monotonic() - started, 1),
-        "points": crashes.points,
+        "points": points,
     }
     (OUTPUT / "crash.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for name, sweep in walk.sweeps.items():
+        assert sorted(sweep.killed) == list(range(1, sweep.end)), (name, sorted(sweep.killed), sweep.end)
     assert all(kill_points.values()), kill_points

@@ -102,6 +102,11 @@ CALLS = [
     ("route53", "get_change", {"Id": "C1"}, "GetChange", "rest-xml"),
     ("route53", "list_hosted_zones_by_name", {"DNSName": "example.com."}, "ListHostedZonesByName", "rest-xml"),
     ("s3", "get_object", {"Bucket": "b", "Key": "a/b.txt"}, "GetObject", "rest-xml"),
+    ("s3", "head_object", {"Bucket": "b", "Key": "a/b.txt"}, "HeadObject", "rest-xml"),
+    ("s3", "head_bucket", {"Bucket": "b"}, "HeadBucket", "rest-xml"),
+    # The same method and request URI: only CopyObject's x-amz-copy-source header tells them apart.
+    ("s3", "put_object", {"Bucket": "b", "Key": "a/b.zip", "Body": b"zip"}, "PutObject", "rest-xml"),
+    ("s3", "copy_object", {"Bucket": "b", "Key": "a/c.zip", "CopySource": "b/a/b.zip"}, "CopyObject", "rest-xml"),
     ("s3", "put_bucket_tagging", {"Bucket": "b", "Tagging": {"TagSet": []}}, "PutBucketTagging", "rest-xml"),
     ("efs", "describe_file_systems", {}, "DescribeFileSystems", "rest-json"),
     ("iam", "create_user", {"UserName": "operator"}, "CreateUser", "query"),

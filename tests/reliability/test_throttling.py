@@ -3,13 +3,18 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Deploy, switch and clean of demo, again and again, with 30% of every AWS call throttled.
+"""Deploy, switch and clean, again and again, with 30% of every AWS call throttled.
 
 Every playbook must succeed every time, each deploy must create exactly one Auto Scaling group, and the
 time throttling adds to each playbook must stay within ADDED_SECONDS_BOUND. The playbooks reach the
 sandbox through tools/fault_proxy.py (bluegreen_aws_endpoint_url), first without faults for the baseline,
 then with the throttling. BLUEGREEN_RELIABILITY_RUNS sets the number of throttled cycles (`make reliability`:
 20); the figures go to tests/output/reliability/throttling.json and docs/reliability.md.
+
+A throttled cycle spends about two thirds of its time in the retries' backoff, so the cycles run on APPS
+applications of their own at once (demo2, demo3, ...; the ``apps`` fixture), each through a proxy of its own:
+run n goes to application n mod APPS, with seed SEED + n. The baseline cycles run at once too, on as many
+applications as there are baseline runs, so that both phases load the machine alike.
 """
 
 from __future__ import annotations
@@ -17,22 +22,27 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import ROOT
 
 from .faults import fault_proxy as fp
+from .faults import new_proxy
 from .sandbox_state import FAST
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
-from .sandbox_state import demo_state
+from .sandbox_state import app_state
+from .sandbox_state import forget_old_targets
 
 RATE = 0.3
 RUNS = int(os.environ.get("BLUEGREEN_RELIABILITY_RUNS") or 1)
 BASELINE_RUNS = int(os.environ.get("BLUEGREEN_RELIABILITY_BASELINE_RUNS") or 2)
 SEED = int(os.environ.get("BLUEGREEN_RELIABILITY_SEED") or 1)
+APPS = int(os.environ.get("BLUEGREEN_RELIABILITY_APPS") or 4)
 CYCLE = ("deploy", "switch", "clean")
 OUTPUT = ROOT / "tests" / "output" / "reliability"
 # The most a playbook may take longer under 30% throttling than without, in seconds, on average over the
@@ -42,64 +52,75 @@ ADDED_SECONDS_BOUND = {"mean": 30, "max": 90}
 
 
 class Cycles:
-    """Runs the cycle through the proxy and keeps what each playbook took and what the proxy injected."""
+    """Runs the cycle of applications, each through its own proxy, and keeps what each playbook took and what the
+    proxies injected; the applications' cycles may run at once."""
 
-    def __init__(self, sandbox, proxy):
+    def __init__(self, sandbox):
         self.sandbox = sandbox
-        self.proxy = proxy
+        self.lock = threading.Lock()
         self.seconds = {"baseline": {name: [] for name in CYCLE}, "throttled": {name: [] for name in CYCLE}}
         self.injected = {name: [] for name in CYCLE}
         self.calls = {name: [] for name in CYCLE}
         self.throttled_operations = {}
         self.failures = []
-        self.cycle_seconds = []
+        self.cycle_seconds = {"baseline": [], "throttled": []}
+        self.runs = {}
 
-    def playbook(self, name, **extra_vars):
-        self.proxy.reset_stats()
+    def playbook(self, app, proxy, name, **extra_vars):
+        proxy.reset_stats()
         started = time.monotonic()
         done = self.sandbox.playbook(
-            PLAYBOOKS / f"{name}.yml", extra_vars={**FAST, "bluegreen_aws_endpoint_url": self.proxy.url, **extra_vars}
+            PLAYBOOKS / f"{name}.yml",
+            extra_vars={**FAST, **app.extra_vars, "bluegreen_aws_endpoint_url": proxy.url, **extra_vars},
         )
-        return done, time.monotonic() - started, self.proxy.stats()
+        return done, time.monotonic() - started, proxy.stats()
 
-    def run(self, kind, index):
+    def run(self, app, proxy, kind, index):
         started = time.monotonic()
         for name in CYCLE:
-            groups = set(self.sandbox.groups())
-            live = demo_state(self.sandbox)["live_color"]
-            done, seconds, stats = self.playbook(name)
+            groups = set(self.sandbox.groups(app.name))
+            live = app_state(self.sandbox, app)["live_color"]
+            done, seconds, stats = self.playbook(app, proxy, name)
             if done.returncode != 0:
                 log = OUTPUT / f"{kind}-{index}-{name}.log"
                 log.write_text(done.stdout + done.stderr, encoding="utf-8")
-                self.failures.append(
-                    f"{kind} run {index}, {name}: {ansible_errors(done.stdout + done.stderr) or 'no error reported'} "
-                    f"(log: {log})"
-                )
+                with self.lock:
+                    self.failures.append(
+                        f"{kind} run {index} ({app.name}), {name}: "
+                        f"{ansible_errors(done.stdout + done.stderr) or 'no error reported'} (log: {log})"
+                    )
                 # A failed run must leave a state the same playbook converges from; the cycle goes on from there.
-                again, _seconds, _stats = self.playbook(name, bluegreen_aws_endpoint_url=self.sandbox.endpoint)
-                assert again.returncode == 0, f"{name} did not converge after a failure:\n{again.stdout}"
+                again, _seconds, _stats = self.playbook(
+                    app, proxy, name, bluegreen_aws_endpoint_url=self.sandbox.endpoint
+                )
+                assert again.returncode == 0, f"{name} of {app.name} did not converge after a failure:\n{again.stdout}"
                 continue
-            self.seconds[kind][name].append(seconds)
-            if kind == "throttled":
-                self.injected[name].append(stats["totals"].get("throttle", 0))
-                self.calls[name].append(stats["totals"]["requests"])
-                for key, counters in stats["operations"].items():
-                    self.throttled_operations[key] = self.throttled_operations.get(key, 0) + counters.get("throttle", 0)
-            self.check(name, groups, live, stats)
-        self.cycle_seconds.append(time.monotonic() - started)
+            self.check(app, name, groups, live, stats)
+            with self.lock:
+                self.seconds[kind][name].append(seconds)
+                if kind == "throttled":
+                    self.injected[name].append(stats["totals"].get("throttle", 0))
+                    self.calls[name].append(stats["totals"]["requests"])
+                    for key, counters in stats["operations"].items():
+                        self.throttled_operations[key] = self.throttled_operations.get(key, 0) + counters.get(
+                            "throttle", 0
+                        )
+        with self.lock:
+            self.cycle_seconds[kind].append(time.monotonic() - started)
+            self.runs.setdefault(app.name, {"baseline": 0, "throttled": 0})[kind] += 1
 
-    def check(self, name, groups_before, live_before, stats):
-        groups = set(self.sandbox.groups())
+    def check(self, app, name, groups_before, live_before, stats):
+        groups = set(self.sandbox.groups(app.name))
         if name == "deploy":
             created = stats["operations"].get("autoscaling:CreateAutoScalingGroup", {})
             assert len(groups - groups_before) == 1 and len(groups) == 2, (groups_before, groups)
             assert created.get("forwarded", 0) - created.get("upstream_errors", 0) == 1, created
         elif name == "switch":
-            state = demo_state(self.sandbox)
+            state = app_state(self.sandbox, app)
             assert state["live_color"] not in (None, live_before) and state["consistent"], state["reasons"]
         else:
             assert len(groups) == 1 and groups < groups_before, (groups_before, groups)
-        self.sandbox.forget_old_targets()
+        forget_old_targets(self.sandbox, app)
 
     def report(self):
         def summary(values):
@@ -124,12 +145,10 @@ class Cycles:
             "runs": RUNS,
             "baseline_runs": BASELINE_RUNS,
             "seed": SEED,
+            "apps": self.runs,
             "succeeded": len(self.seconds["throttled"]["clean"]),
             "failures": self.failures,
-            "cycle_seconds": {
-                "baseline": summary(self.cycle_seconds[:BASELINE_RUNS]),
-                "throttled": summary(self.cycle_seconds[BASELINE_RUNS:]),
-            },
+            "cycle_seconds": {kind: summary(values) for kind, values in self.cycle_seconds.items()},
             "playbooks": playbooks,
             "most_throttled_operations": dict(
                 sorted(self.throttled_operations.items(), key=lambda item: -item[1])[:10]
@@ -137,22 +156,50 @@ class Cycles:
         }
 
 
+def in_parallel(sandbox, shares, work):
+    """``work(app, proxy, indexes)`` for each (app, indexes) of ``shares`` at once, each with a proxy of its own."""
+    proxies = [new_proxy(sandbox.endpoint) for _share in shares]
+    try:
+        for proxy in proxies:
+            proxy.start()
+        with ThreadPoolExecutor(max_workers=max(len(shares), 1)) as pool:
+            futures = [pool.submit(work, app, proxy, indexes) for (app, indexes), proxy in zip(shares, proxies)]
+            for future in futures:
+                future.result()
+    finally:
+        for proxy in proxies:
+            proxy.stop()
+
+
 @pytest.mark.long
-def test_deploy_switch_clean_succeed_every_time_under_30_percent_throttling(demo_from_blue, proxy):
+def test_deploy_switch_clean_succeed_every_time_under_30_percent_throttling(sandbox, apps):
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    cycles = Cycles(demo_from_blue, proxy)
+    taken = apps(min(APPS, RUNS))
+    cycles = Cycles(sandbox)
+
+    def baseline(app, proxy, indexes):
+        for index in indexes:
+            cycles.run(app, proxy, "baseline", index)
+
+    def throttled(app, proxy, indexes):
+        for index in indexes:
+            proxy.set_rules([fp.Rule(fault=fp.THROTTLE, rate=RATE)], seed=SEED + index)
+            cycles.run(app, proxy, "throttled", index)
+
+    def shares(runs):
+        """Run n goes to application n mod the number of applications, as many of them as there are runs."""
+        count = min(runs, len(taken))
+        return [(app, range(position, runs, count)) for position, app in enumerate(taken[:count])]
+
     started = time.monotonic()
-    for index in range(BASELINE_RUNS):
-        cycles.run("baseline", index)
-    for index in range(RUNS):
-        proxy.set_rules([fp.Rule(fault=fp.THROTTLE, rate=RATE)], seed=SEED + index)
-        cycles.run("throttled", index)
-    proxy.set_rules([])
+    in_parallel(sandbox, shares(BASELINE_RUNS), baseline)
+    in_parallel(sandbox, shares(RUNS), throttled)
     report = cycles.report()
     report["total_seconds"] = round(time.monotonic() - started, 1)
     (OUTPUT / "throttling.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
     assert not cycles.failures, "\n".join(cycles.failures)
+    assert report["succeeded"] == RUNS, report["apps"]
     for name, figures in report["playbooks"].items():
         added = figures["added_seconds"]
         assert added["mean"] <= ADDED_SECONDS_BOUND["mean"], (name, figures)
