@@ -13,8 +13,7 @@ then with the throttling. BLUEGREEN_RELIABILITY_RUNS sets the number of throttle
 
 A throttled cycle spends about two thirds of its time in the retries' backoff, so the cycles run on APPS
 applications of their own at once (demo2, demo3, ...; the ``apps`` fixture), each through a proxy of its own:
-run n goes to application n mod APPS, with seed SEED + n. The baseline cycles run at once too, on as many
-applications as there are baseline runs, so that both phases load the machine alike.
+run n goes to application n mod APPS, with seed SEED + n. The baseline cycles go among them (``schedule``).
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ from .sandbox_state import forget_old_targets
 
 RATE = 0.3
 RUNS = int(os.environ.get("BLUEGREEN_RELIABILITY_RUNS") or 1)
-BASELINE_RUNS = int(os.environ.get("BLUEGREEN_RELIABILITY_BASELINE_RUNS") or 2)
+BASELINE_RUNS = int(os.environ.get("BLUEGREEN_RELIABILITY_BASELINE_RUNS") or 4)
 SEED = int(os.environ.get("BLUEGREEN_RELIABILITY_SEED") or 1)
 APPS = int(os.environ.get("BLUEGREEN_RELIABILITY_APPS") or 4)
 CYCLE = ("deploy", "switch", "clean")
@@ -157,13 +156,13 @@ class Cycles:
 
 
 def in_parallel(sandbox, shares, work):
-    """``work(app, proxy, indexes)`` for each (app, indexes) of ``shares`` at once, each with a proxy of its own."""
+    """``work(app, proxy, plan)`` for each (app, plan) of ``shares`` at once, each with a proxy of its own."""
     proxies = [new_proxy(sandbox.endpoint) for _share in shares]
     try:
         for proxy in proxies:
             proxy.start()
         with ThreadPoolExecutor(max_workers=max(len(shares), 1)) as pool:
-            futures = [pool.submit(work, app, proxy, indexes) for (app, indexes), proxy in zip(shares, proxies)]
+            futures = [pool.submit(work, app, proxy, plan) for (app, plan), proxy in zip(shares, proxies)]
             for future in futures:
                 future.result()
     finally:
@@ -171,29 +170,35 @@ def in_parallel(sandbox, shares, work):
             proxy.stop()
 
 
+def schedule(count, runs, baseline_runs):
+    """The cycles of each of ``count`` applications, in order, as ("throttled" or "baseline", run index).
+
+    Throttled run n goes to application n mod count. Baseline run m goes to application m mod count, after m of
+    that application's throttled runs: the baseline cycles are spread over the time the throttled ones take, so
+    that both meet the machine as busy (by the other applications' cycles and whatever else runs beside them).
+    """
+    plans = [[("throttled", index) for index in range(position, runs, count)] for position in range(count)]
+    for index in range(baseline_runs):
+        plan = plans[index % count]
+        throttled = [position for position, (kind, _run) in enumerate(plan) if kind == "throttled"]
+        plan.insert(throttled[index] if index < len(throttled) else len(plan), ("baseline", index))
+    return plans
+
+
 @pytest.mark.long
 def test_deploy_switch_clean_succeed_every_time_under_30_percent_throttling(sandbox, apps):
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    taken = apps(min(APPS, RUNS))
+    taken = apps(min(APPS, max(RUNS, BASELINE_RUNS)))
     cycles = Cycles(sandbox)
 
-    def baseline(app, proxy, indexes):
-        for index in indexes:
-            cycles.run(app, proxy, "baseline", index)
-
-    def throttled(app, proxy, indexes):
-        for index in indexes:
-            proxy.set_rules([fp.Rule(fault=fp.THROTTLE, rate=RATE)], seed=SEED + index)
-            cycles.run(app, proxy, "throttled", index)
-
-    def shares(runs):
-        """Run n goes to application n mod the number of applications, as many of them as there are runs."""
-        count = min(runs, len(taken))
-        return [(app, range(position, runs, count)) for position, app in enumerate(taken[:count])]
+    def work(app, proxy, plan):
+        for kind, index in plan:
+            rules = [fp.Rule(fault=fp.THROTTLE, rate=RATE)] if kind == "throttled" else []
+            proxy.set_rules(rules, seed=SEED + index)
+            cycles.run(app, proxy, kind, index)
 
     started = time.monotonic()
-    in_parallel(sandbox, shares(BASELINE_RUNS), baseline)
-    in_parallel(sandbox, shares(RUNS), throttled)
+    in_parallel(sandbox, list(zip(taken, schedule(len(taken), RUNS, BASELINE_RUNS))), work)
     report = cycles.report()
     report["total_seconds"] = round(time.monotonic() - started, 1)
     (OUTPUT / "throttling.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
