@@ -54,6 +54,18 @@ def current_live_color(weights):
     return ranked[0][0]
 
 
+def describe_shares(weights):
+    """``{'blue': 90, 'green': 10}`` as ``blue 90%, green 10%``, for messages."""
+    return ", ".join(f"{color} {weights[color]}%" for color in sorted(weights)) or "no colour"
+
+
+def answer_differs(answered, wanted):
+    """Whether the shares a listener forwards with, as AWS answered a change, are not the ones asked for."""
+    return {color: percent for color, percent in (answered or {}).items() if percent} != {
+        color: percent for color, percent in wanted.items() if percent
+    }
+
+
 def expected_color_holds(weights, expected):
     """Compare-and-swap test: ``expected`` takes at least half of the production traffic."""
     return (weights or {}).get(expected, 0) >= 50

@@ -156,6 +156,8 @@ weights:
   description:
     - Share of the production traffic per colour after the run, in percent.
     - After a change, read from the listener as C(ModifyListener) returned it; in check mode, predicted.
+    - When that answer differs from the shares asked for, the module fails without touching the test listener or
+      the tags, so that a caller can trust these shares without reading the listener again.
   returned: always
   type: dict
   sample: {"green": 100}
@@ -309,9 +311,9 @@ def plan(module, lb, listeners, target_groups):
         and params["expected_live_color"]
         and not swap.expected_color_holds(before, params["expected_live_color"])
     ):
-        shares = ", ".join(f"{color} {before[color]}%" for color in sorted(before)) or "no colour"
         raise BlueGreenError(
-            f"expected {params['expected_live_color']} to be live, but the production listener sends {shares}; "
+            f"expected {params['expected_live_color']} to be live, but the production listener sends "
+            f"{swap.describe_shares(before)}; "
             "not switching (another run may have moved the traffic: read teal.bluegreen.state_info)"
         )
 
@@ -386,6 +388,13 @@ def do(module):
             production["after"] = written["DefaultActions"]
             arn_colors = {arn: color for color, arn in planned["arns"].items()}
             weights = swap.color_weights(production["after"], arn_colors) or {}
+            if swap.answer_differs(weights, planned["weights"]):
+                raise BlueGreenError(
+                    f"AWS answered the change of the production listener (port {params['listener_port']}) with "
+                    f"{swap.describe_shares(weights)}, not the {swap.describe_shares(planned['weights'])} asked for; "
+                    "the test listener and the IsProduction tags were not changed: read teal.bluegreen.state_info "
+                    "and switch again"
+                )
         for rule in rule_changes:
             elbv2_api.modify_rule(elbv2, rule["rule_arn"], rule["after"])
         if test and test["changed"]:

@@ -122,3 +122,23 @@ class TestPlanRules:
 
 def test_production_tags():
     assert swap.production_tags(ARNS, "green") == {BLUE: "false", GREEN: "true"}
+
+
+@pytest.mark.parametrize(
+    "answered, wanted, differs",
+    [
+        ({"green": 100}, {"green": 100, "blue": 0}, False),
+        ({"green": 10, "blue": 90}, {"green": 10, "blue": 90}, False),
+        ({"blue": 100}, {"green": 100, "blue": 0}, True),
+        ({"green": 20, "blue": 80}, {"green": 10, "blue": 90}, True),
+        ({}, {"green": 100}, True),
+        (None, {"green": 100}, True),
+    ],
+)
+def test_answer_differs_compares_the_shares_that_carry_traffic(answered, wanted, differs):
+    assert swap.answer_differs(answered, wanted) is differs
+
+
+def test_describe_shares_names_each_colour_in_order():
+    assert swap.describe_shares({"green": 10, "blue": 90}) == "blue 90%, green 10%"
+    assert swap.describe_shares({}) == "no colour"
