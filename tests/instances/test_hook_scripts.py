@@ -8,7 +8,8 @@
 The Molecule scenario (test_molecule.py) runs the hooks on Debian roots as CodeDeploy runs them; these tests
 exercise, faster and without root where they can, what that scenario cannot reach: every refusal of the web
 root switch (the same as teal.bluegreen.efs_symlink_switch's, docs/efs.md), the fstab entry of the EFS mount,
-the HTTP check's answers, the settings file's safety and the revision's launcher.
+the HTTP check's answers, the check secret read from SSM (a moto server of the tests' own) and where it must never
+show, the settings file's safety and the revision's launcher.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import secrets
 import socket
 import stat
 import subprocess
@@ -23,8 +25,10 @@ import sys
 import threading
 from pathlib import Path
 
+import boto3
 import pytest
 import yaml
+from moto.server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -357,6 +361,191 @@ def test_http_check_without_a_server():
     done = bash('http_check "$@"', f"http://127.0.0.1:{port}/", "200", "", "2", "0", "2")
     assert done.returncode == 1
     assert "no HTTP answer (curl exit 7) after 2 attempts" in done.stderr
+
+
+class Guarded(http.server.BaseHTTPRequestHandler):
+    """/check answers 200 to requests whose X-Bluegreen-Check header holds ``secret``, 403 to others.
+
+    While each request is open, curl runs: the handler looks for the secret in the command line and environment of
+    every process it may read, where any user of the instance could find it with ps.
+    """
+
+    secret = ""
+    received = []
+    exposed = []
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        Guarded.received.append(self.headers.get("X-Bluegreen-Check"))
+        Guarded.exposed.extend(processes_showing(Guarded.secret))
+        status = 200 if self.headers.get("X-Bluegreen-Check") == Guarded.secret else 403
+        body = f"<h1>shop {status}</h1>\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def processes_showing(secret):
+    """The /proc files (cmdline, environ) of the running processes that hold ``secret``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        for name in ("cmdline", "environ"):
+            try:
+                content = (entry / name).read_bytes()
+            except OSError:
+                continue
+            if secret.encode() in content:
+                found.append(str(entry / name))
+    return found
+
+
+@pytest.fixture
+def guarded():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Guarded)
+    Guarded.secret = "canary-check-secret-" + secrets.token_hex(16)
+    Guarded.received = []
+    Guarded.exposed = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/check"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def ssm():
+    """An SSM endpoint of these tests' own (moto, in this process, on a free port) and a client of it."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    endpoint = "http://%s:%d" % server.get_host_and_port()
+    client = boto3.client(
+        "ssm", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="x"
+    )
+    yield endpoint, client
+    server.stop()
+
+
+def check_with_secret(ssm, url, parameter):
+    """check_application with the settings of a check that sends the secret of ``parameter``."""
+    endpoint, _client = ssm
+    settings = {
+        "BLUEGREEN_CHECK_URL": url,
+        "BLUEGREEN_CHECK_STATUS": "200",
+        "BLUEGREEN_CHECK_BODY": "shop",
+        "BLUEGREEN_CHECK_RETRIES": "2",
+        "BLUEGREEN_CHECK_DELAY": "0",
+        "BLUEGREEN_CHECK_TIMEOUT": "5",
+        "BLUEGREEN_CHECK_SECRET_PARAMETER": parameter,
+        "BLUEGREEN_CHECK_SECRET_HEADER": "X-Bluegreen-Check",
+        "BLUEGREEN_AWS_REGION": "us-east-1",
+        "BLUEGREEN_AWS_ENDPOINT_URL": endpoint,
+        # The hooks' python3 is the instance's, with boto3; here the tests' own.
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    return bash("check_application", env=settings)
+
+
+def test_check_sends_the_secret_of_its_parameter_and_shows_it_nowhere(ssm, guarded):
+    _endpoint, client = ssm
+    client.put_parameter(Name="/shop/check-secret", Value=Guarded.secret, Type="SecureString", Overwrite=True)
+    done = check_with_secret(ssm, guarded, "/shop/check-secret")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "answered 200 with header X-Bluegreen-Check from /shop/check-secret (attempt 1 of 2)" in done.stdout
+    assert Guarded.received == [Guarded.secret]
+    assert Guarded.secret not in done.stdout + done.stderr
+    assert Guarded.exposed == []
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (
+            "wrong-" + secrets.token_hex(8),
+            "answered 403 with header X-Bluegreen-Check from /shop/check-secret after 2 attempts, expected 200: the "
+            "application refused the request; check that /shop/check-secret holds the value it expects",
+        ),
+        (None, "could not read the check secret from /shop/check-secret: check that it exists in us-east-1 and that"),
+        ("first-" + secrets.token_hex(8) + "\nsecond", "the check secret in /shop/check-secret has a line break"),
+    ],
+    ids=["wrong", "missing", "two-lines"],
+)
+def test_check_fails_naming_the_parameter_never_the_value(ssm, guarded, value, message):
+    _endpoint, client = ssm
+    client.delete_parameters(Names=["/shop/check-secret"])
+    if value is not None:
+        client.put_parameter(Name="/shop/check-secret", Value=value, Type="SecureString")
+    done = check_with_secret(ssm, guarded, "/shop/check-secret")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert message in done.stderr
+    for shown in [Guarded.secret, *(value or "").splitlines()]:
+        assert shown not in done.stdout + done.stderr
+    assert Guarded.exposed == []
+
+
+def test_check_warns_of_a_secret_stored_in_clear(ssm, guarded):
+    _endpoint, client = ssm
+    client.put_parameter(Name="/shop/clear", Value=Guarded.secret, Type="String", Overwrite=True)
+    done = check_with_secret(ssm, guarded, "/shop/clear")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "parameter /shop/clear is a String, not a SecureString" in done.stderr
+    assert Guarded.secret not in done.stdout + done.stderr
+
+
+def apply_role(tmp_path, **variables):
+    """The role's main entry point on this machine, without the EFS file system id that it requires: its check of
+    the settings fails, listing every problem, before anything changes."""
+    playbook = tmp_path / "role.yml"
+    play = {
+        "name": "Apply the role",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "roles": ["teal.bluegreen.codedeploy_hooks"],
+    }
+    playbook.write_text(yaml.safe_dump([play]), encoding="utf-8")
+    extra = {
+        "ansible_python_interpreter": sys.executable,
+        "bluegreen_app": "shop",
+        "bluegreen_aws_region": "eu-west-1",
+        "bluegreen_hooks_dir": str(tmp_path / "hooks"),
+        **variables,
+    }
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
+        ANSIBLE_NOCOLOR="1",
+    )
+    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), "-e", json.dumps(extra)]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "bluegreen_efs_file_system_id is not set" in done.stdout, done.stdout + done.stderr
+    assert not (tmp_path / "hooks").exists()
+    return done.stdout
+
+
+def test_role_checks_the_secret_parameter_and_header_names(tmp_path):
+    bad = apply_role(
+        tmp_path,
+        bluegreen_hooks_check_secret_parameter="shop/check-secret",
+        bluegreen_hooks_check_secret_header="X-Check: 1",
+    )
+    assert (
+        "bluegreen_hooks_check_secret_parameter 'shop/check-secret' is not the full name of an SSM parameter: give its "
+        "path from the root, like '/shop/check-secret'" in bad
+    )
+    assert "bluegreen_hooks_check_secret_header 'X-Check: 1' is not an HTTP header name" in bad
+    good = apply_role(
+        tmp_path,
+        bluegreen_hooks_check_secret_parameter="/shop/check-secret",
+        bluegreen_hooks_check_secret_header="X-Shop_Check.2",
+    )
+    assert "bluegreen_hooks_check_secret" not in good
 
 
 def render_settings(tmp_path, settings):

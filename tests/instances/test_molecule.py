@@ -10,11 +10,16 @@ receive the codedeploy_hooks role; the revision bundle that the deploy role buil
 deployed to them as CodeDeploy's agent deploys it, against a local AWS sandbox (docs/instances.md). The scenario needs root, for debootstrap, chroot and mount:
 without it the test says so and is skipped, and under CI=true it fails instead, so that CI never passes
 without having run it. debootstrap itself is installed by the scenario when missing.
+
+The scenario runs at verbosity 4 (-vvvv) with a random check secret of this test's (BLUEGREEN_MOLECULE_CHECK_SECRET),
+which the scenario puts in its sandbox as a SecureString and which one instance's hooks send in their HTTP checks:
+the value may appear nowhere in the output. The scenario itself looks for it in the instance's files.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -28,6 +33,8 @@ BIN = Path(sys.executable).parent
 SCENARIO = "codedeploy_hooks"
 LOG = ROOT / "tests" / "output" / f"molecule-{SCENARIO}.log"
 TIMEOUT = 3600
+# Letters and digits only: the scenario writes it into an Apache expression.
+CHECK_SECRET = "canaryCheckSecret" + secrets.token_hex(16)
 
 
 def missing_prerequisites():
@@ -56,6 +63,8 @@ def test_codedeploy_hooks_scenario():
         ANSIBLE_FORCE_COLOR="0",
         PY_COLORS="0",
         NO_COLOR="1",
+        ANSIBLE_VERBOSITY="4",
+        BLUEGREEN_MOLECULE_CHECK_SECRET=CHECK_SECRET,
     )
     LOG.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -72,6 +81,11 @@ def test_codedeploy_hooks_scenario():
         )
     elapsed = time.monotonic() - started
     print(f"molecule test --scenario-name {SCENARIO}: exit {done.returncode} in {elapsed:.0f}s, log {LOG}")
+    output = LOG.read_text(encoding="utf-8", errors="replace").splitlines()
+    # A leak counts even in a failed run, whose output may be where it shows.
+    leaks = [number for number, line in enumerate(output, 1) if CHECK_SECRET in line]
+    assert not leaks, f"the check secret shows in the output of the scenario, {LOG} lines {leaks[:20]}"
     if done.returncode != 0:
-        tail = "\n".join(LOG.read_text(encoding="utf-8", errors="replace").splitlines()[-60:])
+        tail = "\n".join(output[-60:])
         pytest.fail(f"molecule test failed (exit {done.returncode}) after {elapsed:.0f}s; full log {LOG}\n{tail}")
+    assert any("ESTABLISH LOCAL CONNECTION" in line for line in output), "not verbose enough to tell"

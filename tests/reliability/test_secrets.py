@@ -11,6 +11,10 @@ sandbox accepts any keys). The sandbox's
 recording of the requests proves that the playbooks signed with them; then neither canary may appear in the output,
 the log, the history of any SSM parameter, anything else the sandbox holds (tags, launch templates, listeners,
 records), or any file under the sandbox's directory (the EFS stand-in and the web roots the roles write).
+
+The hooks' check secret (bluegreen_hooks_check_secret_parameter) never passes through these playbooks: the
+codedeploy_hooks role takes the parameter's name only, and the hooks read the value on the instance. The Molecule
+scenario holds it to never showing (tests/instances/test_molecule.py, test_hook_scripts.py).
 """
 
 from __future__ import annotations

@@ -148,15 +148,23 @@ mount_efs() {
     fi
 }
 
-# live_color: the value of the live parameter, on stdout; the log goes to stderr.
-live_color() {
-    local args value
-    require BLUEGREEN_LIVE_PARAMETER BLUEGREEN_AWS_REGION
-    args=(--name "$BLUEGREEN_LIVE_PARAMETER" --region "$BLUEGREEN_AWS_REGION")
+# ssm_parameter NAME [--with-decryption]: the value of the SSM parameter NAME, on stdout; why it could not be read,
+# on stderr.
+ssm_parameter() {
+    local args
+    require BLUEGREEN_AWS_REGION
+    args=(--name "$1" --region "$BLUEGREEN_AWS_REGION" "${@:2}")
     if [[ -n ${BLUEGREEN_AWS_ENDPOINT_URL:-} ]]; then
         args+=(--endpoint-url "$BLUEGREEN_AWS_ENDPOINT_URL")
     fi
-    value=$(python3 "$BLUEGREEN_HOOKS_DIR/ssm_parameter.py" "${args[@]}") || die "could not read the live colour from $BLUEGREEN_LIVE_PARAMETER"
+    python3 "$BLUEGREEN_HOOKS_DIR/ssm_parameter.py" "${args[@]}"
+}
+
+# live_color: the value of the live parameter, on stdout; the log goes to stderr.
+live_color() {
+    local value
+    require BLUEGREEN_LIVE_PARAMETER
+    value=$(ssm_parameter "$BLUEGREEN_LIVE_PARAMETER") || die "could not read the live colour from $BLUEGREEN_LIVE_PARAMETER"
     log "$BLUEGREEN_LIVE_PARAMETER says the live colour is '$value'" >&2
     printf '%s\n' "$value"
 }
@@ -271,26 +279,39 @@ service_do() {
     fi
 }
 
-# http_check URL STATUS BODY RETRIES DELAY TIMEOUT: the URL must answer STATUS, with BODY in the answer when
-# BODY is not empty, within RETRIES attempts DELAY seconds apart, each given TIMEOUT seconds.
+# http_check URL STATUS BODY RETRIES DELAY TIMEOUT [HEADER SOURCE]: the URL must answer STATUS, with BODY in the
+# answer when BODY is not empty, within RETRIES attempts DELAY seconds apart, each given TIMEOUT seconds. HEADER, a
+# line 'Name: value' that may hold a secret, goes with every request; curl reads it from its standard input,
+# since a command line is visible to every user of the instance (ps). Messages name the header and SOURCE, where
+# its value came from, never the value.
 http_check() {
-    local url=$1 want=$2 body=$3 retries=$4 delay=$5 timeout=$6 attempt=1 answer status code problem
+    local url=$1 want=$2 body=$3 retries=$4 delay=$5 timeout=$6 header=${7:-} source=${8:-} attempt=1
+    local answer status code problem sent=''
+    local curl=(curl --silent --max-time "$timeout" --write-out '\n%{http_code}')
+    [[ -z $header ]] || sent=" with header ${header%%:*} from $source"
     while true; do
         code=0
-        answer=$(curl --silent --max-time "$timeout" --write-out '\n%{http_code}' "$url") || code=$?
+        if [[ -n $header ]]; then
+            answer=$(printf '%s\n' "$header" | "${curl[@]}" --header @- "$url") || code=$?
+        else
+            answer=$("${curl[@]}" "$url") || code=$?
+        fi
         status=${answer##*$'\n'}
         answer=${answer%$'\n'*}
         if [[ $code != 0 ]]; then
             problem="no HTTP answer (curl exit $code)"
         elif [[ $status != "$want" ]]; then
-            problem="answered $status"
+            problem="answered $status$sent"
         elif [[ -n $body && $answer != *"$body"* ]]; then
-            problem="answered $status without '$body' in the page"
+            problem="answered $status$sent without '$body' in the page"
         else
-            log "$url answered $status (attempt $attempt of $retries)"
+            log "$url answered $status$sent (attempt $attempt of $retries)"
             return 0
         fi
         if ((attempt >= retries)); then
+            if [[ -n $header && ($status == 401 || $status == 403) ]]; then
+                die "$url $problem after $attempt attempts, expected $want: the application refused the request; check that $source holds the value it expects; not allowing traffic to it"
+            fi
             die "$url $problem after $attempt attempts, expected $want: the instance does not serve the application; not allowing traffic to it"
         fi
         log "$url $problem (attempt $attempt of $retries); trying again in ${delay}s"
@@ -299,11 +320,23 @@ http_check() {
     done
 }
 
-# check_application: the HTTP check of the settings.
+# check_application: the HTTP check of the settings. With BLUEGREEN_CHECK_SECRET_PARAMETER, the check sends the
+# value of that SecureString parameter in the header BLUEGREEN_CHECK_SECRET_HEADER; the value is read here, at each
+# check, and kept in this shell only: it is never written to a file, exported or put on a command line.
 check_application() {
+    local secret='' header='' parameter=${BLUEGREEN_CHECK_SECRET_PARAMETER:-}
     require BLUEGREEN_CHECK_URL BLUEGREEN_CHECK_STATUS BLUEGREEN_CHECK_RETRIES BLUEGREEN_CHECK_DELAY BLUEGREEN_CHECK_TIMEOUT
+    if [[ -n $parameter ]]; then
+        require BLUEGREEN_CHECK_SECRET_HEADER BLUEGREEN_AWS_REGION
+        secret=$(ssm_parameter "$parameter" --with-decryption) || die "could not read the check secret from $parameter: check that it exists in $BLUEGREEN_AWS_REGION and that the instance profile allows ssm:GetParameter on it and kms:Decrypt on its key"
+        [[ -n $secret ]] || die "the check secret in $parameter is empty: put the value the application expects in it"
+        if [[ $secret == *[$'\r\n']* ]]; then
+            die "the check secret in $parameter has a line break, which an HTTP header cannot carry: put it on one line"
+        fi
+        header="$BLUEGREEN_CHECK_SECRET_HEADER: $secret"
+    fi
     http_check "$BLUEGREEN_CHECK_URL" "$BLUEGREEN_CHECK_STATUS" "${BLUEGREEN_CHECK_BODY:-}" \
-        "$BLUEGREEN_CHECK_RETRIES" "$BLUEGREEN_CHECK_DELAY" "$BLUEGREEN_CHECK_TIMEOUT"
+        "$BLUEGREEN_CHECK_RETRIES" "$BLUEGREEN_CHECK_DELAY" "$BLUEGREEN_CHECK_TIMEOUT" "$header" "$parameter"
 }
 
 # switch_to_live_color: point the web root at the release of the colour the live parameter names.
