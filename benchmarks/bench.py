@@ -777,7 +777,7 @@ def render(bench, started, finished):
         f"  Ansible settings once each; provisioning the sandbox took {bench.provisioning['alb']:.0f} s, the whole",
         f"  benchmark {(finished - started).total_seconds() / 60:.0f} minutes.",
         "",
-        "Other processes shared the machine, so times vary from run to run; call counts do not, except where the",
+        "Times vary from run to run with what else the machine is doing; call counts do not, except where the",
         "state a run starts from differs (the first deploy creates the deployment record, the first clean removes",
         "the provisioned fleet, which has no launch template versions of its own to delete).",
         "",
