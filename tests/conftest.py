@@ -211,6 +211,19 @@ def recap(done):
     return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
 
 
+def run_on_localhost(playbook, extra):
+    """ansible-playbook PLAYBOOK on this machine (local connection) with the repository's configuration and the
+    installed collection, EXTRA as its extra variables; the finished process."""
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
+        ANSIBLE_NOCOLOR="1",
+    )
+    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), "-e", json.dumps(extra)]
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def is_write(operation):
     return operation.startswith(WRITE_PREFIXES) or operation.split(" ")[0] in ("POST", "PUT", "DELETE")
 

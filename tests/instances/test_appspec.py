@@ -16,10 +16,8 @@ spaces. The revision is rendered through a playbook on localhost, as a user rend
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pytest
 import yaml
 
 from conftest import recap
+from conftest import run_on_localhost
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -158,14 +157,7 @@ def render(directory, app="shop", **variables):
         "bluegreen_codedeploy_revision_dir": str(directory),
         **variables,
     }
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
-        ANSIBLE_NOCOLOR="1",
-    )
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), "-e", json.dumps(extra)]
-    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    return run_on_localhost(playbook, extra)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ show, the settings file's safety and the revision's launcher.
 from __future__ import annotations
 
 import http.server
-import json
 import os
 import secrets
 import socket
@@ -29,6 +28,8 @@ import boto3
 import pytest
 import yaml
 from moto.server import ThreadedMotoServer
+
+from conftest import run_on_localhost
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -304,6 +305,15 @@ def test_efs_mount_uses_the_options_aws_recommends(tmp_path):
     assert "_netdev,noresvport,tls" in options
 
 
+def answer(handler, status):
+    """Answer the request HANDLER is serving with STATUS and a page that names it."""
+    body = f"<h1>shop {status}</h1>\n".encode()
+    handler.send_response(status)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class Answers(http.server.BaseHTTPRequestHandler):
     """/200, /500 and /slow-then-200 (500 twice, then 200) answer with their status and a page."""
 
@@ -312,11 +322,7 @@ class Answers(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - the name http.server calls
         count = Answers.calls[self.path] = Answers.calls.get(self.path, 0) + 1
         status = 500 if self.path == "/500" or (self.path == "/slow-then-200" and count < 3) else 200
-        body = f"<h1>shop {status}</h1>\n".encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, status)
 
     def log_message(self, *args):
         pass
@@ -378,11 +384,7 @@ class Guarded(http.server.BaseHTTPRequestHandler):
         Guarded.received.append(self.headers.get("X-Bluegreen-Check"))
         Guarded.exposed.extend(processes_showing(Guarded.secret))
         status = 200 if self.headers.get("X-Bluegreen-Check") == Guarded.secret else 403
-        body = f"<h1>shop {status}</h1>\n".encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, status)
 
     def log_message(self, *args):
         pass
@@ -516,14 +518,7 @@ def apply_role(tmp_path, **variables):
         "bluegreen_hooks_dir": str(tmp_path / "hooks"),
         **variables,
     }
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
-        ANSIBLE_NOCOLOR="1",
-    )
-    command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), "-e", json.dumps(extra)]
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = run_on_localhost(playbook, extra)
     assert done.returncode != 0 and "bluegreen_efs_file_system_id is not set" in done.stdout, done.stdout + done.stderr
     assert not (tmp_path / "hooks").exists()
     return done.stdout
@@ -569,14 +564,7 @@ def render_settings(tmp_path, settings):
     }
     playbook.write_text(yaml.safe_dump([play]), encoding="utf-8")
     extra = {"ansible_python_interpreter": sys.executable, "bluegreen_codedeploy_hooks_settings": settings}
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    done = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), "-e", json.dumps(extra)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_on_localhost(playbook, extra)
     assert done.returncode == 0, done.stdout + done.stderr
     return destination
 
