@@ -392,8 +392,8 @@ def do(module):
                 raise BlueGreenError(
                     f"AWS answered the change of the production listener (port {params['listener_port']}) with "
                     f"{swap.describe_shares(weights)}, not the {swap.describe_shares(planned['weights'])} asked for; "
-                    "the test listener and the IsProduction tags were not changed: read teal.bluegreen.state_info "
-                    "and switch again"
+                    "the listener rules, the test listener and the IsProduction tags were not changed: read "
+                    "teal.bluegreen.state_info and switch again"
                 )
         for rule in rule_changes:
             elbv2_api.modify_rule(elbv2, rule["rule_arn"], rule["after"])
