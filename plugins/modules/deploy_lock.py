@@ -217,25 +217,16 @@ records:
 
 import getpass
 import os
-import re
 import socket
-from datetime import datetime
-from datetime import timezone
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
+from ansible_collections.teal.bluegreen.plugins.module_utils import lock_store
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
-from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
-
-DESCRIPTION_LIMIT = 1024
-RECORD_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-# Each retry follows a release that came between the failed create and the read: a lock changing hands
-# that fast means something is wrong, not bad luck.
-CREATE_ATTEMPTS = 3
 
 
 def default_owner():
@@ -245,109 +236,6 @@ def default_owner():
         # A container may run under a uid with no passwd entry.
         user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"
-
-
-def read_lock(ssm, name):
-    return state.parse_lock(ssm_api.get_parameters(ssm, [name])[name])
-
-
-def create(ssm, name, value, description):
-    """Compare-and-create the lock: (None, version) when this run created it, else (holder, None)."""
-    for _attempt in range(CREATE_ATTEMPTS):
-        version = ssm_api.put_parameter(ssm, name, value, description, overwrite=False)
-        if version is not None:
-            return None, version
-        current = read_lock(ssm, name)
-        if current is not None:
-            return current, None
-    raise BlueGreenError(
-        f"deployment lock {name} was taken and released {CREATE_ATTEMPTS} times while acquiring it; "
-        "another run is cycling it, find out which (teal.bluegreen.state_info reports the holder) and run again"
-    )
-
-
-def acquire(ssm, name, app, owner, operation, force, check_mode):
-    started = lock.timestamp(datetime.now(timezone.utc))
-    value = lock.document(owner, operation, started)
-    description = f"teal.bluegreen deployment lock of {app}: {operation} by {owner}"[:DESCRIPTION_LIMIT]
-
-    if check_mode:
-        current = read_lock(ssm, name)
-        action = lock.plan_lock(current, owner, operation, "present", force)
-        after = lock.predict(action, current, owner, operation, started)
-    else:
-        current, version = create(ssm, name, value, description)
-        if current is None:
-            action, after = lock.CREATE, lock.holder(owner, operation, started, version)
-        else:
-            action = lock.plan_lock(current, owner, operation, "present", force)
-            after = current
-            if action == lock.TAKE_OVER:
-                version = ssm_api.put_parameter(ssm, name, value, description, overwrite=True)
-                after = lock.holder(owner, operation, started, version)
-
-    if action == lock.REFUSE:
-        raise BlueGreenError(lock.refusal(name, current, owner, operation, "present"))
-    acquired = action in (lock.CREATE, lock.TAKE_OVER)
-    return acquired, dict(lock=after, previous=current, acquired=acquired)
-
-
-def check_records(records, names):
-    """The record entries with their full parameter names; a bad or repeated name fails before any call."""
-    folder = names["lock"].rsplit("/", 1)[0]
-    checked = []
-    for record in records:
-        short = record["name"]
-        if not RECORD_NAME.match(short or "") or short == "lock":
-            raise BlueGreenError(
-                f"record name {short!r} is not one the module writes: give the name of a parameter under "
-                f"{folder}/, letters, digits, '.', '_' and '-' only, other than 'lock'"
-            )
-        if any(other["name"] == short for other in checked):
-            raise BlueGreenError(f"record names {short!r} twice; give each parameter once")
-        checked.append(dict(record, parameter=f"{folder}/{short}"))
-    return checked
-
-
-def release(ssm, name, owner, force, check_mode, records=(), tags=None):
-    """Write ``records`` (when any), then delete ``owner``'s lock; one read of the lock and the records first."""
-    stored = ssm_api.get_parameters(ssm, [name] + [record["parameter"] for record in records])
-    current = state.parse_lock(stored[name])
-    action = lock.plan_lock(current, owner, None, "absent", force)
-    if action == lock.REFUSE:
-        raise BlueGreenError(lock.refusal(name, current, owner, None, "absent"))
-
-    values = {record["name"]: (stored[record["parameter"]] or {}).get("Value") for record in records}
-    to_write = {record["name"] for record in lock.records_to_write(values, records)}
-    report = {}
-    for record in records:
-        short = record["name"]
-        version = (stored[record["parameter"]] or {}).get("Version")
-        if short in to_write:
-            version = None if check_mode else write_record(ssm, record, values[short], tags)
-        report[short] = {
-            "parameter": record["parameter"],
-            "previous_value": values[short],
-            "value": record["value"],
-            "written": short in to_write,
-            "version": version,
-        }
-
-    released = action == lock.DELETE
-    if released and not check_mode:
-        # False when the lock went in between: then this run released nothing.
-        released = ssm_api.delete_parameter(ssm, name)
-    return released or bool(to_write), dict(lock=None, previous=current, released=released, records=report)
-
-
-def write_record(ssm, record, previous, tags):
-    """Write one record; a new parameter is created with ``tags``. Its new version."""
-    description = record["description"][:DESCRIPTION_LIMIT]
-    if previous is None:
-        version = ssm_api.put_parameter(ssm, record["parameter"], record["value"], description, tags=tags)
-        if version is not None:
-            return version
-    return ssm_api.put_parameter(ssm, record["parameter"], record["value"], description, overwrite=True)
 
 
 def do(module):
@@ -365,26 +253,18 @@ def do(module):
 
     names = state.parameter_names(params["parameter_prefix"], app)
     name = names["lock"]
-    records = check_records(params["record"], names) if params["state"] == "absent" else []
+    records = lock_store.check_records(params["record"], names) if params["state"] == "absent" else []
     ssm = module.client("ssm")
     if params["state"] == "present":
-        changed, result = acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
+        changed, result = lock_store.acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
     else:
-        changed, result = release(
-            ssm, name, owner, params["force"], module.check_mode, records, tags={state.APP_TAG: app}
-        )
+        plan = lock_store.plan_release(ssm, name, owner, params["force"], records, tags={state.APP_TAG: app})
+        if plan["action"] == lock.REFUSE:
+            raise BlueGreenError(lock.refusal(name, plan["current"], owner, None, "absent"))
+        changed, result = lock_store.apply_release(ssm, plan, module.check_mode)
 
     if module._diff:
-        result["diff"] = {"before": result["previous"], "after": result["lock"]}
-        if result.get("records"):
-            recorded = result["records"].values()
-            result["diff"] = [
-                result["diff"],
-                {
-                    "before": {record["parameter"]: record["previous_value"] for record in recorded},
-                    "after": {record["parameter"]: record["value"] for record in recorded},
-                },
-            ]
+        result["diff"] = lock_store.release_diff(result)
     module.exit_json(changed=changed, parameter=name, owner=owner, **result)
 
 
