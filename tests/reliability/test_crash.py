@@ -7,8 +7,8 @@
 
 Each playbook reaches the sandbox through tools/fault_proxy.py with its crash point armed: once the answer to the
 Nth write (a call whose operation changes something) has been sent, the proxy holds every later request and the
-test kills the playbook's whole process group with SIGKILL, so the sandbox has seen exactly N writes. N goes
-1, 2, ... until a run ends before its crash point: the number of kill points of the playbook.
+test kills the playbook with SIGKILL, with every process below it (``kill_tree``), so the sandbox has seen exactly N
+writes. N goes 1, 2, ... until a run ends before its crash point: the number of kill points of the playbook.
 
 After each kill the same playbook runs again. Each run has a lock owner of its own, as AWX jobs do; when the killed
 run left its lock, the re-run must fail naming that owner and bluegreen_force_unlock, and succeed with it; otherwise
@@ -51,6 +51,7 @@ from .sandbox_state import forget_old_targets
 from .sandbox_state import run
 
 OUTPUT = ROOT / "tests" / "output" / "reliability"
+PROC = "/proc"
 # More kill points than any of the four playbooks has; reaching it means the sweep never ends.
 MOST_KILL_POINTS = 40
 # How long a run may take to reach its crash point or end.
@@ -107,6 +108,13 @@ def check_production(sandbox, completed, where, app=DEMO):
         recorded = sandbox.parameter(app.live)
         assert recorded == live, f"{where}: {app.live} says {recorded}, traffic goes to {live}"
         assert sandbox.parameter(app.lock) is None, f"{where}: the lock is left: {sandbox.parameter(app.lock)}"
+        arns = {sandbox.target_group_arn(color, app.name): color for color in COLORS}
+        tagged = {
+            arns[item["ResourceArn"]]: {tag["Key"]: tag["Value"] for tag in item["Tags"]}.get("IsProduction")
+            for item in elbv2.describe_tags(ResourceArns=list(arns))["TagDescriptions"]
+        }
+        wanted = {color: "true" if color == live else "false" for color in COLORS}
+        assert tagged == wanted, f"{where}: the IsProduction tags are {tagged}, traffic goes to {live}"
         state = app_state(sandbox, app)
         assert state["consistent"], f"{where}: {state['reasons']}"
 
@@ -117,6 +125,46 @@ def position(sandbox, app):
         return ONE_FLEET
     deployed = json.loads(sandbox.parameter(app.deployment))["color"]
     return SWITCHED if sandbox.parameter(app.live) == deployed else DEPLOYED
+
+
+def children(pid):
+    """The processes whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir(PROC):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"{PROC}/{entry}/stat", encoding="utf-8") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def kill_tree(pid):
+    """SIGKILL ``pid``, its process group and every process below it, as a crash of the machine would end them.
+
+    Ansible's workers start sessions of their own (setsid), which a kill of the playbook's process group does not
+    reach: a module they run would go on, and retry the request the crash point held once it is dropped. Each process
+    is stopped before its children are listed, so that none starts one unseen; then all are killed.
+    """
+    stopped, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            os.kill(current, signal.SIGSTOP)
+        except ProcessLookupError:
+            continue
+        stopped.append(current)
+        pending.extend(children(current))
+    os.killpg(pid, signal.SIGKILL)
+    for current in stopped:
+        try:
+            os.kill(current, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 class Crashes:
@@ -160,7 +208,7 @@ class Crashes:
         killed = False
         while process.poll() is None:
             if self.proxy.crashed.wait(0.1):
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_tree(process.pid)
                 killed = True
                 break
             assert time.monotonic() < deadline, f"{name} neither reached write {point} nor ended in {RUN_TIMEOUT}s"
