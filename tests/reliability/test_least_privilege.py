@@ -11,18 +11,22 @@ and the restores between the checks run unchecked. The playbooks run with the ke
 only policy is the file's, as moto can check it: every action on every resource, without conditions
 (moto matches resources as given to it, "*", and evaluates no condition keys; docs/reliability.md).
 
-The cycle of playbooks runs once with the whole policy, through a fault proxy that records every call:
-each action the policy grants is either called by the cycle or listed in NOT_EXERCISED with the reason.
-Then, for each action the cycle calls (but those in TOLERATED), the cycle runs with the policy less that
-action from the playbook that first calls it, and some playbook must fail, naming it (or, for those in
-MASKED, with the error that hides it).
+Two cycles of playbooks run once with the whole policy, through a fault proxy that records every call: one of
+strategy alb on demo, one of strategy codedeploy on cdapp (an application as tests/integration/
+test_codedeploy_strategy.py makes it, whose deploys upload the revision to S3 and have the sandbox's CodeDeploy copy
+the fleet). Each action the policy grants is either called by a cycle or listed in NOT_EXERCISED with the reason.
+Then, for each action a cycle calls first (but those in TOLERATED and UNCHECKED), the cycle runs with the policy less
+that action from the playbook that first calls it, and some playbook must fail, naming it (or, for those in MASKED,
+with the error that shows it without naming it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 
@@ -42,39 +46,35 @@ POLICY = ROOT / "docs" / "iam" / "bluegreen-policy.json"
 # Outside the fault proxies' ports (faults.PROXY_PORTS), which runs going on at once take.
 LEAST_PRIVILEGE_PORT = int(os.environ.get("BLUEGREEN_LEAST_PRIVILEGE_PORT") or 4598)
 USER = "bluegreen-operator"
-# Two whole cycles: the second clean removes a fleet the deploy made, with launch template versions of its own.
-CYCLE = ("deploy", "switch", "rollback", "switch", "clean", "deploy", "switch", "clean")
 # IAM's prefix of each service, by botocore's name for it.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing", "resourcegroupstaggingapi": "tag"}
+# IAM's action for the S3 operations that have none of their own name.
+IAM_ACTION = {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}
 # moto names the action after the service's signing name, which differs from the IAM prefix for this one.
 MOTO_PREFIX = {"tag": "tagging"}
-# What the codedeploy_deployment module calls, and what the deploy role's upload of the revision (amazon.aws.s3_object)
-# calls: moto would check them (docs/reliability.md), but the cycle below does not reach CodeDeploy.
-CODEDEPLOY = (
-    "codedeploy:BatchGetDeploymentTargets",
-    "codedeploy:ContinueDeployment",
-    "codedeploy:CreateApplication",
-    "codedeploy:CreateDeployment",
-    "codedeploy:CreateDeploymentGroup",
-    "codedeploy:GetApplication",
-    "codedeploy:GetDeployment",
-    "codedeploy:GetDeploymentGroup",
-    "codedeploy:ListDeploymentTargets",
-    "codedeploy:ListDeployments",
-    "codedeploy:StopDeployment",
-    "codedeploy:UpdateDeploymentGroup",
-    "s3:GetBucketOwnershipControls",
-    "s3:GetObject",
-    "s3:GetObjectTagging",
-    "s3:ListBucket",
-    "s3:PutObject",
-    "s3:PutObjectAcl",
-    "s3:PutObjectTagging",
+# What moto checks besides an action's own name for the calls AWS checks under it: a HEAD on a bucket as
+# s3:HeadBucket, which IAM does not have (the ACTION_MAP of moto's s3/responses.py).
+MOTO_ALSO = {"s3:ListBucket": ("s3:HeadBucket",)}
+# The bucket of the revisions in inventories/local (bluegreen_codedeploy_bucket), which playbooks/sandbox.yml creates.
+REVISIONS_BUCKET = "bluegreen-revisions"
+CODEDEPLOY_APP = "cdapp"
+# CodeDeploy's deployments that still move; a deployment left so when its application is removed would be found
+# again by the next application of the same name.
+ACTIVE_DEPLOYMENTS = ["Created", "Queued", "InProgress", "Baking", "Ready"]
+# Strategy route53's calls to Route 53.
+ROUTE53 = (
+    "route53:ChangeResourceRecordSets",
+    "route53:GetChange",
+    "route53:GetHostedZone",
+    "route53:ListHostedZonesByName",
+    "route53:ListResourceRecordSets",
+)
+NO_ROUTE53 = (
+    "no cycle of it runs: moto's IAM enforcement refuses Route 53's reads (SignatureDoesNotMatch), whatever the policy"
 )
 NOT_EXERCISED = {
     "autoscaling:AttachLoadBalancerTargetGroups": "only when a clone's target groups are converged again",
     "autoscaling:DetachLoadBalancerTargetGroups": "only when a clone's target groups are converged again",
-    "autoscaling:CreateOrUpdateTags": "AWS checks it for the tags given to CreateAutoScalingGroup; moto does not",
     "autoscaling:DeleteTags": "only when a clone's tags are converged again",
     "autoscaling:DisableMetricsCollection": "only when a clone's metrics are converged again",
     "autoscaling:PutLifecycleHook": "only when the live fleet has lifecycle hooks; demo's has none",
@@ -84,27 +84,13 @@ NOT_EXERCISED = {
     "autoscaling:PutScheduledUpdateGroupAction": "only when the live fleet has scheduled actions; demo's has none",
     "autoscaling:DeleteScheduledAction": "only when a clone's scheduled actions are converged again",
     "ec2:RunInstances": "AWS checks it when a group is created from a launch template; moto does not",
-    "ec2:CreateTags": "AWS checks it when the launch template tags instances or volumes; moto does not",
     "iam:PassRole": "AWS checks it when the launch template names an instance profile, and for the CodeDeploy service "
-    "role a deployment group is created or updated with; moto does neither",
+    "role a deployment group is created or updated with; moto checks neither (CreateDeploymentGroup passes without it)",
     "ssm:AddTagsToResource": "AWS checks it for the tags given to PutParameter; moto does not",
-    # The cycle's deploy and switch record with deploy_lock (its record option); community.aws.ssm_parameter, which
-    # makes these calls, records the deployments and switches of strategies efs and codedeploy.
-    "ssm:GetParameter": "community.aws.ssm_parameter: strategies efs and codedeploy; the cycle runs strategy alb",
-    "ssm:DescribeParameters": "community.aws.ssm_parameter: strategies efs and codedeploy; the cycle runs strategy alb",
-    "ssm:ListTagsForResource": "community.aws.ssm_parameter: strategies efs and codedeploy; the cycle runs strategy alb",
     "elasticloadbalancing:ModifyRule": "only when the production listener has rules; demo's has none",
     "elasticloadbalancing:DescribeTargetGroupAttributes": "strategy route53, whose switch reads the target health with "
-    "community.aws.elb_target_group_info; the sandbox runs strategy alb",
-    "route53:GetChange": "strategy route53; the sandbox runs strategy alb",
-    "route53:GetHostedZone": "strategy route53; the sandbox runs strategy alb",
-    "route53:ListHostedZonesByName": "strategy route53; the sandbox runs strategy alb",
-    "route53:ListResourceRecordSets": "strategy route53; the sandbox runs strategy alb",
-    "route53:ChangeResourceRecordSets": "strategy route53; the sandbox runs strategy alb",
-    **{
-        action: "CodeDeploy (strategy codedeploy, or bluegreen_codedeploy); the cycle runs strategy alb without it"
-        for action in CODEDEPLOY
-    },
+    f"community.aws.elb_target_group_info: {NO_ROUTE53}",
+    **{action: f"strategy route53: {NO_ROUTE53}" for action in ROUTE53},
 }
 
 # Called, but a refusal does not fail the playbook, by design: the policy grants them so that nothing is left
@@ -116,10 +102,24 @@ TOLERATED = {
     "autoscaling:DescribeNotificationConfigurations": "asg_clone reports them as not copied ('could not read')",
     "autoscaling:DescribeTrafficSources": "asg_clone reports them as not copied ('could not read')",
 }
-# Refused, the playbook fails, but with an error that does not name the action. community.aws.ssm_parameter reads a
-# refused GetParameter as "no such parameter", then tries to create it (bug 3 of docs/reliability.md), but the cycle
-# no longer calls it.
-MASKED = {}
+# Called, but moto checks another action for it: taking it away changes nothing moto sees.
+UNCHECKED = {
+    "s3:GetBucketOwnershipControls": "moto checks s3:ListBucket for it (the ACTION_MAP of moto's s3/responses.py has "
+    "no entry for it)",
+}
+# Refused, the playbook fails, but with an error that does not name the action. moto's S3 answers a refusal with
+# "Access Denied" alone, and a refused HEAD with no body at all: the output names the refused call instead.
+# community.aws.ssm_parameter reads a refused GetParameter as "no such parameter", then tries to create it (bug 3 of
+# docs/reliability.md): the first deploy records the deployment, the next one fails on that record.
+MASKED = {
+    "s3:ListBucket": f"Permission denied accessing bucket '{REVISIONS_BUCKET}' (during bucket_check)",
+    "s3:GetObject": "(403) when calling the HeadObject operation: Forbidden",
+    "s3:PutObject": "(AccessDenied) when calling the PutObject operation",
+    "s3:PutObjectAcl": "(AccessDenied) when calling the PutObjectAcl operation",
+    "s3:GetObjectTagging": "(AccessDenied) when calling the GetObjectTagging operation",
+    "s3:PutObjectTagging": "(AccessDenied) when calling the PutObjectTagging operation",
+    "ssm:GetParameter": "ParameterAlreadyExists",
+}
 OUTPUT = ROOT / "tests" / "output" / "reliability"
 
 pytestmark = pytest.mark.long
@@ -136,8 +136,11 @@ def policy_actions():
 
 def moto_policy(actions):
     """The policy as moto can check it: the actions, on every resource, without conditions."""
-    names = sorted(moto_name(action) for action in actions)
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": names, "Resource": "*"}]})
+    names = {moto_name(action) for action in actions}
+    names.update(other for action in actions for other in MOTO_ALSO.get(action, ()))
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": sorted(names), "Resource": "*"}]}
+    )
 
 
 def moto_name(action):
@@ -146,6 +149,8 @@ def moto_name(action):
 
 
 def iam_action(operation_key):
+    if operation_key in IAM_ACTION:
+        return IAM_ACTION[operation_key]
     service, operation = operation_key.split(":", 1)
     return f"{IAM_PREFIX.get(service, service)}:{operation}"
 
@@ -172,25 +177,155 @@ class Enforced(Sandbox):
         self.enforce(False)
         self.client("iam").put_user_policy(UserName=USER, PolicyName="bluegreen", PolicyDocument=moto_policy(actions))
 
-    def as_operator(self, playbook, endpoint=None):
+    def as_operator(self, playbook, extra_vars, endpoint=None):
         extra_vars = {
             **FAST,
+            **extra_vars,
             "bluegreen_aws_access_key": self.keys["AccessKeyId"],
             "bluegreen_aws_secret_key": self.keys["SecretAccessKey"],
             "bluegreen_aws_endpoint_url": endpoint or self.endpoint,
         }
-        if playbook == "deploy":
-            extra_vars["bluegreen_image_id"] = self.newest_image
         self.enforce(True)
         try:
             return self.playbook(PLAYBOOKS / f"{playbook}.yml", extra_vars=extra_vars)
         finally:
             self.enforce(False)
 
-    def as_root(self, playbook):
-        done = self.playbook(PLAYBOOKS / f"{playbook}.yml", extra_vars=FAST)
+    def as_root(self, playbook, extra_vars):
+        done = self.playbook(PLAYBOOKS / f"{playbook}.yml", extra_vars={**FAST, **extra_vars})
         assert done.returncode == 0, done.stdout + done.stderr
         return done
+
+
+def remove_cdapp(sandbox):
+    """Remove cdapp and whatever its deploys left: CodeDeploy's application, the fleets, parameters and revisions."""
+    codedeploy, autoscaling, elbv2, ec2, ssm, s3 = (
+        sandbox.client(name) for name in ("codedeploy", "autoscaling", "elbv2", "ec2", "ssm", "s3")
+    )
+    if CODEDEPLOY_APP in codedeploy.list_applications()["applications"]:
+        for group in codedeploy.list_deployment_groups(applicationName=CODEDEPLOY_APP)["deploymentGroups"]:
+            for deployment in codedeploy.list_deployments(
+                applicationName=CODEDEPLOY_APP, deploymentGroupName=group, includeOnlyStatuses=ACTIVE_DEPLOYMENTS
+            )["deployments"]:
+                codedeploy.stop_deployment(deploymentId=deployment, autoRollbackEnabled=False)
+        codedeploy.delete_application(applicationName=CODEDEPLOY_APP)
+    for name in sandbox.groups(CODEDEPLOY_APP):
+        autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+    for name in ("live", "lock", "deployment"):
+        if sandbox.parameter(f"/bluegreen/{CODEDEPLOY_APP}/{name}") is not None:
+            ssm.delete_parameter(Name=f"/bluegreen/{CODEDEPLOY_APP}/{name}")
+    revisions = s3.list_objects_v2(Bucket=REVISIONS_BUCKET, Prefix=f"revisions/{CODEDEPLOY_APP}/")
+    for item in revisions.get("Contents", []):
+        s3.delete_object(Bucket=REVISIONS_BUCKET, Key=item["Key"])
+    for group in elbv2.describe_target_groups()["TargetGroups"]:
+        if group["TargetGroupName"] == CODEDEPLOY_APP:
+            elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+    if any(item["LaunchTemplateName"] == CODEDEPLOY_APP for item in ec2.describe_launch_templates()["LaunchTemplates"]):
+        ec2.delete_launch_template(LaunchTemplateName=CODEDEPLOY_APP)
+
+
+def new_cdapp(sandbox):
+    """cdapp as nothing deployed it yet: live on blue, one group of one instance registered in the target group cdapp,
+    no CodeDeploy application and no revision (tests/integration/test_codedeploy_strategy.py's fixture)."""
+    remove_cdapp(sandbox)
+    ec2, autoscaling, elbv2, ssm = (sandbox.client(name) for name in ("ec2", "autoscaling", "elbv2", "ssm"))
+    subnets = ec2.describe_subnets(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}])["Subnets"]
+    ec2.create_launch_template(
+        LaunchTemplateName=CODEDEPLOY_APP,
+        LaunchTemplateData={"ImageId": sandbox.images()[0], "InstanceType": "t3.micro"},
+    )
+    group = elbv2.create_target_group(
+        Name=CODEDEPLOY_APP,
+        Protocol="HTTP",
+        Port=80,
+        VpcId=subnets[0]["VpcId"],
+        Tags=[{"Key": "bluegreen:app", "Value": CODEDEPLOY_APP}],
+    )["TargetGroups"][0]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=f"{CODEDEPLOY_APP}-blue",
+        LaunchTemplate={"LaunchTemplateName": CODEDEPLOY_APP, "Version": "$Latest"},
+        MinSize=1,
+        MaxSize=1,
+        DesiredCapacity=1,
+        VPCZoneIdentifier=",".join(subnet["SubnetId"] for subnet in subnets),
+        TargetGroupARNs=[group["TargetGroupArn"]],
+        Tags=[
+            {"Key": "bluegreen:app", "Value": CODEDEPLOY_APP, "PropagateAtLaunch": True},
+            {"Key": "bluegreen:color", "Value": "blue", "PropagateAtLaunch": True},
+        ],
+    )
+    ssm.put_parameter(Name=f"/bluegreen/{CODEDEPLOY_APP}/live", Value="blue", Type="String")
+
+
+def codedeploy_snapshot(sandbox):
+    """snapshot, with CodeDeploy's applications, cdapp's deployment groups and deployments, and the revisions in S3.
+
+    The deployments are listed, not read: the sandbox's CodeDeploy moves a deployment on when it is read."""
+    codedeploy = sandbox.client("codedeploy")
+    state = snapshot(sandbox)
+    applications = codedeploy.list_applications()["applications"]
+    groups = {}
+    if CODEDEPLOY_APP in applications:
+        for name in codedeploy.list_deployment_groups(applicationName=CODEDEPLOY_APP)["deploymentGroups"]:
+            info = codedeploy.get_deployment_group(applicationName=CODEDEPLOY_APP, deploymentGroupName=name)
+            deployments = codedeploy.list_deployments(applicationName=CODEDEPLOY_APP, deploymentGroupName=name)
+            groups[name] = (info["deploymentGroupInfo"], sorted(deployments["deployments"]))
+    revisions = sandbox.client("s3").list_objects_v2(Bucket=REVISIONS_BUCKET).get("Contents", [])
+    state["codedeploy"] = {"applications": sorted(applications), "deployment_groups": groups}
+    state["revisions"] = sorted((item["Key"], item["ETag"]) for item in revisions)
+    return state
+
+
+@dataclasses.dataclass(frozen=True)
+class Cycle:
+    """Playbooks run one after the other on one application, each with its extra variables; how to put the
+    application where the cycle starts (as root), and how to read the state a check starts from. With ``new_image``,
+    the operator's deploys release the sandbox's newest image."""
+
+    name: str
+    steps: tuple[tuple[str, dict], ...]
+    restart: Callable[[Enforced], None]
+    state: Callable[[Enforced], dict]
+    new_image: bool = False
+
+    def operator_vars(self, enforced, index):
+        playbook, extra_vars = self.steps[index]
+        if self.new_image and playbook == "deploy":
+            return {**extra_vars, "bluegreen_image_id": enforced.newest_image}
+        return extra_vars
+
+
+# Two whole cycles: the second clean removes a fleet the deploy made, with launch template versions of its own.
+ALB = Cycle(
+    "alb",
+    tuple(
+        (playbook, {}) for playbook in ("deploy", "switch", "rollback", "switch", "clean", "deploy", "switch", "clean")
+    ),
+    one_fleet,
+    snapshot,
+    new_image=True,
+)
+# As tests/integration/test_codedeploy_strategy.py drives cdapp: release 1 switched to and rolled back while the
+# original instances wait, release 2 switched to and cleaned. Release 2 also shortens the originals' wait, which
+# updates the deployment group.
+CODEDEPLOY_VARS = {"bluegreen_app": CODEDEPLOY_APP, "bluegreen_strategy": "codedeploy"}
+CODEDEPLOY = Cycle(
+    "codedeploy",
+    (
+        ("deploy", {**CODEDEPLOY_VARS, "bluegreen_artifact_version": "1"}),
+        ("switch", CODEDEPLOY_VARS),
+        ("rollback", CODEDEPLOY_VARS),
+        (
+            "deploy",
+            {**CODEDEPLOY_VARS, "bluegreen_artifact_version": "2", "bluegreen_codedeploy_termination_wait_minutes": 60},
+        ),
+        ("switch", CODEDEPLOY_VARS),
+        ("clean", CODEDEPLOY_VARS),
+    ),
+    new_cdapp,
+    codedeploy_snapshot,
+)
+CYCLES = (ALB, CODEDEPLOY)
 
 
 @pytest.fixture(scope="module")
@@ -212,68 +347,101 @@ def enforced():
 
 @pytest.fixture(scope="module")
 def exercised(enforced):
-    """{playbook index in CYCLE: IAM actions it called}, from one cycle with the whole policy, which must pass."""
+    """{cycle name: {step index: IAM actions its playbook called}}, from each cycle run once with the whole policy,
+    every playbook of which must pass."""
     enforced.grant(policy_actions())
     back_to_blue(enforced)
+    new_cdapp(enforced)
     called = {}
     with new_proxy(enforced.endpoint) as recorder:
-        for index, playbook in enumerate(CYCLE):
-            recorder.reset_stats()
-            done = enforced.as_operator(playbook, endpoint=recorder.url)
-            assert done.returncode == 0, f"{playbook} failed with only the policy: {ansible_errors(done.stdout)}"
-            called[index] = {iam_action(key) for key in recorder.stats()["operations"] if key != "unsigned"}
+        for cycle in CYCLES:
+            called[cycle.name] = {}
+            for index, (playbook, _vars) in enumerate(cycle.steps):
+                recorder.reset_stats()
+                done = enforced.as_operator(playbook, cycle.operator_vars(enforced, index), endpoint=recorder.url)
+                failure = f"{cycle.name} cycle: {playbook} failed with only the policy: {ansible_errors(done.stdout)}"
+                assert done.returncode == 0, failure
+                operations = recorder.stats()["operations"]
+                called[cycle.name][index] = {iam_action(key) for key in operations if key != "unsigned"}
     back_to_blue(enforced)
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    record = {f"{index} {CYCLE[index]}": sorted(actions) for index, actions in called.items()}
+    record = {
+        cycle.name: {
+            f"{index} {cycle.steps[index][0]}": sorted(actions) for index, actions in called[cycle.name].items()
+        }
+        for cycle in CYCLES
+    }
     (OUTPUT / "least_privilege.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return called
 
 
 def test_the_policy_grants_what_the_playbooks_call_and_each_grant_is_accounted_for(exercised):
     granted = policy_actions()
-    called = set().union(*exercised.values())
+    called = set().union(*(actions for steps in exercised.values() for actions in steps.values()))
     assert sorted(called - granted) == [], "called but not granted"
     assert sorted(granted - called) == sorted(NOT_EXERCISED), "granted but neither called nor in NOT_EXERCISED"
+    assert sorted(set(UNCHECKED) - called) == [], "in UNCHECKED but not called"
 
 
-def run_until_a_failure(enforced, start):
-    """Run the cycle as the operator from CYCLE[start] until a playbook fails; (its index, its run), or the last's."""
-    for index in range(start, len(CYCLE)):
-        done = enforced.as_operator(CYCLE[index])
+def run_until_a_failure(enforced, cycle, start):
+    """Run the cycle as the operator from its step ``start`` until a playbook fails; (its index, its run), or the
+    last's."""
+    for index in range(start, len(cycle.steps)):
+        done = enforced.as_operator(cycle.steps[index][0], cycle.operator_vars(enforced, index))
         if done.returncode != 0:
             break
     return index, done
 
 
-def test_without_any_one_action_some_playbook_fails_naming_it(enforced, exercised):
-    """Each called action in turn: the cycle runs without it from the playbook that first calls it, until one fails.
+def without_each_action(enforced, cycle, first_use):
+    """Each action of ``first_use`` ({action: index of the step that first calls it}) in turn: the cycle runs without
+    it from that step, until a playbook fails; what went otherwise than expected.
 
-    The checks go in the order of the cycle. The state a check starts from, that of the cycle before the playbook
-    that first calls its action, is prepared as root, without enforcement: from the state prepared for the check
-    before, by the playbooks between the two, when no check changed it since; otherwise from demo with one fleet,
-    whichever colour is live (the colours play the same part).
+    The checks go in the order of the cycle. The state a check starts from, that of the cycle before the step that
+    first calls its action, is prepared as root, without enforcement: from the state prepared for the check before, by
+    the playbooks between the two, when no check changed it since; otherwise from where the cycle starts
+    (``cycle.restart``).
     """
-    first_use = {}
-    for index in sorted(exercised):
-        for action in sorted(exercised[index] - set(TOLERATED)):
-            first_use.setdefault(action, index)
     wrong, prepared, before = [], None, None
     for action, start in sorted(first_use.items(), key=lambda item: (item[1], item[0])):
         if prepared != start:
             enforced.grant(policy_actions())
             if prepared is None:
-                one_fleet(enforced)
+                cycle.restart(enforced)
                 prepared = 0
-            for playbook in CYCLE[prepared:start]:
-                enforced.as_root(playbook)
-            prepared, before = start, snapshot(enforced)
+            for playbook, extra_vars in cycle.steps[prepared:start]:
+                enforced.as_root(playbook, extra_vars)
+            prepared, before = start, cycle.state(enforced)
         enforced.grant(policy_actions() - {action})
-        index, done = run_until_a_failure(enforced, start)
+        index, done = run_until_a_failure(enforced, cycle, start)
         output = done.stdout + done.stderr
         expected = MASKED.get(action, moto_name(action))
         if done.returncode == 0 or expected not in output:
-            outcome = "every playbook passed" if done.returncode == 0 else f"{CYCLE[index]} failed otherwise"
+            outcome = "every playbook passed" if done.returncode == 0 else f"{cycle.steps[index][0]} failed otherwise"
             wrong.append(f"{action}: {outcome}: {ansible_errors(output)[:300]}")
-        if index != start or differences(before, snapshot(enforced)):
+        if index != start or differences(before, cycle.state(enforced)):
             prepared = None
+    return wrong
+
+
+def first_calls(steps, leave_out=frozenset()):
+    """{action: index of the first step that calls it} for the actions the steps call, but those left out."""
+    first_use = {}
+    for index in sorted(steps):
+        for action in sorted(steps[index] - set(TOLERATED) - set(UNCHECKED) - leave_out):
+            first_use.setdefault(action, index)
+    return first_use
+
+
+def test_without_any_one_action_some_playbook_of_the_alb_cycle_fails_naming_it(enforced, exercised):
+    """Each action the alb cycle calls; demo is put back with one fleet, whichever colour is live (the colours play
+    the same part)."""
+    wrong = without_each_action(enforced, ALB, first_calls(exercised["alb"]))
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_without_any_one_action_some_playbook_of_the_codedeploy_cycle_fails_naming_it(enforced, exercised):
+    """Each action the codedeploy cycle calls and the alb cycle does not; cdapp is made again as nothing deployed it."""
+    checked = set().union(*exercised["alb"].values())
+    wrong = without_each_action(enforced, CODEDEPLOY, first_calls(exercised["codedeploy"], leave_out=checked))
     assert wrong == [], "\n".join(wrong)
