@@ -148,7 +148,9 @@ notes:
     C(ssm:GetParameters), C(ssm:PutParameter) and C(ssm:DeleteParameter) on the app's parameters, and
     C(ssm:AddTagsToResource) when it creates the live parameter.
   - A swap of the production and the test listener without rules makes 10 API calls with
-    O(target_groups) given (11 with O(app)); a run that changes nothing makes no write call.
+    O(target_groups) given (11 with O(app)); a run that changes nothing makes no write call. O(release_lock) adds
+    3 when the run moves the listener (C(GetParameters) before the writes, then C(PutParameter) and
+    C(DeleteParameter)), none when it does not.
 """
 
 EXAMPLES = r"""
