@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -77,22 +78,28 @@ class Sandbox:
             command += ["-e", json.dumps(extra_vars)]
         return subprocess.run(command, env=self.env, cwd=ROOT, capture_output=True, text=True, check=False)
 
-    def module(self, name, /, check=False, diff=False, **args):
+    def module(self, name, /, check=False, diff=False, aws=True, **args):
         """Run one of the collection's installed modules with ``args`` and return its result dict.
 
         The module runs as its own Python process reading its arguments from a file, as Ansible runs
         it on a host, without a playbook around it; the integration targets cover the playbook path.
+        Unless ``aws`` is false (a module that takes no AWS options), it is pointed at the sandbox.
         """
-        args.setdefault("endpoint_url", self.endpoint)
-        args.setdefault("region", REGION)
-        args.setdefault("access_key", "testing")
-        args.setdefault("secret_key", "testing")
+        if aws:
+            args.setdefault("endpoint_url", self.endpoint)
+            args.setdefault("region", REGION)
+            args.setdefault("access_key", "testing")
+            args.setdefault("secret_key", "testing")
         args.update(_ansible_check_mode=check, _ansible_diff=diff)
-        path = self.directory / f"args-{name}.json"
-        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}), encoding="utf-8")
-        command = [sys.executable, "-m", f"ansible_collections.teal.bluegreen.plugins.modules.{name}", str(path)]
-        env = dict(self.env, PYTHONPATH=str(ROOT / ".venv" / "collections"))
-        done = subprocess.run(command, env=env, cwd=self.directory, capture_output=True, text=True, check=False)
+        # A file of its own for each run, so that runs from threads at once do not read each other's arguments.
+        with tempfile.NamedTemporaryFile(
+            "w", prefix=f"args-{name}-", suffix=".json", dir=self.directory, encoding="utf-8"
+        ) as handle:
+            handle.write(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+            handle.flush()
+            command = [sys.executable, "-m", f"ansible_collections.teal.bluegreen.plugins.modules.{name}", handle.name]
+            env = dict(self.env, PYTHONPATH=str(ROOT / ".venv" / "collections"))
+            done = subprocess.run(command, env=env, cwd=self.directory, capture_output=True, text=True, check=False)
         try:
             result = json.loads(done.stdout)
         except ValueError:
@@ -157,6 +164,35 @@ class Sandbox:
         members = {item["InstanceId"] for group in self.groups().values() for item in group["Instances"]}
         for color in ("blue", "green"):
             self.forget_terminated_targets(self.target_group_arn(color), members)
+
+    def codedeploy_app(self, app):
+        """A new app for strategy codedeploy, live on blue: one group of one instance, {app}-blue, registered in one
+        target group, {app}, in demo's subnets; returns the target group's ARN."""
+        ec2, autoscaling, elbv2, ssm = (self.client(name) for name in ("ec2", "autoscaling", "elbv2", "ssm"))
+        subnets = ec2.describe_subnets(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}])["Subnets"]
+        ec2.create_launch_template(
+            LaunchTemplateName=app, LaunchTemplateData={"ImageId": self.images()[0], "InstanceType": "t3.micro"}
+        )
+        arn = elbv2.create_target_group(
+            Name=app, Protocol="HTTP", Port=80, VpcId=subnets[0]["VpcId"], Tags=[{"Key": "bluegreen:app", "Value": app}]
+        )["TargetGroups"][0]["TargetGroupArn"]
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=f"{app}-blue",
+            LaunchTemplate={"LaunchTemplateName": app, "Version": "$Latest"},
+            MinSize=1,
+            MaxSize=1,
+            DesiredCapacity=1,
+            VPCZoneIdentifier=",".join(subnet["SubnetId"] for subnet in subnets),
+            TargetGroupARNs=[arn],
+            Tags=[
+                {"Key": "bluegreen:app", "Value": app, "PropagateAtLaunch": True},
+                {"Key": "bluegreen:color", "Value": "blue", "PropagateAtLaunch": True},
+            ],
+        )
+        ssm.put_parameter(
+            Name=f"/bluegreen/{app}/live", Value="blue", Type="String", Description=f"{app} starts on blue"
+        )
+        return arn
 
     def provision(self):
         done = self.playbook(ROOT / "playbooks" / "sandbox.yml")

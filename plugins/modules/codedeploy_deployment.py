@@ -207,7 +207,7 @@ EXAMPLES = r"""
   teal.bluegreen.codedeploy_deployment:
     application: shop
     deployment_group: shop-green
-    service_role_arn: arn:aws:iam::123456789012:role/CodeDeployServiceRole
+    service_role_arn: arn:aws:iam::123456789012:role/bluegreen/CodeDeployServiceRole
     deployment_type: IN_PLACE
     deployment_config_name: CodeDeployDefault.AllAtOnce
     auto_scaling_groups: [shop-green]
@@ -223,7 +223,7 @@ EXAMPLES = r"""
   teal.bluegreen.codedeploy_deployment:
     application: shop
     deployment_group: shop-bluegreen
-    service_role_arn: arn:aws:iam::123456789012:role/CodeDeployServiceRole
+    service_role_arn: arn:aws:iam::123456789012:role/bluegreen/CodeDeployServiceRole
     deployment_type: BLUE_GREEN
     auto_scaling_groups: [shop-blue]
     target_group: shop-production

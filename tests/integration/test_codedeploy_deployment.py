@@ -20,7 +20,7 @@ import pytest
 
 from conftest import is_write
 
-ROLE = "arn:aws:iam::123456789012:role/bluegreen-codedeploy"
+ROLE = "arn:aws:iam::123456789012:role/bluegreen/bluegreen-codedeploy"
 BUCKET = "cdshop-revisions"
 
 

@@ -38,35 +38,15 @@ VARS = {
 @pytest.fixture(scope="module")
 def cdapp(sandbox):
     """cdapp live on blue: one group of one instance registered in the target group cdapp."""
+    arn = sandbox.codedeploy_app(APP)
+    yield arn
     ec2, autoscaling, elbv2, ssm = (sandbox.client(name) for name in ("ec2", "autoscaling", "elbv2", "ssm"))
-    subnets = ec2.describe_subnets(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}])["Subnets"]
-    ec2.create_launch_template(
-        LaunchTemplateName=APP, LaunchTemplateData={"ImageId": sandbox.images()[0], "InstanceType": "t3.micro"}
-    )
-    group = elbv2.create_target_group(
-        Name=APP, Protocol="HTTP", Port=80, VpcId=subnets[0]["VpcId"], Tags=[{"Key": "bluegreen:app", "Value": APP}]
-    )["TargetGroups"][0]
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=f"{APP}-blue",
-        LaunchTemplate={"LaunchTemplateName": APP, "Version": "$Latest"},
-        MinSize=1,
-        MaxSize=1,
-        DesiredCapacity=1,
-        VPCZoneIdentifier=",".join(subnet["SubnetId"] for subnet in subnets),
-        TargetGroupARNs=[group["TargetGroupArn"]],
-        Tags=[
-            {"Key": "bluegreen:app", "Value": APP, "PropagateAtLaunch": True},
-            {"Key": "bluegreen:color", "Value": "blue", "PropagateAtLaunch": True},
-        ],
-    )
-    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Description="cdapp starts on blue")
-    yield group["TargetGroupArn"]
     for name in sandbox.groups(APP):
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
     for name in (LIVE, LOCK, DEPLOYMENT):
         if sandbox.parameter(name) is not None:
             ssm.delete_parameter(Name=name)
-    elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+    elbv2.delete_target_group(TargetGroupArn=arn)
     ec2.delete_launch_template(LaunchTemplateName=APP)
 
 

@@ -21,15 +21,12 @@ import hashlib
 import json
 import os
 import re
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS = ROOT / "playbooks"
 # The group of the inventory that provision_apps writes: one host per application.
 APPS_GROUP = "bluegreen_reliability_apps"
-# Sandbox.module hands a module its arguments in a file named after the module, so runs from threads take turns.
-MODULE_TURN = threading.Lock()
 FAST = {"bluegreen_poll_interval": 1, "bluegreen_wait_timeout": 120, "bluegreen_test_listener_port": 8080}
 # Files of the instances' web servers that change whenever they serve or restart; not state of the product.
 VOLATILE = {"httpd.pid", "error.log", "access.log"}
@@ -86,18 +83,26 @@ def _tags(items):
 
 
 def _groups(sandbox):
-    paginator = sandbox.client("autoscaling").get_paginator("describe_auto_scaling_groups")
-    groups = paginator.paginate().build_full_result()["AutoScalingGroups"]
-    return {
-        group["AutoScalingGroupName"]: {
+    autoscaling = sandbox.client("autoscaling")
+    groups = autoscaling.get_paginator("describe_auto_scaling_groups").paginate().build_full_result()
+    found = {}
+    for group in groups["AutoScalingGroups"]:
+        name = group["AutoScalingGroupName"]
+        hooks = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]
+        policies = autoscaling.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]
+        scheduled = autoscaling.describe_scheduled_actions(AutoScalingGroupName=name)["ScheduledUpdateGroupActions"]
+        found[name] = {
             "launch_template": group.get("LaunchTemplate"),
             "sizes": (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]),
             "target_groups": sorted(group.get("TargetGroupARNs", [])),
             "tags": {tag["Key"]: (tag["Value"], tag.get("PropagateAtLaunch")) for tag in group.get("Tags", [])},
             "instances": sorted(item["InstanceId"] for item in group.get("Instances", [])),
+            "metrics": sorted((item["Metric"], item.get("Granularity")) for item in group.get("EnabledMetrics", [])),
+            "lifecycle_hooks": {hook.pop("LifecycleHookName"): hook for hook in hooks},
+            "scaling_policies": {policy.pop("PolicyName"): policy for policy in policies},
+            "scheduled_actions": {action.pop("ScheduledActionName"): action for action in scheduled},
         }
-        for group in groups
-    }
+    return found
 
 
 def _launch_templates(sandbox):
@@ -232,8 +237,7 @@ def ansible_errors(output):
 
 
 def app_state(sandbox, app=DEMO):
-    with MODULE_TURN:
-        return sandbox.module("state_info", app=app.name, load_balancer=app.name)
+    return sandbox.module("state_info", app=app.name, load_balancer=app.name)
 
 
 def demo_state(sandbox):

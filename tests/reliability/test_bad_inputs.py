@@ -17,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import subprocess
-import sys
 from typing import Any
 from typing import Callable
 
@@ -27,7 +25,6 @@ import pytest
 from .sandbox_state import FAST
 from .sandbox_state import LOCK
 from .sandbox_state import PLAYBOOKS
-from .sandbox_state import ROOT
 from .sandbox_state import ansible_errors
 from .sandbox_state import back_to_blue
 from .sandbox_state import differences
@@ -608,19 +605,6 @@ def resolve(sandbox, args):
     return {key: value(sandbox) if callable(value) else value for key, value in args.items()}
 
 
-def local_module(sandbox, name, args):
-    """Like sandbox.module, for a module that takes no AWS options."""
-    path = sandbox.directory / f"args-{name}.json"
-    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}), encoding="utf-8")
-    command = [sys.executable, "-m", f"ansible_collections.teal.bluegreen.plugins.modules.{name}", str(path)]
-    env = dict(sandbox.env, PYTHONPATH=str(ROOT / ".venv" / "collections"))
-    done = subprocess.run(command, env=env, cwd=sandbox.directory, capture_output=True, text=True, check=False)
-    try:
-        return json.loads(done.stdout)
-    except ValueError:
-        raise AssertionError(f"no JSON from module {name}: {done.stdout}\n{done.stderr}") from None
-
-
 def run(sandbox, case):
     """(failed, changed, message) of one case's run; the message with its whitespace folded."""
     args = resolve(sandbox, case.args)
@@ -628,7 +612,7 @@ def run(sandbox, case):
         done = sandbox.playbook(PLAYBOOKS / case.target, extra_vars={**FAST, **args})
         changed = bool(re.search(r"localhost\s+:.*changed=[1-9]", done.stdout))
         return done.returncode != 0, changed, ansible_errors(done.stdout + done.stderr)
-    result = local_module(sandbox, case.target, args) if case.target in LOCAL else sandbox.module(case.target, **args)
+    result = sandbox.module(case.target, aws=case.target not in LOCAL, **args)
     return bool(result.get("failed")), bool(result.get("changed")), " ".join(str(result.get("msg", "")).split())
 
 

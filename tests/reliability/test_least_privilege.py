@@ -11,10 +11,12 @@ and the restores between the checks run unchecked. The playbooks run with the ke
 only policy is the file's, as moto can check it: every action on every resource, without conditions
 (moto matches resources as given to it, "*", and evaluates no condition keys; docs/reliability.md).
 
-Two cycles of playbooks run once with the whole policy, through a fault proxy that records every call: one of
+Three cycles of playbooks run once with the whole policy, through a fault proxy that records every call: one of
 strategy alb on demo, one of strategy codedeploy on cdapp (an application as tests/integration/
 test_codedeploy_strategy.py makes it, whose deploys upload the revision to S3 and have the sandbox's CodeDeploy copy
-the fleet). Each action the policy grants is either called by a cycle or listed in NOT_EXERCISED with the reason.
+the fleet), and one on demo fitted out with lifecycle hooks, scaling policies, scheduled actions, a listener rule and
+an idle fleet made by hand, which the deploy converges. Each action the policy grants is either called by a cycle or
+listed in NOT_EXERCISED with the reason.
 Then, for each action a cycle calls first (but those in TOLERATED and UNCHECKED), the cycle runs with the policy less
 that action from the playbook that first calls it, and some playbook must fail, naming it (or, for those in MASKED,
 with the error that shows it without naming it).
@@ -35,6 +37,7 @@ from conftest import Sandbox
 
 from .faults import new_proxy
 from .sandbox_state import FAST
+from .sandbox_state import app_state
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
 from .sandbox_state import back_to_blue
@@ -73,21 +76,12 @@ NO_ROUTE53 = (
     "no cycle of it runs: moto's IAM enforcement refuses Route 53's reads (SignatureDoesNotMatch), whatever the policy"
 )
 NOT_EXERCISED = {
-    "autoscaling:AttachLoadBalancerTargetGroups": "only when a clone's target groups are converged again",
-    "autoscaling:DetachLoadBalancerTargetGroups": "only when a clone's target groups are converged again",
-    "autoscaling:DeleteTags": "only when a clone's tags are converged again",
-    "autoscaling:DisableMetricsCollection": "only when a clone's metrics are converged again",
-    "autoscaling:PutLifecycleHook": "only when the live fleet has lifecycle hooks; demo's has none",
-    "autoscaling:DeleteLifecycleHook": "only when a clone's lifecycle hooks are converged again",
-    "autoscaling:PutScalingPolicy": "only when the live fleet has scaling policies; demo's has none",
-    "autoscaling:DeletePolicy": "only when a clone's scaling policies are converged again",
-    "autoscaling:PutScheduledUpdateGroupAction": "only when the live fleet has scheduled actions; demo's has none",
-    "autoscaling:DeleteScheduledAction": "only when a clone's scheduled actions are converged again",
+    "autoscaling:DisableMetricsCollection": "a deploy calls it when the idle fleet collects metrics and the live one "
+    "does not; moto does not implement it (the sandbox answers 500)",
     "ec2:RunInstances": "AWS checks it when a group is created from a launch template; moto does not",
     "iam:PassRole": "AWS checks it when the launch template names an instance profile, and for the CodeDeploy service "
     "role a deployment group is created or updated with; moto checks neither (CreateDeploymentGroup passes without it)",
     "ssm:AddTagsToResource": "AWS checks it for the tags given to PutParameter; moto does not",
-    "elasticloadbalancing:ModifyRule": "only when the production listener has rules; demo's has none",
     "elasticloadbalancing:DescribeTargetGroupAttributes": "strategy route53, whose switch reads the target health with "
     f"community.aws.elb_target_group_info: {NO_ROUTE53}",
     **{action: f"strategy route53: {NO_ROUTE53}" for action in ROUTE53},
@@ -121,6 +115,9 @@ MASKED = {
     "ssm:GetParameter": "ParameterAlreadyExists",
 }
 OUTPUT = ROOT / "tests" / "output" / "reliability"
+# demo's production listener (inventories/local), and the target group fitted_out puts a hand-made idle fleet in.
+PRODUCTION_PORT = 80
+HAND_MADE_TARGET_GROUP = "demo-hand-made"
 
 pytestmark = pytest.mark.long
 
@@ -226,35 +223,101 @@ def remove_cdapp(sandbox):
 
 def new_cdapp(sandbox):
     """cdapp as nothing deployed it yet: live on blue, one group of one instance registered in the target group cdapp,
-    no CodeDeploy application and no revision (tests/integration/test_codedeploy_strategy.py's fixture)."""
+    no CodeDeploy application and no revision (Sandbox.codedeploy_app, as tests/integration/
+    test_codedeploy_strategy.py makes it)."""
     remove_cdapp(sandbox)
-    ec2, autoscaling, elbv2, ssm = (sandbox.client(name) for name in ("ec2", "autoscaling", "elbv2", "ssm"))
-    subnets = ec2.describe_subnets(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}])["Subnets"]
-    ec2.create_launch_template(
-        LaunchTemplateName=CODEDEPLOY_APP,
-        LaunchTemplateData={"ImageId": sandbox.images()[0], "InstanceType": "t3.micro"},
+    sandbox.codedeploy_app(CODEDEPLOY_APP)
+
+
+def plain(sandbox):
+    """demo without what fitted_out adds, with one fleet (one_fleet)."""
+    autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
+    for name in sandbox.groups():
+        for hook in autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]:
+            autoscaling.delete_lifecycle_hook(AutoScalingGroupName=name, LifecycleHookName=hook["LifecycleHookName"])
+        for policy in autoscaling.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]:
+            autoscaling.delete_policy(AutoScalingGroupName=name, PolicyName=policy["PolicyName"])
+        for action in autoscaling.describe_scheduled_actions(AutoScalingGroupName=name)["ScheduledUpdateGroupActions"]:
+            autoscaling.delete_scheduled_action(
+                AutoScalingGroupName=name, ScheduledActionName=action["ScheduledActionName"]
+            )
+    for rule in elbv2.describe_rules(ListenerArn=production_listener(sandbox))["Rules"]:
+        if not rule["IsDefault"]:
+            elbv2.delete_rule(RuleArn=rule["RuleArn"])
+    one_fleet(sandbox)
+    for group in elbv2.describe_target_groups()["TargetGroups"]:
+        if group["TargetGroupName"] == HAND_MADE_TARGET_GROUP:
+            elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+
+
+def production_listener(sandbox):
+    elbv2 = sandbox.client("elbv2")
+    [balancer] = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    return next(listener["ListenerArn"] for listener in listeners if listener["Port"] == PRODUCTION_PORT)
+
+
+def fitted_out(sandbox):
+    """demo with one fleet, which has a lifecycle hook, a scaling policy, a scheduled action and a listener rule, and
+    an idle fleet made by hand: in another target group, with a tag of its own and a hook, a policy and a scheduled
+    action the live fleet does not have.
+
+    Hooks, policies and scheduled actions are named apart on the two fleets: moto keys policies and scheduled
+    actions by name across groups."""
+    plain(sandbox)
+    live = app_state(sandbox)["live_color"]
+    idle = "green" if live == "blue" else "blue"
+    autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
+    source = sandbox.groups()[f"demo-{live}"]
+    elbv2.create_rule(
+        ListenerArn=production_listener(sandbox),
+        Priority=10,
+        Conditions=[{"Field": "path-pattern", "Values": ["/api/*"]}],
+        Actions=[{"Type": "forward", "TargetGroupArn": sandbox.target_group_arn(live)}],
     )
-    group = elbv2.create_target_group(
-        Name=CODEDEPLOY_APP,
+    hand_made = elbv2.create_target_group(
+        Name=HAND_MADE_TARGET_GROUP,
         Protocol="HTTP",
         Port=80,
-        VpcId=subnets[0]["VpcId"],
-        Tags=[{"Key": "bluegreen:app", "Value": CODEDEPLOY_APP}],
-    )["TargetGroups"][0]
+        VpcId=elbv2.describe_target_groups(Names=["demo-blue"])["TargetGroups"][0]["VpcId"],
+    )["TargetGroups"][0]["TargetGroupArn"]
     autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=f"{CODEDEPLOY_APP}-blue",
-        LaunchTemplate={"LaunchTemplateName": CODEDEPLOY_APP, "Version": "$Latest"},
-        MinSize=1,
-        MaxSize=1,
-        DesiredCapacity=1,
-        VPCZoneIdentifier=",".join(subnet["SubnetId"] for subnet in subnets),
-        TargetGroupARNs=[group["TargetGroupArn"]],
+        AutoScalingGroupName=f"demo-{idle}",
+        LaunchTemplate={key: source["LaunchTemplate"][key] for key in ("LaunchTemplateName", "Version")},
+        MinSize=source["MinSize"],
+        MaxSize=source["MaxSize"],
+        DesiredCapacity=source["DesiredCapacity"],
+        VPCZoneIdentifier=source["VPCZoneIdentifier"],
+        TargetGroupARNs=[hand_made],
         Tags=[
-            {"Key": "bluegreen:app", "Value": CODEDEPLOY_APP, "PropagateAtLaunch": True},
-            {"Key": "bluegreen:color", "Value": "blue", "PropagateAtLaunch": True},
+            {"Key": "bluegreen:app", "Value": "demo", "PropagateAtLaunch": True},
+            {"Key": "bluegreen:color", "Value": idle, "PropagateAtLaunch": True},
+            {"Key": "made-by", "Value": "hand", "PropagateAtLaunch": False},
         ],
     )
-    ssm.put_parameter(Name=f"/bluegreen/{CODEDEPLOY_APP}/live", Value="blue", Type="String")
+    for name, prefix in ((source["AutoScalingGroupName"], ""), (f"demo-{idle}", "hand-")):
+        autoscaling.put_lifecycle_hook(
+            AutoScalingGroupName=name,
+            LifecycleHookName=f"{prefix}drain",
+            LifecycleTransition="autoscaling:EC2_INSTANCE_TERMINATING",
+            HeartbeatTimeout=120,
+            DefaultResult="CONTINUE",
+        )
+        autoscaling.put_scaling_policy(
+            AutoScalingGroupName=name,
+            PolicyName=f"{prefix}step-out",
+            PolicyType="SimpleScaling",
+            AdjustmentType="ChangeInCapacity",
+            ScalingAdjustment=1,
+        )
+        autoscaling.put_scheduled_update_group_action(
+            AutoScalingGroupName=name,
+            ScheduledActionName=f"{prefix}nightly",
+            Recurrence="0 2 * * *",
+            MinSize=source["MinSize"],
+            MaxSize=source["MaxSize"],
+            DesiredCapacity=source["DesiredCapacity"],
+        )
 
 
 def codedeploy_snapshot(sandbox):
@@ -301,7 +364,7 @@ ALB = Cycle(
     tuple(
         (playbook, {}) for playbook in ("deploy", "switch", "rollback", "switch", "clean", "deploy", "switch", "clean")
     ),
-    one_fleet,
+    plain,
     snapshot,
     new_image=True,
 )
@@ -325,7 +388,11 @@ CODEDEPLOY = Cycle(
     new_cdapp,
     codedeploy_snapshot,
 )
-CYCLES = (ALB, CODEDEPLOY)
+# The idle fleet a deploy finds made by hand, and a live fleet with everything a clone copies: lifecycle hooks,
+# scaling policies, scheduled actions, and a listener rule that forwards to it. The deploy converges the idle fleet
+# (put what the live fleet has, delete what it has not), the switch moves the rule with the listener.
+CONVERGE = Cycle("converge", (("deploy", {}), ("switch", {})), fitted_out, snapshot)
+CYCLES = (ALB, CODEDEPLOY, CONVERGE)
 
 
 @pytest.fixture(scope="module")
@@ -351,10 +418,10 @@ def exercised(enforced):
     every playbook of which must pass."""
     enforced.grant(policy_actions())
     back_to_blue(enforced)
-    new_cdapp(enforced)
     called = {}
     with new_proxy(enforced.endpoint) as recorder:
         for cycle in CYCLES:
+            cycle.restart(enforced)
             called[cycle.name] = {}
             for index, (playbook, _vars) in enumerate(cycle.steps):
                 recorder.reset_stats()
@@ -363,6 +430,7 @@ def exercised(enforced):
                 assert done.returncode == 0, failure
                 operations = recorder.stats()["operations"]
                 called[cycle.name][index] = {iam_action(key) for key in operations if key != "unsigned"}
+    plain(enforced)
     back_to_blue(enforced)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     record = {
@@ -444,4 +512,17 @@ def test_without_any_one_action_some_playbook_of_the_codedeploy_cycle_fails_nami
     """Each action the codedeploy cycle calls and the alb cycle does not; cdapp is made again as nothing deployed it."""
     checked = set().union(*exercised["alb"].values())
     wrong = without_each_action(enforced, CODEDEPLOY, first_calls(exercised["codedeploy"], leave_out=checked))
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_without_any_one_action_a_deploy_that_converges_a_fleet_or_a_switch_that_moves_a_rule_fails_naming_it(
+    enforced, exercised
+):
+    """Each action the converge cycle calls and the other two do not; demo is fitted out again after a check that
+    changed it."""
+    checked = set().union(*exercised["alb"].values(), *exercised["codedeploy"].values())
+    try:
+        wrong = without_each_action(enforced, CONVERGE, first_calls(exercised["converge"], leave_out=checked))
+    finally:
+        plain(enforced)
     assert wrong == [], "\n".join(wrong)
