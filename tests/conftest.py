@@ -165,6 +165,20 @@ class Sandbox:
         for color in ("blue", "green"):
             self.forget_terminated_targets(self.target_group_arn(color), members)
 
+    def remove_attached(self, name):
+        """Delete the lifecycle hooks, scaling policies and scheduled actions of Auto Scaling group ``name``.
+
+        The emulator keeps a deleted group's hooks and would hand them to the next group of that name."""
+        autoscaling = self.client("autoscaling")
+        for hook in autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]:
+            autoscaling.delete_lifecycle_hook(AutoScalingGroupName=name, LifecycleHookName=hook["LifecycleHookName"])
+        for policy in autoscaling.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]:
+            autoscaling.delete_policy(AutoScalingGroupName=name, PolicyName=policy["PolicyName"])
+        for action in autoscaling.describe_scheduled_actions(AutoScalingGroupName=name)["ScheduledUpdateGroupActions"]:
+            autoscaling.delete_scheduled_action(
+                AutoScalingGroupName=name, ScheduledActionName=action["ScheduledActionName"]
+            )
+
     def codedeploy_app(self, app):
         """A new app for strategy codedeploy, live on blue: one group of one instance, {app}-blue, registered in one
         target group, {app}, in demo's subnets; returns the target group's ARN."""

@@ -257,21 +257,8 @@ def test_hooks_policies_and_schedules_are_copied(sandbox, demo, clean):
         again = run(sandbox, clone_args(demo), check=True)
         assert again["changes"]["lifecycle_hooks"] == {"put": [], "delete": []}
     finally:
-        # The emulator keeps a deleted group's hooks and would hand them to the next group of that name.
         for name in ("demo-blue", CLONE):
-            for hook in autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]:
-                autoscaling.delete_lifecycle_hook(
-                    AutoScalingGroupName=name, LifecycleHookName=hook["LifecycleHookName"]
-                )
-        for name in ("demo-blue", CLONE):
-            for policy in autoscaling.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]:
-                autoscaling.delete_policy(AutoScalingGroupName=name, PolicyName=policy["PolicyName"])
-            for action in autoscaling.describe_scheduled_actions(AutoScalingGroupName=name)[
-                "ScheduledUpdateGroupActions"
-            ]:
-                autoscaling.delete_scheduled_action(
-                    AutoScalingGroupName=name, ScheduledActionName=action["ScheduledActionName"]
-                )
+            sandbox.remove_attached(name)
 
 
 def test_changed_sizes_update_the_clone(sandbox, demo, clean):

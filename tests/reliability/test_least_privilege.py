@@ -231,16 +231,9 @@ def new_cdapp(sandbox):
 
 def plain(sandbox):
     """demo without what fitted_out adds, with one fleet (one_fleet)."""
-    autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
+    elbv2 = sandbox.client("elbv2")
     for name in sandbox.groups():
-        for hook in autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]:
-            autoscaling.delete_lifecycle_hook(AutoScalingGroupName=name, LifecycleHookName=hook["LifecycleHookName"])
-        for policy in autoscaling.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]:
-            autoscaling.delete_policy(AutoScalingGroupName=name, PolicyName=policy["PolicyName"])
-        for action in autoscaling.describe_scheduled_actions(AutoScalingGroupName=name)["ScheduledUpdateGroupActions"]:
-            autoscaling.delete_scheduled_action(
-                AutoScalingGroupName=name, ScheduledActionName=action["ScheduledActionName"]
-            )
+        sandbox.remove_attached(name)
     for rule in elbv2.describe_rules(ListenerArn=production_listener(sandbox))["Rules"]:
         if not rule["IsDefault"]:
             elbv2.delete_rule(RuleArn=rule["RuleArn"])
