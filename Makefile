@@ -21,7 +21,7 @@ SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null
 
 help:
 	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
-	@echo "make test    lint, ansible-test sanity, unit and integration tests"
+	@echo "make test    lint, ansible-test sanity, unit and integration tests (about 20 minutes on 2 cores)"
 	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
 	@echo "make bench   API calls and wall time against a sandbox of its own, and the symlink switch under load (docs/benchmarks.md)"
 	@echo "make bench-symlink   only the symlink switch under load"
@@ -32,7 +32,8 @@ venv: debian-packages $(VENV)/.installed
 # Debian packages the product and its tests run on the controller: rsync (the release role copies content
 # with ansible.posix.synchronize), apache2-bin (the web servers of the sandbox's instances, strategy efs),
 # debootstrap and zstd (the Debian roots of the codedeploy_hooks scenario, docs/instances.md).
-# A fresh Debian has none of them, so the set-up installs what is missing, as root.
+# A fresh Debian has none of them, so the set-up installs what is missing, as root; dpkg needs the sbin folders on
+# PATH, which a user's PATH on Debian lacks.
 DEBIAN_PACKAGES := rsync:rsync apache2-bin:/usr/sbin/apache2 debootstrap:/usr/sbin/debootstrap zstd:zstd
 
 debian-packages:
@@ -40,6 +41,7 @@ debian-packages:
 	if (($${#missing[@]})); then \
 	    if ((EUID != 0)); then echo "missing Debian packages: $${missing[*]}; install them (apt-get install $${missing[*]}) or run make as root" >&2; exit 2; fi; \
 	    echo "installing $${missing[*]} from the Debian packages"; \
+	    export PATH="$$PATH:/usr/local/sbin:/usr/sbin:/sbin"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
 	fi
 
@@ -78,14 +80,31 @@ lint: install
 sanity: install
 	bash tests/sanity.sh
 
+# Each stage of `make test` is timed (tools/stage.sh); the times are summed up at the end, with pytest's 25 slowest.
+STAGE := bash tools/stage.sh
+STAGE_LOG := $(CURDIR)/tests/output/stages.log
+# The tests that need the sandbox run in TEST_WORKERS pytest-xdist workers (one per CPU), each with a sandbox of its
+# own (tests/conftest.py), a test file at a time, in the order tests/conftest.py gives them (the longest first);
+# TEST_WORKERS=1 runs them in this process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_WORKERS = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+
 units: install
 	$(BIN)/python -m pytest tests/unit
 
+# Everything but the unit tests: the modules, roles and playbooks against the sandbox, the instances, the
+# packaging, the quick reliability tests and the sandbox's own.
 integration: install
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) --durations=25 --ignore=tests/unit
 
-test: lint sanity
-	$(BIN)/python -m pytest
+test: install
+	@mkdir -p $(dir $(STAGE_LOG)); export BLUEGREEN_STAGE_LOG=$${BLUEGREEN_STAGE_LOG:-$(STAGE_LOG)}; \
+	[[ $$BLUEGREEN_STAGE_LOG != "$(STAGE_LOG)" ]] || rm -f "$(STAGE_LOG)"; \
+	$(STAGE) lint $(MAKE) --no-print-directory lint \
+	    && $(STAGE) sanity $(MAKE) --no-print-directory sanity \
+	    && $(STAGE) units $(MAKE) --no-print-directory units \
+	    && $(STAGE) integration $(MAKE) --no-print-directory integration; \
+	status=$$?; $(STAGE) --summary "$$BLUEGREEN_STAGE_LOG"; exit $$status
 
 # Not part of `make test`; BENCH_ARGS=--quick runs each measurement once.
 bench: install
@@ -99,11 +118,21 @@ bench: install
 RELIABILITY_THROTTLING_PORT ?= 4597
 RELIABILITY_CRASH_PORT ?= 4596
 RELIABILITY_LEAST_PRIVILEGE_PORT ?= 4598
-RELIABILITY_PYTEST = BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -p no:cacheprovider -m long
+# -rP shows what the runs print: the seed and what it drew, the kill points, the figures.
+RELIABILITY_PYTEST = BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -p no:cacheprovider -m long -rP
 
-.PHONY: reliability reliability-throttling reliability-crash reliability-least-privilege
+.PHONY: reliability reliability-sample reliability-throttling reliability-crash reliability-least-privilege
 reliability: install
 	@$(MAKE) --no-print-directory -j3 --output-sync=target reliability-throttling reliability-crash reliability-least-privilege
+
+# What CI runs of the long runs: the same three tests on a fixed sample drawn with RELIABILITY_SEED, which each prints
+# with what it drew: 4 throttled cycles (and 2 without faults), 2 kill points of each playbook, 3 actions of each
+# least-privilege cycle taken away (docs/reliability.md).
+RELIABILITY_SEED ?= 1
+reliability-sample: install
+	@BLUEGREEN_RELIABILITY_SEED=$(RELIABILITY_SEED) BLUEGREEN_RELIABILITY_RUNS=4 BLUEGREEN_RELIABILITY_BASELINE_RUNS=2 \
+	    BLUEGREEN_RELIABILITY_CRASH_SAMPLE=2 BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=3 \
+	    $(MAKE) --no-print-directory -j3 --output-sync=target reliability-throttling reliability-crash reliability-least-privilege
 
 reliability-throttling: install
 	BLUEGREEN_TEST_SANDBOX_PORT=$(RELIABILITY_THROTTLING_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_throttling.py
@@ -119,7 +148,8 @@ bench-symlink: install
 	bash benchmarks/symlink_switch.sh
 
 clean:
-	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py stop
+	-test -x $(BIN)/python && $(BIN)/python tools/sandbox.py remove
+	-test -x $(BIN)/python && for dir in tests/output/sandbox-*/; do [[ ! -d $$dir ]] || $(BIN)/python tools/sandbox.py --dir "$$dir" remove; done
 	-test -x $(BIN)/python && $(BIN)/python tools/debian_roots.py destroy --root tests/output/molecule/codedeploy_hooks
 	rm -rf $(VENV) $(BUILD) $(BLUEGREEN_SANDBOX_DIR) tests/output .pytest_cache
 

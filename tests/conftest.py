@@ -53,6 +53,17 @@ class Sandbox:
         self.endpoint = f"http://127.0.0.1:{port}"
         self.env = _sandbox_env(port, directory)
 
+    @property
+    def efs(self):
+        """The EFS stand-in, by its real path: tools/sandbox.py links it to a folder under /var/tmp when Apache's
+        workers (www-data) cannot enter the sandbox's directory, and the playbooks see it resolved."""
+        return (self.directory / "efs").resolve()
+
+    @property
+    def web(self):
+        """The instances' folders (web server configuration and web root), by their real path as ``efs``."""
+        return (self.directory / "web").resolve()
+
     def client(self, service):
         return boto3.client(
             service,
@@ -278,14 +289,63 @@ def is_write(operation):
     return operation.startswith(WRITE_PREFIXES) or operation.split(" ")[0] in ("POST", "PUT", "DELETE")
 
 
+# The test files that take longest, longest first (pytest --durations, serial, in the order of their seconds: the
+# Molecule scenario, whose one test cannot be split, goes first). `make test` hands files to its pytest-xdist workers
+# in this order, then the others in theirs, so that neither worker is left with a long one at the end.
+LONGEST_FIRST = (
+    "tests/instances/test_molecule.py",
+    "tests/integration/test_release_role.py",
+    "tests/integration/test_route53_strategy.py",
+    "tests/integration/test_deploy_role.py",
+    "tests/integration/test_codedeploy_strategy.py",
+    "tests/integration/test_route53_alias_flip.py",
+    "tests/integration/test_efs_strategy.py",
+    "tests/integration/test_alb_swap.py",
+    "tests/integration/test_switch_role.py",
+    "tests/reliability/test_bad_inputs.py",
+    "tests/integration/test_deploy_codedeploy.py",
+    "tests/integration/test_deploy_lock.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """The files of LONGEST_FIRST first, each file's tests together and in their order."""
+
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
+def test_sandbox_port():
+    """The port of this test process's sandbox: BLUEGREEN_TEST_SANDBOX_PORT (4597 unless set), and under
+    pytest-xdist 5 more for each worker after the first (gw1: 4602), so that the workers' sandboxes, and their
+    instances' web servers (inventories/local), never meet."""
+    base = int(os.environ.get("BLUEGREEN_TEST_SANDBOX_PORT") or 4597)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return base + 5 * int(worker.removeprefix("gw") or 0)
+
+
+test_sandbox_port.__test__ = False
+
+
+def test_sandbox():
+    """A Sandbox on this test process's port, with its state under tests/output, not started."""
+    port = test_sandbox_port()
+    return Sandbox(port, ROOT / "tests" / "output" / f"sandbox-{port}")
+
+
+test_sandbox.__test__ = False
+
+
 @pytest.fixture(scope="session")
 def sandbox():
-    port = int(os.environ.get("BLUEGREEN_TEST_SANDBOX_PORT", "4597"))
-    instance = Sandbox(port, ROOT / "tests" / "output" / f"sandbox-{port}")
+    instance = test_sandbox()
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr
     reset = instance.tool("reset")
     assert reset.returncode == 0, reset.stdout + reset.stderr
     instance.provision()
     yield instance
-    instance.tool("stop")
+    instance.tool("remove")

@@ -67,6 +67,14 @@ def tool(name: str) -> str:
     return shutil.which(name) or str(Path("/usr/sbin", name))
 
 
+def root_env() -> dict[str, str]:
+    """This process's environment with the sbin folders on PATH: debootstrap calls chroot, and dpkg inside the root
+    calls ldconfig and start-stop-daemon, by name; a user's PATH on Debian lacks them."""
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    extra = [folder for folder in ("/usr/local/sbin", "/usr/sbin", "/sbin") if folder not in path]
+    return dict(os.environ, PATH=os.pathsep.join([*path, *extra]))
+
+
 @contextlib.contextmanager
 def locked(path: Path):
     """One build at a time per cache, so that runs started together debootstrap once."""
@@ -95,12 +103,12 @@ def build(cache: Path, suite: str, mirror: str, include: list[str]) -> Path:
                 mirror,
             ]
             print(f"building a Debian {suite} root: {' '.join(command)}", file=sys.stderr)
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            done = subprocess.run(command, capture_output=True, text=True, check=False, env=root_env())
             if done.returncode != 0:
                 log = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
                 raise RootError(f"debootstrap failed (exit {done.returncode}); its last lines:\n{log}")
             # Downloaded packages are not needed in the root; the package lists stay, for apt inside it.
-            subprocess.run(["chroot", str(root), "apt-get", "clean"], check=True)
+            subprocess.run([tool("chroot"), str(root), "apt-get", "clean"], check=True, env=root_env())
             scratch = cache / f".{tarball.name}.{os.getpid()}"
             subprocess.run(["tar", "--zstd", "-C", str(root), "-cf", str(scratch), "."], check=True)
             os.replace(scratch, tarball)

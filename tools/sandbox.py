@@ -1,10 +1,15 @@
 """Manage the local AWS sandbox: a moto server on loopback that the `local` inventory talks to.
 
-Usage: sandbox.py [--dir DIR] [--port PORT] {start,stop,status,reset,endpoint}
+Usage: sandbox.py [--dir DIR] [--port PORT] {start,stop,status,reset,remove,endpoint}
 
 The server's pid and port are recorded in DIR (default: <repo>/.sandbox, env BLUEGREEN_SANDBOX_DIR) so
 that every command, `make` target and test finds the same server. Exit status: 0 success, 1 error,
 3 the sandbox is not running (status, reset).
+
+The EFS stand-in and the instances' web roots (DIR/efs, DIR/web) are served by Apache, whose workers run as
+www-data when the sandbox runs as root. When www-data cannot enter DIR (a checkout under /root or in a
+`mktemp -d` folder, mode 700), `start` keeps them in a folder of their own under /var/tmp and links them
+from DIR; `remove` deletes them wherever they are.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import enum
 import errno
 import fcntl
 import os
+import pwd
 import shutil
+import stat
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -71,6 +79,10 @@ class Record:
 
 # What the sandbox keeps on disk besides the emulator: the EFS stand-in and the instances' web roots.
 LOCAL_STATE = ("efs", "web")
+# The user Apache's workers run as when the sandbox runs as root (playbooks/sandbox.yml), and where the local
+# state goes when that user cannot enter the sandbox's directory.
+WEB_USER = "www-data"
+SERVED_PARENT = Path("/var/tmp")
 
 
 def endpoint_url(port: int) -> str:
@@ -230,8 +242,95 @@ def wait_until_answering(process: subprocess.Popen, directory: Path, port: int, 
         time.sleep(POLL_INTERVAL)
 
 
+def can_enter(path: Path, uid: int, gids: frozenset[int]) -> bool:
+    """Whether a user (``uid``, groups ``gids``) may reach ``path``: search permission on it and every folder above
+    it, by owner, group or other, as the kernel checks it (ACLs aside). A missing path is judged by its parents."""
+    for folder in (path, *path.parents):
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in gids:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
+
+
+def web_user() -> tuple[int, frozenset[int]] | None:
+    """(uid, groups) of the user Apache's workers run as when that is not the caller: www-data under root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(WEB_USER)
+    except KeyError:
+        return None
+    return entry.pw_uid, frozenset(os.getgrouplist(WEB_USER, entry.pw_gid))
+
+
+def blocking_folder(path: Path, uid: int, gids: frozenset[int]) -> Path | None:
+    """The highest folder above ``path`` (or itself) that the user cannot enter, None when it can enter them all."""
+    blocked = None
+    for folder in (path, *path.parents):
+        if folder.exists() and not can_enter(folder, uid, gids) and can_enter(folder.parent, uid, gids):
+            blocked = folder
+    return blocked
+
+
+def serve_local_state(directory: Path) -> None:
+    """Make DIR/efs and DIR/web reachable by the web servers' user: links to folders under SERVED_PARENT when it
+    cannot enter DIR, plain folders otherwise (created by provisioning)."""
+    user = web_user()
+    if user is None or can_enter(directory, *user):
+        return
+    blocked = blocking_folder(directory, *user)
+    for local in LOCAL_STATE:
+        link = directory / local
+        if link.is_symlink() and link.resolve().is_dir():
+            continue
+        if link.is_symlink():
+            link.unlink()
+        elif link.exists():
+            if any(link.iterdir()):
+                raise SandboxError(
+                    f"{link} holds local state that {WEB_USER} cannot read ({blocked} is closed to it); "
+                    f"run `sandbox.py remove` (or `make clean`), then start again"
+                )
+            link.rmdir()
+        target = Path(tempfile.mkdtemp(prefix=f"teal-bluegreen-{local}-", dir=SERVED_PARENT))
+        target.chmod(0o755)
+        link.symlink_to(target, target_is_directory=True)
+        print(f"{WEB_USER} cannot enter {blocked}: {link} links to {target}, which Apache's workers can read")
+
+
+def clear_local_state(directory: Path, keep_links: bool) -> None:
+    """Delete the EFS stand-in and the web roots; a linked folder is emptied, and deleted too unless ``keep_links``."""
+    for local in LOCAL_STATE:
+        path = directory / local
+        if path.is_symlink():
+            target = path.resolve()
+            if target.is_dir() and keep_links:
+                for child in target.iterdir():
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child)
+                    else:
+                        child.unlink()
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+                path.unlink()
+            print(f"removed {target}")
+        elif path.exists():
+            shutil.rmtree(path)
+            print(f"removed {path}")
+
+
 def start(directory: Path, port: int) -> int:
     with exclusive(directory):
+        serve_local_state(directory)
         record = read_record(directory)
         action = plan_start(record, port)
         if action is StartAction.REUSE:
@@ -332,10 +431,15 @@ def reset(directory: Path) -> int:
     print(f"reset all emulated AWS state at {endpoint_url(record.port)}")
     # The EFS stand-in and the instances (strategy efs) belong to that state: provisioning starts them again.
     stop_web_servers(directory)
-    for local in LOCAL_STATE:
-        if (directory / local).exists():
-            shutil.rmtree(directory / local)
-            print(f"removed {directory / local}")
+    clear_local_state(directory, keep_links=True)
+    return EXIT_OK
+
+
+def remove(directory: Path) -> int:
+    """Stop the sandbox and delete its local state, wherever it is kept; the log stays."""
+    stop(directory)
+    with exclusive(directory):
+        clear_local_state(directory, keep_links=False)
     return EXIT_OK
 
 
@@ -376,6 +480,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     commands.add_parser("stop", help="stop the server")
     commands.add_parser("status", help="say whether the server runs (exit 0) or not (exit 3)")
     commands.add_parser("reset", help="wipe all emulated AWS state")
+    commands.add_parser("remove", help="stop the server and delete the EFS stand-in and web roots")
     commands.add_parser("endpoint", help="print the endpoint URL")
     return parser.parse_args(argv)
 
@@ -388,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stop": lambda: stop(directory),
         "status": lambda: status(directory),
         "reset": lambda: reset(directory),
+        "remove": lambda: remove(directory),
         "endpoint": lambda: endpoint(directory, args.port),
     }
     try:

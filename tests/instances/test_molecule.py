@@ -56,9 +56,14 @@ def test_codedeploy_hooks_scenario():
             pytest.fail(message)
         pytest.skip(message)
 
+    # The instances are entered as root, whose PATH on an instance (a root login, sudo's secure_path) has the sbin
+    # folders, where dpkg finds ldconfig; the chroot connection hands them the PATH of this process, which a user's
+    # PATH on Debian may not give.
+    path = [str(BIN), *os.environ.get("PATH", "").split(os.pathsep)]
+    path += [folder for folder in ("/usr/local/sbin", "/usr/sbin", "/sbin") if folder not in path]
     env = dict(
         os.environ,
-        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        PATH=os.pathsep.join(path),
         ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv" / "collections"),
         ANSIBLE_FORCE_COLOR="0",
         PY_COLORS="0",

@@ -218,7 +218,7 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle, content=None):
     deployed = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact, **extra)
     assert deployed.returncode == 0, deployed.log
     if content:
-        marker = json.loads((sandbox.directory / "efs" / "demo" / idle / ".release.json").read_text(encoding="utf-8"))
+        marker = json.loads((sandbox.efs / "demo" / idle / ".release.json").read_text(encoding="utf-8"))
         assert (marker["color"], marker["version"], sorted(marker["files"])) == (
             idle,
             artifact,

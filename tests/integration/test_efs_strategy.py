@@ -18,6 +18,7 @@ import re
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,8 @@ LOCK = "/bluegreen/site/lock"
 DEPLOYMENT = "/bluegreen/site/deployment"
 HOSTS = ("web1", "web2")
 EFS = {"bluegreen_strategy": "efs", "bluegreen_hosts": "bluegreen_web"}
+# Apache from Debian's apache2-bin, by its full path as the inventory gives it: a user's PATH may lack /usr/sbin.
+APACHE = "/usr/sbin/apache2"
 
 
 def web_port(sandbox, host):
@@ -61,11 +64,11 @@ def served_versions(sandbox):
 
 
 def links(sandbox):
-    return {host: os.readlink(sandbox.directory / "web" / host / "html") for host in HOSTS}
+    return {host: os.readlink(sandbox.web / host / "html") for host in HOSTS}
 
 
 def efs_dir(sandbox, color):
-    return sandbox.directory / "efs" / "site" / color
+    return sandbox.efs / "site" / color
 
 
 def run(sandbox, playbook, *args, **extra_vars):
@@ -104,11 +107,14 @@ def pin_document_root(sandbox, host, directory=None):
     An instance stuck on what it served before, whatever its link says, as a cache that is never
     reloaded would leave it.
     """
-    config = sandbox.directory / "web" / host / "httpd.conf"
-    root = directory or sandbox.directory / "web" / host / "html"
+    config = sandbox.web / host / "httpd.conf"
+    root = Path(directory or sandbox.web / host / "html")
+    # By the real path of its folder, as the playbook writes it: <sandbox>/web may link to a folder www-data can
+    # enter (tools/sandbox.py).
+    root = root.parent.resolve() / root.name
     text = re.sub(r"(?m)^DocumentRoot .*$", f"DocumentRoot {root}", config.read_text(encoding="utf-8"))
     config.write_text(text, encoding="utf-8")
-    subprocess.run(["apache2", "-f", str(config), "-k", "graceful"], check=True, capture_output=True)
+    subprocess.run([APACHE, "-f", str(config), "-k", "graceful"], check=True, capture_output=True)
     for _attempt in range(50):
         if served(sandbox, host, "/health")[0] == 200:
             return
@@ -123,7 +129,7 @@ def efs_sandbox(sandbox):
     assert {version[0] for version in served_versions(sandbox).values()} == {"blue"}
     yield sandbox
     for host in HOSTS:
-        link = sandbox.directory / "web" / host / "html"
+        link = sandbox.web / host / "html"
         temp = link.with_name("html.test-cleanup")
         temp.unlink(missing_ok=True)
         temp.symlink_to(efs_dir(sandbox, "blue"))
@@ -183,7 +189,7 @@ def test_deploy_switch_rollback_and_clean(efs_sandbox, tmp_path):
         "state_info",
         app="site",
         symlinks=links(sandbox),
-        symlink_root=str(sandbox.directory / "efs" / "site"),
+        symlink_root=str(sandbox.efs / "site"),
     )
     assert (state["source"], state["live_color"], state["consistent"]) == ("efs", "green", True), state["reasons"]
     assert state["layers"]["efs"]["hosts"] == {"web1": "green", "web2": "green"}

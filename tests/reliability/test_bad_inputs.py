@@ -57,11 +57,11 @@ def hold_lock(sandbox):
 
 
 def web_root(sandbox, host="web1"):
-    return str(sandbox.directory / "web" / host / "html")
+    return str(sandbox.web / host / "html")
 
 
 def efs(sandbox, *parts):
-    return str(sandbox.directory.joinpath("efs", *parts))
+    return str(sandbox.efs.joinpath(*parts))
 
 
 def site_root(sandbox):

@@ -16,7 +16,10 @@ it must succeed at once. After the kill and after each re-run, production stays 
 has completed, the live parameter names the colour that takes the traffic and the layers agree.
 
 The full sweep is marked long; test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again is the
-one kill point `make test` runs. Figures go to tests/output/reliability/crash.json and docs/reliability.md.
+one kill point `make test` runs. With BLUEGREEN_RELIABILITY_CRASH_SAMPLE=K (CI's `make reliability-sample`), the
+sweep takes K kill points of each playbook instead of all, drawn with BLUEGREEN_RELIABILITY_SEED from the points
+the last full sweep found (KILL_POINTS); a drawn point past a playbook's last write is a run to its end. Figures go
+to tests/output/reliability/crash.json and docs/reliability.md.
 
 The sweep needs no restore between kill points: a kill point ends with its re-run completed, which leaves the
 application where the same playbook run to its end would, and that is where another playbook starts from (one
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import threading
@@ -58,6 +62,11 @@ MOST_KILL_POINTS = 40
 RUN_TIMEOUT = 600
 COLORS = ("blue", "green")
 CRASH_APPS = int(os.environ.get("BLUEGREEN_RELIABILITY_CRASH_APPS") or 2)
+# Kill points per playbook in a sampled sweep (0: all of them), and the seed of the draw.
+SAMPLE = int(os.environ.get("BLUEGREEN_RELIABILITY_CRASH_SAMPLE") or 0)
+SEED = int(os.environ.get("BLUEGREEN_RELIABILITY_SEED") or 1)
+# The kill points of each playbook in the last full sweep (docs/reliability.md), which a sampled sweep draws from.
+KILL_POINTS = {"deploy": 5, "switch": 7, "rollback": 7, "clean": 4}
 # Where an application stands in the cycle, and the playbooks that start from there with where they leave it.
 ONE_FLEET, DEPLOYED, SWITCHED = "one fleet", "deployed", "switched"
 STARTS_FROM = {"deploy": ONE_FLEET, "switch": DEPLOYED, "rollback": SWITCHED, "clean": SWITCHED}
@@ -267,24 +276,41 @@ class Crashes:
         return True
 
 
+def sample_points(count, seed, known=None):
+    """{playbook: ``count`` of its kill points in order}, drawn with ``seed`` from 1 to its number in ``known``
+    (KILL_POINTS unless given)."""
+    draw = random.Random(seed)
+    return {
+        name: sorted(draw.sample(range(1, points + 1), min(count, points)))
+        for name, points in (known or KILL_POINTS).items()
+    }
+
+
 class Sweep:
     """The kill points of one playbook, handed out in order to whichever application runs it next: 1, 2, ... until a
-    run ends before its crash point; the points are then 1 to that one less one."""
+    run ends before its crash point; the points are then 1 to that one less one. A sampled sweep hands out only the
+    points of ``sample``."""
 
-    def __init__(self, name):
+    def __init__(self, name, sample=None):
         self.name = name
         self.lock = threading.Lock()
         self.next_point = 1
         self.end = None
         self.killed = []
+        self.sample = None if sample is None else list(sample)
+        self.left = None if sample is None else list(sample)
 
     @property
     def pending(self):
+        if self.left is not None:
+            return bool(self.left)
         return self.end is None
 
     def take(self):
-        """The next point to try, or None once the end is known."""
+        """The next point to try, or None once the end is known (or every drawn point is taken)."""
         with self.lock:
+            if self.left is not None:
+                return self.left.pop(0) if self.left else None
             if self.end is not None:
                 return None
             point = self.next_point
@@ -303,9 +329,9 @@ class Sweep:
 class Walk:
     """The four sweeps, and the choice of each application's next playbook from where it stands."""
 
-    def __init__(self, sandbox):
+    def __init__(self, sandbox, sample=None):
         self.sandbox = sandbox
-        self.sweeps = {name: Sweep(name) for name in STARTS_FROM}
+        self.sweeps = {name: Sweep(name, sample[name] if sample else None) for name in STARTS_FROM}
         self.lock = threading.Lock()
         self.points = []
         self.plain_runs = {}
@@ -381,8 +407,11 @@ def test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again
 @pytest.mark.long
 def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_run_again(sandbox, apps):
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    sample = sample_points(SAMPLE, SEED) if SAMPLE else None
+    if sample:
+        print(f"a sampled sweep, seed {SEED}: kill points {sample}")
     taken = apps(CRASH_APPS)
-    walk = Walk(sandbox)
+    walk = Walk(sandbox, sample)
     proxies = [new_proxy(sandbox.endpoint) for _app in taken]
     started = time.monotonic()
     try:
@@ -395,10 +424,12 @@ def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_
         for proxy in proxies:
             proxy.stop()
 
-    kill_points = {name: sweep.end - 1 for name, sweep in walk.sweeps.items()}
+    kill_points = {name: None if sweep.end is None else sweep.end - 1 for name, sweep in walk.sweeps.items()}
     points = sorted(walk.points, key=lambda item: (list(STARTS_FROM).index(item["playbook"]), item["point"]))
     report = {
         "kill_points": kill_points,
+        "sample": sample,
+        "seed": SEED if sample else None,
         "apps": [app.name for app in taken],
         "seconds": {
             name: round(sum(item["seconds"] for item in points if item["playbook"] == name), 1) for name in STARTS_FROM
@@ -408,6 +439,15 @@ def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_
         "points": points,
     }
     (OUTPUT / "crash.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(
+        f"killed: { {name: sorted(sweep.killed) for name, sweep in walk.sweeps.items()} }, in {report['total_seconds']} s"
+    )
+    if sample:
+        for name, sweep in walk.sweeps.items():
+            beyond = [point for point in sweep.sample if sweep.end is not None and point >= sweep.end]
+            assert sorted(sweep.killed + beyond) == sweep.sample, (name, sorted(sweep.killed), sweep.end)
+            assert sweep.killed, f"{name}: none of the drawn points {sweep.sample} is a write of the playbook"
+        return
     for name, sweep in walk.sweeps.items():
         assert sorted(sweep.killed) == list(range(1, sweep.end)), (name, sorted(sweep.killed), sweep.end)
     assert all(kill_points.values()), kill_points

@@ -19,7 +19,9 @@ an idle fleet made by hand, which the deploy converges. Each action the policy g
 listed in NOT_EXERCISED with the reason.
 Then, for each action a cycle calls first (but those in TOLERATED and UNCHECKED), the cycle runs with the policy less
 that action from the playbook that first calls it, and some playbook must fail, naming it (or, for those in MASKED,
-with the error that shows it without naming it).
+with the error that shows it without naming it). With BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=K (CI's `make
+reliability-sample`), K of each cycle's actions are taken away, drawn with BLUEGREEN_RELIABILITY_SEED; the three
+cycles still run whole with the policy.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 import urllib.request
 from collections.abc import Callable
 
@@ -118,6 +121,10 @@ OUTPUT = ROOT / "tests" / "output" / "reliability"
 # demo's production listener (inventories/local), and the target group fitted_out puts a hand-made idle fleet in.
 PRODUCTION_PORT = 80
 HAND_MADE_TARGET_GROUP = "demo-hand-made"
+
+# Actions taken away per cycle in a sampled run (0: all of them), and the seed of the draw.
+SAMPLE = int(os.environ.get("BLUEGREEN_LEAST_PRIVILEGE_SAMPLE") or 0)
+SEED = int(os.environ.get("BLUEGREEN_RELIABILITY_SEED") or 1)
 
 pytestmark = pytest.mark.long
 
@@ -485,12 +492,17 @@ def without_each_action(enforced, cycle, first_use):
     return wrong
 
 
-def first_calls(steps, leave_out=frozenset()):
-    """{action: index of the first step that calls it} for the actions the steps call, but those left out."""
+def first_calls(steps, leave_out=frozenset(), sample=SAMPLE, seed=SEED):
+    """{action: index of the first step that calls it} for the actions the steps call, but those left out; only
+    ``sample`` of them, drawn with ``seed``, when ``sample`` is not 0."""
     first_use = {}
     for index in sorted(steps):
         for action in sorted(steps[index] - set(TOLERATED) - set(UNCHECKED) - leave_out):
             first_use.setdefault(action, index)
+    if sample:
+        drawn = random.Random(seed).sample(sorted(first_use), min(sample, len(first_use)))
+        print(f"seed {seed}: of {len(first_use)} actions, {sorted(drawn)} are taken away one at a time")
+        first_use = {action: first_use[action] for action in drawn}
     return first_use
 
 

@@ -202,6 +202,10 @@ def test_deploy_switch_clean_succeed_every_time_under_30_percent_throttling(sand
     report = cycles.report()
     report["total_seconds"] = round(time.monotonic() - started, 1)
     (OUTPUT / "throttling.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(
+        f"seeds {SEED} to {SEED + RUNS - 1}: {report['succeeded']} of {RUNS} throttled cycles succeeded "
+        f"({BASELINE_RUNS} without faults) on {len(taken)} applications in {report['total_seconds']} s"
+    )
 
     assert not cycles.failures, "\n".join(cycles.failures)
     assert report["succeeded"] == RUNS, report["apps"]

@@ -14,7 +14,6 @@ none of it, and provisioning it takes longer than all of them.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 import uuid
@@ -22,8 +21,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT
-from conftest import Sandbox
+from conftest import test_sandbox
 
 ROLE = "arn:aws:iam::123456789012:role/codedeploy-sandbox-test"
 BLOCK = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
@@ -39,8 +37,7 @@ HEALTH_CONSTRAINTS = (
 @pytest.fixture(scope="module")
 def server():
     """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it."""
-    port = int(os.environ.get("BLUEGREEN_TEST_SANDBOX_PORT", "4597"))
-    instance = Sandbox(port, ROOT / "tests" / "output" / f"sandbox-{port}")
+    instance = test_sandbox()
     was_running = instance.tool("status").returncode == 0
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import boto3
@@ -317,3 +319,104 @@ def test_stop_falls_back_to_sigkill(sandbox_dir, port, monkeypatch):
         if stubborn.poll() is None:
             stubborn.kill()
             stubborn.wait()
+
+
+# Local state that Apache's workers can read wherever the checkout is.
+
+STRANGER = 54321
+
+
+@pytest.fixture
+def open_tmp():
+    """A folder everyone may enter, under one everyone may enter: pytest's tmp_path is below a folder of mode 700."""
+    folder = Path(tempfile.mkdtemp(prefix="teal-bluegreen-test-", dir="/var/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("modes", "expected"),
+    [
+        ((0o755, 0o755), True),
+        ((0o711, 0o711), True),
+        ((0o700, 0o755), False),
+        ((0o755, 0o700), False),
+        ((0o750, 0o755), False),
+    ],
+)
+def test_a_user_enters_a_folder_only_with_search_permission_on_it_and_every_folder_above(open_tmp, modes, expected):
+    outer, inner = open_tmp / "outer", open_tmp / "outer" / "inner"
+    inner.mkdir(parents=True)
+    outer.chmod(modes[0])
+    inner.chmod(modes[1])
+
+    assert sandbox.can_enter(inner / "not-yet", STRANGER, frozenset({STRANGER})) is expected
+
+
+def test_the_folder_that_blocks_a_user_is_the_highest_closed_one(open_tmp):
+    closed = open_tmp / "closed"
+    (closed / "also-closed" / "sandbox").mkdir(parents=True)
+    closed.chmod(0o700)
+    (closed / "also-closed").chmod(0o700)
+
+    assert sandbox.blocking_folder(closed / "also-closed" / "sandbox", STRANGER, frozenset()) == closed
+    assert sandbox.blocking_folder(open_tmp, STRANGER, frozenset()) is None
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="Apache's workers run as www-data only under root")
+
+
+@needs_root
+def test_under_a_folder_www_data_cannot_enter_the_local_state_is_linked_to_one_it_can(open_tmp, port):
+    closed = open_tmp / "closed"
+    closed.mkdir(mode=0o700)
+    directory = closed / "sandbox"
+    try:
+        started = run(directory, port, "start")
+        assert started.returncode == 0, started.stderr
+        targets = {name: (directory / name).resolve() for name in sandbox.LOCAL_STATE}
+        assert f"www-data cannot enter {closed}" in started.stdout, started.stdout
+        for name, target in targets.items():
+            assert (directory / name).is_symlink(), name
+            assert target.parent == sandbox.SERVED_PARENT and target.name.startswith(f"teal-bluegreen-{name}-")
+            assert sandbox.can_enter(target, *sandbox.web_user())
+        (targets["efs"] / "site").mkdir()
+
+        reset = run(directory, port, "reset")
+        again = run(directory, port, "start")
+
+        assert reset.returncode == 0 and again.returncode == 0, reset.stderr + again.stderr
+        assert {name: (directory / name).resolve() for name in sandbox.LOCAL_STATE} == targets
+        assert not (targets["efs"] / "site").exists(), "reset keeps the links and empties them"
+    finally:
+        removed = run(directory, port, "remove")
+    assert removed.returncode == 0, removed.stderr
+    assert not any(target.exists() for target in targets.values())
+    assert not any((directory / name).is_symlink() for name in sandbox.LOCAL_STATE)
+
+
+@needs_root
+def test_local_state_left_in_a_folder_www_data_cannot_enter_is_refused_with_the_fix(open_tmp, port):
+    closed = open_tmp / "closed"
+    closed.mkdir(mode=0o700)
+    (closed / "sandbox" / "efs" / "site").mkdir(parents=True)
+
+    started = run(closed / "sandbox", port, "start")
+
+    assert started.returncode == 1
+    assert f"{closed / 'sandbox' / 'efs'} holds local state that www-data cannot read ({closed} is closed" in (
+        started.stderr
+    )
+    assert "sandbox.py remove" in started.stderr
+    assert not (closed / "sandbox" / "moto.pid").exists()
+
+
+def test_where_www_data_can_enter_the_local_state_stays_in_the_sandbox_folder(open_tmp, port):
+    directory = open_tmp / "sandbox"
+
+    started = run(directory, port, "start")
+    run(directory, port, "stop")
+
+    assert started.returncode == 0, started.stderr
+    assert not any((directory / name).is_symlink() for name in sandbox.LOCAL_STATE)
