@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -318,7 +319,7 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)
 
 
-def test_sandbox_port():
+def sandbox_port():
     """The port of this test process's sandbox: BLUEGREEN_TEST_SANDBOX_PORT (4597 unless set), and under
     pytest-xdist 5 more for each worker after the first (gw1: 4602), so that the workers' sandboxes, and their
     instances' web servers (inventories/local), never meet."""
@@ -327,21 +328,25 @@ def test_sandbox_port():
     return base + 5 * int(worker.removeprefix("gw") or 0)
 
 
-test_sandbox_port.__test__ = False
-
-
-def test_sandbox():
+def process_sandbox():
     """A Sandbox on this test process's port, with its state under tests/output, not started."""
-    port = test_sandbox_port()
+    port = sandbox_port()
     return Sandbox(port, ROOT / "tests" / "output" / f"sandbox-{port}")
 
 
-test_sandbox.__test__ = False
+def load_sandbox_tool():
+    """tools/sandbox.py as a module, for the tests of its functions."""
+    if "bluegreen_sandbox_tool" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bluegreen_sandbox_tool", ROOT / "tools" / "sandbox.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return sys.modules["bluegreen_sandbox_tool"]
 
 
 @pytest.fixture(scope="session")
 def sandbox():
-    instance = test_sandbox()
+    instance = process_sandbox()
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr
     reset = instance.tool("reset")

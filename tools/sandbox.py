@@ -242,23 +242,32 @@ def wait_until_answering(process: subprocess.Popen, directory: Path, port: int, 
         time.sleep(POLL_INTERVAL)
 
 
-def can_enter(path: Path, uid: int, gids: frozenset[int]) -> bool:
-    """Whether a user (``uid``, groups ``gids``) may reach ``path``: search permission on it and every folder above
-    it, by owner, group or other, as the kernel checks it (ACLs aside). A missing path is judged by its parents."""
-    for folder in (path, *path.parents):
+def may_search(info: os.stat_result, uid: int, gids: frozenset[int]) -> bool:
+    """Whether a user (``uid``, groups ``gids``) has search permission on a folder of ``info``: by owner, group or
+    other, as the kernel checks it (ACLs aside)."""
+    if info.st_uid == uid:
+        return bool(info.st_mode & stat.S_IXUSR)
+    if info.st_gid in gids:
+        return bool(info.st_mode & stat.S_IXGRP)
+    return bool(info.st_mode & stat.S_IXOTH)
+
+
+def blocking_folder(path: Path, uid: int, gids: frozenset[int]) -> Path | None:
+    """The highest folder on the way to ``path`` (itself included) that the user may not search, None when there is
+    none. Folders that do not exist yet are left out: the user's way ends at the last one that does."""
+    for folder in (*reversed(path.parents), path):
         try:
             info = folder.stat()
         except FileNotFoundError:
             continue
-        if info.st_uid == uid:
-            allowed = info.st_mode & stat.S_IXUSR
-        elif info.st_gid in gids:
-            allowed = info.st_mode & stat.S_IXGRP
-        else:
-            allowed = info.st_mode & stat.S_IXOTH
-        if not allowed:
-            return False
-    return True
+        if not may_search(info, uid, gids):
+            return folder
+    return None
+
+
+def can_enter(path: Path, uid: int, gids: frozenset[int]) -> bool:
+    """Whether the user may reach ``path``: search permission on it and every folder above it."""
+    return blocking_folder(path, uid, gids) is None
 
 
 def web_user() -> tuple[int, frozenset[int]] | None:
@@ -270,15 +279,6 @@ def web_user() -> tuple[int, frozenset[int]] | None:
     except KeyError:
         return None
     return entry.pw_uid, frozenset(os.getgrouplist(WEB_USER, entry.pw_gid))
-
-
-def blocking_folder(path: Path, uid: int, gids: frozenset[int]) -> Path | None:
-    """The highest folder above ``path`` (or itself) that the user cannot enter, None when it can enter them all."""
-    blocked = None
-    for folder in (path, *path.parents):
-        if folder.exists() and not can_enter(folder, uid, gids) and can_enter(folder.parent, uid, gids):
-            blocked = folder
-    return blocked
 
 
 def serve_local_state(directory: Path) -> None:
@@ -307,13 +307,23 @@ def serve_local_state(directory: Path) -> None:
         print(f"{WEB_USER} cannot enter {blocked}: {link} links to {target}, which Apache's workers can read")
 
 
+def is_served_folder(path: Path, local: str) -> bool:
+    """Whether ``path`` is a folder that serve_local_state made for ``local``: only those are emptied or deleted
+    through a link; a link to anything else is only unlinked."""
+    return path.parent == SERVED_PARENT and path.name.startswith(f"teal-bluegreen-{local}-") and path.is_dir()
+
+
 def clear_local_state(directory: Path, keep_links: bool) -> None:
     """Delete the EFS stand-in and the web roots; a linked folder is emptied, and deleted too unless ``keep_links``."""
     for local in LOCAL_STATE:
         path = directory / local
         if path.is_symlink():
             target = path.resolve()
-            if target.is_dir() and keep_links:
+            if not is_served_folder(target, local):
+                path.unlink()
+                print(f"removed the link {path}; {target}, which the sandbox did not make, stays")
+                continue
+            if keep_links:
                 for child in target.iterdir():
                     if child.is_dir() and not child.is_symlink():
                         shutil.rmtree(child)

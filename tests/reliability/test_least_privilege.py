@@ -409,7 +409,7 @@ def enforced():
     instance.newest_image = instance.images()[-1]
     yield instance
     instance.enforce(False)
-    instance.tool("stop")
+    instance.tool("remove")
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import test_sandbox
+from conftest import process_sandbox
 
 ROLE = "arn:aws:iam::123456789012:role/codedeploy-sandbox-test"
 BLOCK = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
@@ -37,13 +37,13 @@ HEALTH_CONSTRAINTS = (
 @pytest.fixture(scope="module")
 def server():
     """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it."""
-    instance = test_sandbox()
+    instance = process_sandbox()
     was_running = instance.tool("status").returncode == 0
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr
     yield instance
     if not was_running:
-        instance.tool("stop")
+        instance.tool("remove")
 
 
 class World:

@@ -6,7 +6,6 @@ developer has running on 4599.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -18,13 +17,12 @@ from pathlib import Path
 import boto3
 import pytest
 
+from conftest import load_sandbox_tool
+
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "sandbox.py"
 FIRST_TEST_PORT = 4610
 
-_spec = importlib.util.spec_from_file_location("bluegreen_sandbox_tool", TOOL)
-sandbox = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = sandbox
-_spec.loader.exec_module(sandbox)
+sandbox = load_sandbox_tool()
 
 
 def free_port(start: int = FIRST_TEST_PORT, count: int = 90) -> int:
@@ -64,8 +62,8 @@ def dead_pid() -> int:
 def sandbox_dir(tmp_path):
     directory = tmp_path / "sandbox"
     yield directory
-    # Whatever a test left behind: stop it through the tool, then make sure by pid.
-    run(directory, None, "stop")
+    # Whatever a test left behind: stop it and remove its local state through the tool, then make sure by pid.
+    run(directory, None, "remove")
     pid_file = directory / "moto.pid"
     if pid_file.exists():
         pid = sandbox.parse_int(pid_file.read_text())
@@ -420,3 +418,15 @@ def test_where_www_data_can_enter_the_local_state_stays_in_the_sandbox_folder(op
 
     assert started.returncode == 0, started.stderr
     assert not any((directory / name).is_symlink() for name in sandbox.LOCAL_STATE)
+
+
+def test_a_link_the_sandbox_did_not_make_is_unlinked_and_its_folder_kept(open_tmp):
+    directory, own = open_tmp / "sandbox", open_tmp / "own-efs"
+    (own / "site").mkdir(parents=True)
+    directory.mkdir()
+    (directory / "efs").symlink_to(own, target_is_directory=True)
+
+    sandbox.clear_local_state(directory, keep_links=True)
+
+    assert not (directory / "efs").exists() and not (directory / "efs").is_symlink()
+    assert (own / "site").is_dir()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -19,26 +18,21 @@ import pytest
 
 from conftest import ROOT
 from conftest import Sandbox
+from conftest import load_sandbox_tool
 
 # Beside tests/sandbox/test_sandbox_tool.py's ports (4610 up), below the reliability tests' proxies.
 PORTS = range(4700, 4720)
+TOOL = load_sandbox_tool()
 SBIN = {"/sbin", "/usr/sbin", "/usr/local/sbin"}
-
-
-def is_free(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def free_port():
     """A free port for the sandbox, whose instances' ports (inventories/local) are free too."""
     for port in PORTS:
-        if all(is_free(candidate) for candidate in (port, 20000 + port % 1000 * 10 + 1, 20000 + port % 1000 * 10 + 2)):
+        if all(
+            TOOL.port_is_free(candidate)
+            for candidate in (port, 20000 + port % 1000 * 10 + 1, 20000 + port % 1000 * 10 + 2)
+        ):
             return port
     pytest.skip(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
