@@ -13,6 +13,7 @@ import pytest
 from conftest import is_write
 
 CLONE = "demo-green"
+RECORD_TAG = "bluegreen:launch-template-versions"
 
 
 def writes(calls):
@@ -72,6 +73,15 @@ def template_versions(sandbox):
     return sorted(item["VersionNumber"] for item in versions)
 
 
+def shared_claim(source):
+    """The record tag a clone of ``source`` carries: none, unless ``source`` is itself a clone launching from a
+    template version it created, whose claim the clone then shares (whichever group is deleted last deletes it)."""
+    spec = source["LaunchTemplate"]
+    claimed = {tag["Value"] for tag in source["Tags"] if tag["Key"] == RECORD_TAG}
+    mine = f"{spec['LaunchTemplateId']}:{spec['Version']}"
+    return {RECORD_TAG: mine} if any(mine in value.split(",") for value in claimed) else {}
+
+
 def snapshot(sandbox):
     groups = sandbox.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
     comparable = {
@@ -112,7 +122,7 @@ def test_clone_check_mode_then_real_then_idempotent(sandbox, demo, clean):
     assert green["TargetGroupARNs"] == [demo["green"]["TargetGroupArn"]]
     assert {m["Metric"] for m in green["EnabledMetrics"]} == {m["Metric"] for m in blue["EnabledMetrics"]}
     tags = {tag["Key"]: tag["Value"] for tag in green["Tags"]}
-    assert tags == {"Name": CLONE, "bluegreen:app": "demo", "bluegreen:color": "green"}
+    assert tags == {"Name": CLONE, "bluegreen:app": "demo", "bluegreen:color": "green", **shared_claim(blue)}
     assert created["auto_scaling_group"]["tags"] == tags
     assert created["launch_template_version"]["created"] is False
     assert {"launch template", "subnets", "HealthCheckType", "metrics collection"} <= set(created["copied"])
