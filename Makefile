@@ -115,7 +115,7 @@ bench: install
 # under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set), the IAM policy under moto's
 # enforcement, and deploy, switch, rollback and clean killed after each of their writes (docs/reliability.md).
 # The three run at once, each against a sandbox of its own on the port below; the output of each is shown when it ends.
-RELIABILITY_THROTTLING_PORT ?= 4597
+RELIABILITY_THROTTLING_PORT ?= 4591
 RELIABILITY_CRASH_PORT ?= 4596
 RELIABILITY_LEAST_PRIVILEGE_PORT ?= 4598
 # -rP shows what the runs print: the seed and what it drew, the kill points, the figures.

@@ -30,6 +30,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"
+# The snapshot of the sandbox as playbooks/sandbox.yml provisions it, which each test file starts from.
+PROVISIONED = "provisioned"
 
 
 def _sandbox_env(port, directory):
@@ -225,6 +227,19 @@ class Sandbox:
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
+    def save(self, name=PROVISIONED):
+        """Save the whole state under ``name`` (tools/sandbox.py save): emulated AWS, EFS stand-in, web root links."""
+        done = self.tool("save", name)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def restore(self, name=PROVISIONED):
+        """Put the state saved as ``name`` back, in about a second; by default the sandbox as provisioned."""
+        done = self.tool("restore", name)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def has_snapshot(self, name):
+        return (self.directory / "snapshots" / name).is_dir()
+
 
 WRITE_PREFIXES = (
     "Create",
@@ -344,13 +359,36 @@ def load_sandbox_tool():
     return sys.modules["bluegreen_sandbox_tool"]
 
 
+# This test process's sandbox once provisioned, and the test file that last had it.
+_SESSION = {"sandbox": None, "file": None}
+
+
 @pytest.fixture(scope="session")
 def sandbox():
+    """This test process's sandbox, provisioned once and saved as PROVISIONED; each test file starts from that."""
     instance = process_sandbox()
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr
     reset = instance.tool("reset")
     assert reset.returncode == 0, reset.stdout + reset.stderr
     instance.provision()
+    instance.save(PROVISIONED)
+    _SESSION["sandbox"] = instance
     yield instance
+    _SESSION["sandbox"] = None
     instance.tool("remove")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before the first test of a file that uses the sandbox, put the sandbox back as provisioned.
+
+    Whichever files ran before in this process (pytest-xdist hands them out as workers come free), each file
+    starts from the same state, so no test depends on what another file left behind.
+    """
+    if "sandbox" not in item.fixturenames:
+        return
+    path = item.nodeid.split("::")[0]
+    if _SESSION["sandbox"] is not None and _SESSION["file"] != path:
+        _SESSION["sandbox"].restore(PROVISIONED)
+    _SESSION["file"] = path

@@ -1,6 +1,6 @@
 """Manage the local AWS sandbox: a moto server on loopback that the `local` inventory talks to.
 
-Usage: sandbox.py [--dir DIR] [--port PORT] {start,stop,status,reset,remove,endpoint}
+Usage: sandbox.py [--dir DIR] [--port PORT] {start,stop,status,reset,remove,endpoint,save NAME,restore NAME}
 
 The server's pid and port are recorded in DIR (default: <repo>/.sandbox, env BLUEGREEN_SANDBOX_DIR) so
 that every command, `make` target and test finds the same server. Exit status: 0 success, 1 error,
@@ -10,6 +10,10 @@ The EFS stand-in and the instances' web roots (DIR/efs, DIR/web) are served by A
 www-data when the sandbox runs as root. When www-data cannot enter DIR (a checkout under /root or in a
 `mktemp -d` folder, mode 700), `start` keeps them in a folder of their own under /var/tmp and links them
 from DIR; `remove` deletes them wherever they are.
+
+`save NAME` keeps the whole state under a name: the emulated AWS state inside the server (lost when it stops),
+the EFS stand-in's files and the web root links in DIR/snapshots/NAME. `restore NAME` puts it back in about a
+second, where provisioning again takes minutes; the tests start each file from the provisioned state that way.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import dataclasses
 import enum
 import errno
 import fcntl
+import json
 import os
 import pwd
+import re
 import shutil
 import stat
 import signal
@@ -55,6 +61,9 @@ PORT_FILE = "moto.port"
 RECORDING_FILE = "requests.jsonl"
 LOG_FILE = "moto.log"
 LOCK_FILE = "sandbox.lock"
+# Where `save` keeps a snapshot's local state; the emulated AWS state stays in the server (tools/sandbox_snapshot.py).
+SNAPSHOTS_DIR = "snapshots"
+WEB_LINKS_FILE = "web-links.json"
 
 
 class SandboxError(Exception):
@@ -324,11 +333,7 @@ def clear_local_state(directory: Path, keep_links: bool) -> None:
                 print(f"removed the link {path}; {target}, which the sandbox did not make, stays")
                 continue
             if keep_links:
-                for child in target.iterdir():
-                    if child.is_dir() and not child.is_symlink():
-                        shutil.rmtree(child)
-                    else:
-                        child.unlink()
+                empty_folder(target)
             else:
                 shutil.rmtree(target, ignore_errors=True)
                 path.unlink()
@@ -388,14 +393,25 @@ def is_web_server(argv: Sequence[str] | None, config: Path) -> bool:
 
 
 def stop_web_servers(directory: Path) -> None:
-    """Stop the web servers of the sandbox's instances (strategy efs), found by their pid files."""
-    for pid_file in sorted(directory.glob("web/*/httpd.pid")):
+    """Stop the web servers of the sandbox's instances (strategy efs), found by their pid files, and wait until
+    they are gone, so that their ports are free when this returns.
+
+    The playbook starts each Apache with its configuration's real path, which is under /var/tmp when `start`
+    linked the instances' folder there; the pid files are looked for, and the command lines matched, there.
+    """
+    stopping = []
+    for pid_file in sorted((directory / "web").resolve().glob("*/httpd.pid")):
         pid = parse_int(read_text(pid_file))
         if pid is not None and is_web_server(process_argv(pid), pid_file.parent / "httpd.conf"):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+            stopping.append((pid, pid_file.parent))
             print(f"stopped the web server of instance {pid_file.parent.name} (pid {pid})")
         pid_file.unlink(missing_ok=True)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for pid, folder in stopping:
+        while is_web_server(process_argv(pid), folder / "httpd.conf") and time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL)
 
 
 def stop(directory: Path) -> int:
@@ -450,6 +466,81 @@ def remove(directory: Path) -> int:
     stop(directory)
     with exclusive(directory):
         clear_local_state(directory, keep_links=False)
+        shutil.rmtree(directory / SNAPSHOTS_DIR, ignore_errors=True)
+    return EXIT_OK
+
+
+def snapshot_request(port: int, path: str) -> dict:
+    request = urllib.request.Request(f"{endpoint_url(port)}/_sandbox/snapshots/{path}", method="POST", data=b"")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        detail = json.loads(error.read() or b"{}").get("error", error.reason)
+        raise SandboxError(f"the sandbox at {endpoint_url(port)} refused {path}: {detail}") from error
+    except urllib.error.URLError as error:
+        raise SandboxError(f"could not reach the sandbox at {endpoint_url(port)}: {error}") from error
+
+
+def web_links(web: Path) -> dict[str, str]:
+    """Each instance's web root link (web/NAME/html) and where it points: what a switch of strategy efs moves."""
+    if not web.is_dir():
+        return {}
+    return {item.parent.name: os.readlink(item) for item in sorted(web.glob("*/html")) if item.is_symlink()}
+
+
+def empty_folder(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def save(directory: Path, name: str) -> int:
+    """Save the emulated AWS state as ``name`` in the server, and the EFS stand-in and web root links beside it."""
+    record = read_record(directory)
+    if not record.server_alive:
+        raise SandboxError("the sandbox is not running; start and provision it before saving a snapshot")
+    with exclusive(directory):
+        saved = snapshot_request(record.port, name)
+        folder = directory / SNAPSHOTS_DIR / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        efs = (directory / "efs").resolve()
+        if efs.is_dir():
+            shutil.copytree(efs, folder / "efs", symlinks=True)
+        write_atomically(folder / WEB_LINKS_FILE, json.dumps(web_links((directory / "web").resolve()), indent=1))
+    print(f"saved snapshot {name}: {saved['backends']} emulated backends, the EFS stand-in and the web root links")
+    return EXIT_OK
+
+
+def restore(directory: Path, name: str) -> int:
+    """Put snapshot ``name`` back: the emulated AWS state, the EFS stand-in's files and the web root links."""
+    record = read_record(directory)
+    if not record.server_alive:
+        raise SandboxError(f"the sandbox is not running, so snapshot {name} is gone with it; provision again")
+    folder = directory / SNAPSHOTS_DIR / name
+    if not folder.is_dir():
+        raise SandboxError(
+            f"no snapshot {name} in {directory / SNAPSHOTS_DIR}; save it first (`sandbox.py save {name}`)"
+        )
+    with exclusive(directory):
+        restored = snapshot_request(record.port, f"{name}/restore")
+        efs = (directory / "efs").resolve()
+        if efs.is_dir():
+            empty_folder(efs)
+        if (folder / "efs").is_dir():
+            shutil.copytree(folder / "efs", efs, symlinks=True, dirs_exist_ok=True)
+        web = (directory / "web").resolve()
+        for instance, target in json.loads((folder / WEB_LINKS_FILE).read_text(encoding="utf-8")).items():
+            link = web / instance / "html"
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(target)
+    print(
+        f"restored snapshot {name}: {restored['backends']} emulated backends, the EFS stand-in and the web root links"
+    )
     return EXIT_OK
 
 
@@ -465,6 +556,12 @@ def valid_port(text: str) -> int:
     if port is None or not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
     return port
+
+
+def snapshot_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", text) or text.startswith("."):
+        raise argparse.ArgumentTypeError(f"{text!r}: a snapshot's name is 1 to 64 letters, digits, '_', '.' or '-'")
+    return text
 
 
 def env_default(name: str, fallback: str) -> str:
@@ -492,6 +589,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     commands.add_parser("reset", help="wipe all emulated AWS state")
     commands.add_parser("remove", help="stop the server and delete the EFS stand-in and web roots")
     commands.add_parser("endpoint", help="print the endpoint URL")
+    for command, text in (
+        ("save", "save the emulated AWS state, the EFS stand-in and the web root links as NAME"),
+        ("restore", "put snapshot NAME back, as it was saved"),
+    ):
+        commands.add_parser(command, help=text).add_argument("name", metavar="NAME", type=snapshot_name)
     return parser.parse_args(argv)
 
 
@@ -505,6 +607,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reset": lambda: reset(directory),
         "remove": lambda: remove(directory),
         "endpoint": lambda: endpoint(directory, args.port),
+        "save": lambda: save(directory, args.name),
+        "restore": lambda: restore(directory, args.name),
     }
     try:
         return commands[args.command]()

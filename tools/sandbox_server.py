@@ -17,6 +17,7 @@ import moto.server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 import sandbox_codedeploy
+import sandbox_snapshot
 
 
 class SandboxApplication(DomainDispatcherApplication):
@@ -25,6 +26,8 @@ class SandboxApplication(DomainDispatcherApplication):
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO", "").startswith("/_sandbox/codedeploy/"):
             return sandbox_codedeploy.control(environ, start_response)
+        if environ.get("PATH_INFO", "").startswith(sandbox_snapshot.PATH):
+            return sandbox_snapshot.control(environ, start_response)
         return super().__call__(environ, start_response)
 
 

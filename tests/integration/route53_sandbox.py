@@ -6,9 +6,8 @@
 """The sandbox's route53 traffic layer, for the tests of route53_alias_flip and of the route53 strategy.
 
 The session's sandbox is provisioned for strategy alb. The `dns` fixture provisions the route53 traffic
-layer with the sandbox playbook (bluegreen_strategy=route53) for one test module and takes it away again
-afterwards, putting back the alias record the alb strategy uses, so the other tests see the sandbox as
-provisioned.
+layer with the sandbox playbook (bluegreen_strategy=route53) for one test module; tests/conftest.py puts the
+sandbox back as provisioned before the next file.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ LOAD_BALANCERS = {"blue": "demo-blue", "green": "demo-green"}
 FLIP = {"load_balancers": LOAD_BALANCERS, "live_records": LIVE, "staging_records": STAGING, "poll_interval": 1}
 WWW = "www.example.com."
 STAGING_NAME = "staging.example.internal."
+# The snapshot of the sandbox with the route53 layer provisioned.
+ROUTE53 = "route53"
 
 
 def record_sets(sandbox, zone_id, name):
@@ -92,13 +93,17 @@ def renew_zone(sandbox, zone_id, keep):
 
 @pytest.fixture(scope="module")
 def dns(sandbox):
+    """The sandbox with the route53 traffic layer provisioned: the first time in this test process by the sandbox
+    playbook, saved as the ROUTE53 snapshot, and from that snapshot afterwards."""
     route53 = sandbox.client("route53")
     elbv2 = sandbox.client("elbv2")
-    public = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"].split("/")[-1]
-    original = record_sets(sandbox, public, WWW)
-    public = renew_zone(sandbox, public, original)
-
-    provision_route53(sandbox)
+    if sandbox.has_snapshot(ROUTE53):
+        sandbox.restore(ROUTE53)
+    else:
+        public = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"].split("/")[-1]
+        renew_zone(sandbox, public, record_sets(sandbox, public, WWW))
+        provision_route53(sandbox)
+        sandbox.save(ROUTE53)
     zones = {
         zone["Name"]: zone["Id"].split("/")[-1]
         for zone in route53.list_hosted_zones()["HostedZones"]
@@ -108,32 +113,7 @@ def dns(sandbox):
         lb["LoadBalancerName"]: lb
         for lb in elbv2.describe_load_balancers(Names=list(LOAD_BALANCERS.values()))["LoadBalancers"]
     }
-    yield {
+    return {
         "zones": {"live": zones["example.com."], "staging": zones["example.internal."]},
         "lbs": {color: lbs[name] for color, name in LOAD_BALANCERS.items()},
     }
-
-    # Back to the sandbox the alb strategy provisioned: its alias record, no colour load balancers, no
-    # private zone.
-    current = record_sets(sandbox, public, WWW)
-    changes = [{"Action": "DELETE", "ResourceRecordSet": item} for item in current if item not in original]
-    changes += [{"Action": "UPSERT", "ResourceRecordSet": item} for item in original if item not in current]
-    if changes:
-        route53.change_resource_record_sets(HostedZoneId=public, ChangeBatch={"Changes": changes})
-    private = zones["example.internal."]
-    leftovers = [
-        item
-        for item in route53.list_resource_record_sets(HostedZoneId=private)["ResourceRecordSets"]
-        if item["Type"] not in ("NS", "SOA")
-    ]
-    if leftovers:
-        route53.change_resource_record_sets(
-            HostedZoneId=private,
-            ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": item} for item in leftovers]},
-        )
-    route53.delete_hosted_zone(Id=private)
-    # The emulator keeps the deleted load balancers in the target groups' LoadBalancerArns; describing
-    # them finds nothing, which is what the modules that follow them expect of a deleted one.
-    for lb in lbs.values():
-        elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
-    assert record_sets(sandbox, public, WWW) == original

@@ -40,7 +40,6 @@ from conftest import REGION
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LIVE = "/bluegreen/demo/live"
-LOCK = "/bluegreen/demo/lock"
 DEPLOYMENT = "/bluegreen/demo/deployment"
 STATE_ARGS = {"app": "demo", "load_balancer": "demo"}
 # What the inventory's variables add for the test: short waits.
@@ -53,46 +52,11 @@ def state(sandbox):
 
 @pytest.fixture(scope="module")
 def release_sandbox(sandbox):
-    """Starts from the sandbox as provisioned and puts it back afterwards.
-
-    The release keeps the old colour at zero instances (clean mode scale_to_zero), so putting it back is a
-    matter of its size, the traffic layer and the parameters; a blue group that is gone is provisioned again.
-    """
+    """The sandbox as provisioned, which tests/conftest.py restores before each test file."""
     before = state(sandbox)
     assert (before["live_color"], before["consistent"], before["lock"]) == ("blue", True, None), before["reasons"]
     assert list(sandbox.groups()) == ["demo-blue"]
-    size = {key: sandbox.groups()["demo-blue"][key] for key in ("MinSize", "MaxSize", "DesiredCapacity")}
-    yield sandbox
-    elbv2 = sandbox.client("elbv2")
-    ssm = sandbox.client("ssm")
-    autoscaling = sandbox.client("autoscaling")
-    balancer = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["LoadBalancerArn"]
-    for listener in elbv2.describe_listeners(LoadBalancerArn=balancer)["Listeners"]:
-        color = {80: "blue", 8080: "green"}[listener["Port"]]
-        elbv2.modify_listener(
-            ListenerArn=listener["ListenerArn"],
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": sandbox.target_group_arn(color)}],
-        )
-    for color, production in (("blue", "true"), ("green", "false")):
-        elbv2.add_tags(
-            ResourceArns=[sandbox.target_group_arn(color)], Tags=[{"Key": "IsProduction", "Value": production}]
-        )
-    if sandbox.parameter(LIVE) != "blue":
-        ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True, Description="test cleanup: blue")
-    for name in (LOCK, DEPLOYMENT):
-        if sandbox.parameter(name) is not None:
-            ssm.delete_parameter(Name=name)
-    if "demo-green" in sandbox.groups():
-        autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
-    if "demo-blue" in sandbox.groups():
-        autoscaling.update_auto_scaling_group(AutoScalingGroupName="demo-blue", **size)
-    else:
-        sandbox.provision()
-    sandbox.forget_old_targets()
-    after = state(sandbox)
-    assert (after["live_color"], after["consistent"], after["lock"]) == ("blue", True, None), after["reasons"]
-    assert after["colors"]["blue"]["targets_healthy"] == size["DesiredCapacity"]
-    assert list(sandbox.groups()) == ["demo-blue"]
+    return sandbox
 
 
 def plain(data):

@@ -68,39 +68,11 @@ def delete_version_requests(sandbox):
 
 @pytest.fixture(scope="module")
 def cycle_sandbox(sandbox):
-    """Starts from the sandbox as provisioned and puts it back afterwards."""
+    """The sandbox as provisioned, which tests/conftest.py restores before each test file."""
     before = state(sandbox)
     assert (before["live_color"], before["consistent"], before["lock"]) == ("blue", True, None), before["reasons"]
     assert list(sandbox.groups()) == ["demo-blue"]
-    yield sandbox
-    autoscaling = sandbox.client("autoscaling")
-    ssm = sandbox.client("ssm")
-    elbv2 = sandbox.client("elbv2")
-    listeners = {
-        item["Port"]: item["ListenerArn"]
-        for item in elbv2.describe_listeners(
-            LoadBalancerArn=elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["LoadBalancerArn"]
-        )["Listeners"]
-    }
-    for port, color in ((80, "blue"), (8080, "green")):
-        elbv2.modify_listener(
-            ListenerArn=listeners[port],
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": sandbox.target_group_arn(color)}],
-        )
-    elbv2.add_tags(ResourceArns=[sandbox.target_group_arn("blue")], Tags=[{"Key": "IsProduction", "Value": "true"}])
-    elbv2.add_tags(ResourceArns=[sandbox.target_group_arn("green")], Tags=[{"Key": "IsProduction", "Value": "false"}])
-    if sandbox.parameter(LIVE) != "blue":
-        ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True, Description="test cleanup: blue")
-    for name in (LOCK, DEPLOYMENT):
-        if sandbox.parameter(name) is not None:
-            ssm.delete_parameter(Name=name)
-    if "demo-green" in sandbox.groups():
-        autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
-    sandbox.provision()
-    sandbox.forget_old_targets()
-    after = state(sandbox)
-    assert (after["live_color"], after["consistent"], after["lock"]) == ("blue", True, None), after["reasons"]
-    assert list(sandbox.groups()) == ["demo-blue"]
+    return sandbox
 
 
 def test_deploy_in_check_mode_changes_nothing(cycle_sandbox):

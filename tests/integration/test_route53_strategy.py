@@ -28,7 +28,6 @@ from route53_sandbox import LOAD_BALANCERS
 from route53_sandbox import STAGING_NAME
 from route53_sandbox import WWW
 from route53_sandbox import dns  # noqa: F401  # pylint: disable=unused-import
-from route53_sandbox import flip
 from route53_sandbox import points_at
 
 DEPLOY = ROOT / "playbooks" / "deploy.yml"
@@ -37,7 +36,6 @@ ROLLBACK = ROOT / "playbooks" / "rollback.yml"
 CLEAN = ROOT / "playbooks" / "clean.yml"
 LIVE_PARAMETER = "/bluegreen/demo/live"
 LOCK = "/bluegreen/demo/lock"
-DEPLOYMENT = "/bluegreen/demo/deployment"
 ROUTE53 = {
     "bluegreen_strategy": "route53",
     "bluegreen_poll_interval": 1,
@@ -100,26 +98,11 @@ def weights_of(body):
 
 @pytest.fixture(scope="module")
 def route53_sandbox(sandbox, dns):  # noqa: F811 (the fixture imported above)
-    """Starts from the route53 layer as provisioned, live on blue, and puts the fleets and parameters back."""
+    """The route53 layer as provisioned, live on blue; tests/conftest.py restores the sandbox before the next file."""
     before = state(sandbox)
     assert (before["source"], before["live_color"], before["consistent"]) == ("route53", "blue", True), before
     assert list(sandbox.groups()) == ["demo-blue"]
-    yield sandbox
-    result = flip(sandbox, live_color="blue")
-    assert not result.get("failed"), result.get("msg")
-    ssm = sandbox.client("ssm")
-    if sandbox.parameter(LIVE_PARAMETER) != "blue":
-        ssm.put_parameter(Name=LIVE_PARAMETER, Value="blue", Type="String", Overwrite=True, Description="test cleanup")
-    for name in (LOCK, DEPLOYMENT):
-        if sandbox.parameter(name) is not None:
-            ssm.delete_parameter(Name=name)
-    if "demo-green" in sandbox.groups():
-        sandbox.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
-    if not sandbox.groups():
-        # The alb strategy's provisioning seeds the blue fleet again; the dns fixture then restores the names.
-        sandbox.provision()
-    sandbox.forget_old_targets()
-    assert list(sandbox.groups()) == ["demo-blue"]
+    return sandbox
 
 
 def test_missing_load_balancers_fail_clearly_and_change_nothing(route53_sandbox, dns):

@@ -17,7 +17,6 @@ import pytest
 
 from .faults import new_proxy
 from .sandbox_state import App
-from .sandbox_state import back_to_blue
 from .sandbox_state import one_fleet
 from .sandbox_state import provision_apps
 
@@ -46,30 +45,29 @@ def proxy(sandbox):
 
 @pytest.fixture
 def demo_from_blue(sandbox):
-    """demo as provisioned (blue live, one fleet) before and after the test, however the test leaves it."""
-    back_to_blue(sandbox)
+    """The sandbox as provisioned (demo live on blue, one fleet) before and after the test, however the test leaves it."""
+    sandbox.restore()
     yield sandbox
-    back_to_blue(sandbox)
+    sandbox.restore()
 
 
 @pytest.fixture(scope="session")
 def apps(sandbox):
     """``apps(count)``: that many applications besides demo (demo2, demo3, ...), each with one fleet, unlocked.
 
-    Each is provisioned the first time a test asks for it; the long runs work on them so that their cycles can go on
+    Each is provisioned when a test asks for it and the sandbox lacks it; the long runs work on them so that their cycles can go on
     at once, and demo stays as the other tests expect it.
     """
-    provisioned = set()
     # boto3's default session sets itself up with its first clients; the threads of the long runs must not race for it.
     for service in ("autoscaling", "ec2", "elbv2", "ssm"):
         sandbox.client(service)
 
     def take(count):
         wanted = [App(f"demo{index}") for index in range(2, count + 2)]
-        missing = [app for app in wanted if app not in provisioned]
+        # Restoring the sandbox (each test file, demo_from_blue) takes them away: ask the sandbox, not a memory.
+        missing = [app for app in wanted if sandbox.parameter(app.live) is None]
         if missing:
             provision_apps(sandbox, missing)
-            provisioned.update(missing)
         for app in wanted:
             one_fleet(sandbox, app)
         return wanted

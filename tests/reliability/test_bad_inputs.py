@@ -26,7 +26,6 @@ from .sandbox_state import FAST
 from .sandbox_state import LOCK
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
-from .sandbox_state import back_to_blue
 from .sandbox_state import differences
 from .sandbox_state import snapshot
 
@@ -627,7 +626,7 @@ def tidy_up(sandbox, groups):
 @pytest.fixture(scope="module")
 def provisioned(sandbox):
     """The sandbox as provisioned, plus a spare load balancer for the cases that need two."""
-    back_to_blue(sandbox)
+    sandbox.restore()
     elbv2 = sandbox.client("elbv2")
     subnets = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["AvailabilityZones"]
     spare = elbv2.create_load_balancer(Name=SPARE, Subnets=[item["SubnetId"] for item in subnets])

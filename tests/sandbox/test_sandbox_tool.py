@@ -181,15 +181,19 @@ def test_start_with_another_port_names_the_running_one(running):
     assert f"BLUEGREEN_SANDBOX_PORT={port}" in result.stderr
 
 
-def test_reset_wipes_the_emulated_state(running):
-    directory, port = running
-    ssm = boto3.client(
-        "ssm",
+def client(service, port):
+    return boto3.client(
+        service,
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def test_reset_wipes_the_emulated_state(running):
+    directory, port = running
+    ssm = client("ssm", port)
     ssm.put_parameter(Name="/bluegreen/test/live", Value="blue", Type="String")
 
     result = run(directory, port, "reset")
@@ -395,6 +399,33 @@ def test_under_a_folder_www_data_cannot_enter_the_local_state_is_linked_to_one_i
 
 
 @needs_root
+def test_stop_ends_the_web_servers_started_from_the_linked_folder_before_it_returns(open_tmp, port):
+    closed = open_tmp / "closed"
+    closed.mkdir(mode=0o700)
+    directory = closed / "sandbox"
+    started = run(directory, port, "start")
+    assert started.returncode == 0, started.stderr
+    instance = (directory / "web").resolve() / "web1"
+    instance.mkdir()
+    # What the playbook starts: Apache named by the configuration's real path, under /var/tmp here.
+    web_server = subprocess.Popen(
+        ["apache2", "-c", "import time; time.sleep(60)", "-f", str(instance / "httpd.conf")], executable=sys.executable
+    )
+    try:
+        (instance / "httpd.pid").write_text(f"{web_server.pid}\n")
+
+        stopped = run(directory, port, "stop")
+
+        assert stopped.returncode == 0, stopped.stderr
+        assert f"stopped the web server of instance web1 (pid {web_server.pid})" in stopped.stdout
+        assert not is_running(web_server.pid), "stop returns once the web server is gone, its port free"
+    finally:
+        web_server.kill()
+        web_server.wait()
+        run(directory, port, "remove")
+
+
+@needs_root
 def test_local_state_left_in_a_folder_www_data_cannot_enter_is_refused_with_the_fix(open_tmp, port):
     closed = open_tmp / "closed"
     closed.mkdir(mode=0o700)
@@ -430,3 +461,89 @@ def test_a_link_the_sandbox_did_not_make_is_unlinked_and_its_folder_kept(open_tm
 
     assert not (directory / "efs").exists() and not (directory / "efs").is_symlink()
     assert (own / "site").is_dir()
+
+
+# Snapshots: save, change, restore.
+
+
+def groups(port):
+    found = client("autoscaling", port).describe_auto_scaling_groups()["AutoScalingGroups"]
+    return {item["AutoScalingGroupName"]: (item["DesiredCapacity"], len(item["Instances"])) for item in found}
+
+
+def test_restore_puts_back_every_service_and_the_local_state_as_saved(running):
+    directory, port = running
+    ec2, ssm, autoscaling = client("ec2", port), client("ssm", port), client("autoscaling", port)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="app", LaunchTemplateData={"ImageId": image})
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="app-blue",
+        LaunchTemplate={"LaunchTemplateName": "app"},
+        MinSize=1,
+        MaxSize=2,
+        DesiredCapacity=1,
+        AvailabilityZones=["us-east-1a"],
+    )
+    ssm.put_parameter(Name="/bluegreen/app/live", Value="blue", Type="String")
+    efs, web = directory / "efs", directory / "web" / "web1"
+    (efs / "app" / "blue").mkdir(parents=True)
+    (efs / "app" / "blue" / "index.html").write_text("blue", encoding="utf-8")
+    web.mkdir(parents=True)
+    (web / "html").symlink_to(efs / "app" / "blue")
+
+    saved = run(directory, port, "save", "provisioned")
+    assert saved.returncode == 0, saved.stderr
+    assert "saved snapshot provisioned" in saved.stdout
+    before = groups(port)
+
+    ssm.put_parameter(Name="/bluegreen/app/live", Value="green", Type="String", Overwrite=True)
+    ssm.put_parameter(Name="/bluegreen/app/lock", Value="held", Type="String")
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName="app-blue", DesiredCapacity=2)
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="app-green",
+        LaunchTemplate={"LaunchTemplateName": "app"},
+        MinSize=1,
+        MaxSize=1,
+        AvailabilityZones=["us-east-1a"],
+    )
+    (efs / "app" / "green").mkdir()
+    (efs / "app" / "blue" / "index.html").write_text("changed", encoding="utf-8")
+    (web / "html").unlink()
+    (web / "html").symlink_to(efs / "app" / "green")
+    assert groups(port) != before
+
+    restored = run(directory, port, "restore", "provisioned")
+
+    assert restored.returncode == 0, restored.stderr
+    assert groups(port) == before
+    assert ssm.get_parameter(Name="/bluegreen/app/live")["Parameter"]["Value"] == "blue"
+    assert [item["Name"] for item in ssm.describe_parameters()["Parameters"]] == ["/bluegreen/app/live"]
+    assert sorted(path.name for path in (efs / "app").iterdir()) == ["blue"]
+    assert (efs / "app" / "blue" / "index.html").read_text(encoding="utf-8") == "blue"
+    assert os.readlink(web / "html") == str(efs / "app" / "blue")
+    # A snapshot is put back as saved however often it is restored: the state restored is a copy of it.
+    ssm.delete_parameter(Name="/bluegreen/app/live")
+    assert run(directory, port, "restore", "provisioned").returncode == 0
+    assert ssm.get_parameter(Name="/bluegreen/app/live")["Parameter"]["Value"] == "blue"
+
+
+def test_restoring_a_snapshot_never_saved_fails_naming_it_and_changes_nothing(running):
+    directory, port = running
+    ssm = client("ssm", port)
+    ssm.put_parameter(Name="/bluegreen/app/live", Value="green", Type="String")
+
+    result = run(directory, port, "restore", "nothing-here")
+
+    assert result.returncode == 1
+    assert "no snapshot nothing-here" in result.stderr and "sandbox.py save nothing-here" in result.stderr
+    assert ssm.get_parameter(Name="/bluegreen/app/live")["Parameter"]["Value"] == "green"
+
+
+def test_a_snapshot_needs_a_running_sandbox_and_a_plain_name(sandbox_dir, port):
+    stopped = run(sandbox_dir, port, "save", "provisioned")
+    assert stopped.returncode == 1
+    assert "not running" in stopped.stderr
+    for name in ("../up", "a b", ".hidden"):
+        bad = run(sandbox_dir, port, "save", name)
+        assert bad.returncode == 2
+        assert repr(name) in bad.stderr and "letters, digits" in bad.stderr
