@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ansible.errors import AnsibleFilterError
 
 COLORS = ("blue", "green")
@@ -33,10 +35,39 @@ def _layer_detail(name, layer):
     return ""
 
 
-def state_table(result):
-    """Render a state_info result as a short table for people to read."""
+def _parse_time(text):
+    try:
+        moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def _age(seconds):
+    """A duration as people read it: its two largest units."""
+    seconds = max(int(seconds), 0)
+    parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m"), (seconds % 60, "s")]
+    shown = [f"{value}{unit}" for value, unit in parts if value]
+    return " ".join(shown[:2]) or "0s"
+
+
+def _lock_detail(lock, now):
+    if not lock.get("valid", True):
+        return (
+            "not a lock document: every run refuses to start until it is gone; once no run is in progress, the next "
+            "one removes it with bluegreen_force_unlock=true"
+        )
+    started = _parse_time(lock.get("started"))
+    age = f", {_age((now - started).total_seconds())} ago" if started else ""
+    return f"{lock.get('owner')} ({lock.get('operation')}) since {lock.get('started')}{age}"
+
+
+def state_table(result, now=None):
+    """Render a state_info result as a short table for people to read; ``now`` (ISO 8601, the current time unless
+    given) gives the lock's age."""
     if not isinstance(result, dict) or "colors" not in result or "layers" not in result:
         raise AnsibleFilterError("state_table expects the registered result of teal.bluegreen.state_info")
+    now = _parse_time(now) if now else datetime.datetime.now(datetime.timezone.utc)
     live = result.get("live_color")
     verdict = "consistent" if result.get("consistent") else "NOT consistent"
     lines = [f"app {result.get('app')}: live {live or '?'}, idle {result.get('idle_color') or '?'}, {verdict}", ""]
@@ -63,7 +94,7 @@ def state_table(result):
     for name, layer in result["layers"].items():
         rows.append((name, layer.get("live_color") or "-", _layer_detail(name, layer)))
     lock = result.get("lock")
-    rows.append(("lock", "held" if lock else "free", f"{lock.get('owner')} ({lock.get('operation')})" if lock else ""))
+    rows.append(("lock", "held" if lock else "free", _lock_detail(lock, now) if lock else ""))
     deployment = result.get("deployment")
     if deployment and deployment.get("valid"):
         artifact = f", artifact {deployment['artifact_version']}" if deployment.get("artifact_version") else ""

@@ -23,6 +23,11 @@ description:
     healthy targets; O(health_wait_timeout) waits for them.
   - Listener rules that forward to a colour's target group move with the default action
     (O(swap_rules)), and the C(IsProduction) tags of both target groups follow the traffic.
+  - Used alone, the module neither takes the deployment lock nor reads it, and leaves the live parameter
+    (C(<prefix>/<app>/live)) as it was unless O(release_lock) is given; M(teal.bluegreen.state_info) then reports
+    the layers as disagreeing. To move production traffic while other runs may be deploying or switching, use the
+    teal.bluegreen.switch role or playbook, or take the lock with M(teal.bluegreen.deploy_lock) first and give
+    O(release_lock), as the last example does.
 author:
   - Teal Ops (@teal-ops)
 options:
@@ -72,7 +77,8 @@ options:
     type: bool
     default: true
   min_healthy_targets:
-    description: Healthy targets the target group of O(live_color) must have before traffic moves to it.
+    description:
+      - Healthy targets the target group of O(live_color) must have before traffic moves to it; at least V(1).
     type: int
     default: 1
   health_wait_timeout:
@@ -154,6 +160,8 @@ notes:
 """
 
 EXAMPLES = r"""
+# Alone, as in the first three examples, the module ignores the deployment lock and leaves the live parameter behind;
+# the teal.bluegreen.switch playbook takes the lock, verifies and records. See the last example for a locked move.
 - name: Move all production traffic of the shop to green, and the test listener to blue
   teal.bluegreen.alb_swap:
     load_balancer: shop-alb
@@ -181,6 +189,12 @@ EXAMPLES = r"""
       blue: shop-blue
       green: shop-green
     live_color: blue
+
+- name: Take the deployment lock of the shop, or fail while another run holds it
+  teal.bluegreen.deploy_lock:
+    app: shop
+    owner: "awx-job-{{ tower_job_id }}"
+    operation: switch
 
 - name: Move all production traffic to green, record green as live and release the lock taken before, in one run
   teal.bluegreen.alb_swap:
@@ -572,9 +586,13 @@ def main():
         module.fail_json(
             msg=f"listener_port and test_listener_port are both {params['listener_port']}; use two listeners"
         )
-    for option in ("min_healthy_targets", "health_wait_timeout"):
-        if params[option] < 0:
-            module.fail_json(msg=f"{option} {params[option]} is negative; use 0 or more")
+    if params["min_healthy_targets"] < 1:
+        module.fail_json(
+            msg=f"min_healthy_targets {params['min_healthy_targets']} would let traffic move to a colour without a "
+            "healthy target; use 1 or more (force_unhealthy is the explicit override for an emergency)"
+        )
+    if params["health_wait_timeout"] < 0:
+        module.fail_json(msg=f"health_wait_timeout {params['health_wait_timeout']} is negative; use 0 or more")
     if params["health_poll_interval"] < 1:
         module.fail_json(msg=f"health_poll_interval {params['health_poll_interval']} is too small; use 1 or more")
     if params["release_lock"] and params["traffic_percent"] != 100:

@@ -55,6 +55,25 @@ def hold_lock(sandbox):
     sandbox.client("ssm").put_parameter(Name=LOCK, Value=json.dumps(document), Type="String")
 
 
+def empty_green_fleet(sandbox):
+    """A green Auto Scaling group of demo without capacity, attached to the green target group."""
+    blue = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])
+    group = blue["AutoScalingGroups"][0]
+    sandbox.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName="demo-green",
+        LaunchTemplate={"LaunchTemplateName": group["LaunchTemplate"]["LaunchTemplateName"], "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=2,
+        DesiredCapacity=0,
+        VPCZoneIdentifier=group["VPCZoneIdentifier"],
+        TargetGroupARNs=[sandbox.target_group_arn("green")],
+        Tags=[
+            {"Key": "bluegreen:app", "Value": "demo", "PropagateAtLaunch": True},
+            {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
+        ],
+    )
+
+
 def web_root(sandbox, host="web1"):
     return str(sandbox.web / host / "html")
 
@@ -145,7 +164,15 @@ CASES = [
         app="shop",
     ),
     bad(
-        "alb_swap: negative minimum", "alb_swap", ALB, "min_healthy_targets -1", "use 0 or more", min_healthy_targets=-1
+        "alb_swap: negative minimum", "alb_swap", ALB, "min_healthy_targets -1", "use 1 or more", min_healthy_targets=-1
+    ),
+    bad(
+        "alb_swap: minimum 0",
+        "alb_swap",
+        ALB,
+        "min_healthy_targets 0",
+        "would let traffic move to a colour without a healthy target; use 1 or more",
+        min_healthy_targets=0,
     ),
     bad(
         "alb_swap: poll interval 0", "alb_swap", ALB, "health_poll_interval 0", "use 1 or more", health_poll_interval=0
@@ -537,6 +564,80 @@ CASES = [
     ),
     bad("switch: strategy", "switch.yml", NONE, "dns-magic", "must be one of: alb", bluegreen_strategy="dns-magic"),
     bad(
+        "switch: minimum of healthy targets 0",
+        "switch.yml",
+        NONE,
+        "bluegreen_min_healthy_targets 0 is out of range",
+        "use 1 to 10000",
+        bluegreen_min_healthy_targets=0,
+    ),
+    bad(
+        "switch: negative bake time",
+        "switch.yml",
+        NONE,
+        "bluegreen_canary_bake_seconds -5 is out of range",
+        "use 0 to 86400",
+        bluegreen_canary_bake_seconds=-5,
+    ),
+    bad(
+        "rollback: health poll interval not a number",
+        "rollback.yml",
+        NONE,
+        "bluegreen_health_poll_interval 'often' is not a whole number",
+        "use 1 to 3600",
+        bluegreen_health_poll_interval="often",
+    ),
+    bad(
+        "switch: misspelled variable",
+        "switch.yml",
+        NONE,
+        "bluegreen_canary_bake_second is not a variable of teal.bluegreen",
+        "did you mean bluegreen_canary_bake_seconds?",
+        bluegreen_canary_steps=[10, 100],
+        bluegreen_canary_bake_second=300,
+    ),
+    bad(
+        "switch: colour spelled as in the docs",
+        "switch.yml",
+        NONE,
+        "bluegreen_target_colour is not a variable of teal.bluegreen",
+        "did you mean bluegreen_target_color?",
+        bluegreen_target_colour="green",
+    ),
+    bad(
+        "deploy: no application",
+        "deploy.yml",
+        NONE,
+        "bluegreen_app is required",
+        "the application's name, as in its bluegreen:app tags",
+        bluegreen_app="",
+    ),
+    bad(
+        "clean: negative bake time",
+        "clean.yml",
+        NONE,
+        "bluegreen_bake_seconds -5 is out of range",
+        "use 0 to 86400",
+        bluegreen_bake_seconds=-5,
+    ),
+    bad(
+        "switch: target colour without a fleet",
+        "switch.yml",
+        NONE,
+        "green has no Auto Scaling group of demo",
+        "Deploy to green with the teal.bluegreen.deploy playbook first",
+        bluegreen_target_color="green",
+    ),
+    bad(
+        "switch: target colour whose fleet has no capacity",
+        "switch.yml",
+        NONE,
+        "green's Auto Scaling group demo-green has a desired capacity of 0",
+        "Deploy to green with the teal.bluegreen.deploy playbook first",
+        setup=empty_green_fleet,
+        bluegreen_target_color="green",
+    ),
+    bad(
         "switch: lock held by another run",
         "switch.yml",
         NONE,
@@ -581,8 +682,8 @@ CASES = [
         "deploy: negative capacity",
         "deploy.yml",
         NONE,
-        "desired_capacity -1",
-        "use 0 or more",
+        "bluegreen_desired_capacity -1 is out of range",
+        "use 1 to 10000",
         bluegreen_desired_capacity=-1,
     ),
     bad("deploy: unknown app", "deploy.yml", NONE, "'shop'", "check the app name and region", bluegreen_app="shop"),
@@ -616,7 +717,7 @@ def run(sandbox, case):
 
 
 def tidy_up(sandbox, groups):
-    """Remove a case's lock and any group a failing case made, so that one failure does not spoil the next cases."""
+    """Remove a case's lock and any group a case or its setup made, so that one case does not spoil the next."""
     if sandbox.parameter(LOCK) is not None:
         sandbox.client("ssm").delete_parameter(Name=LOCK)
     for name in set(sandbox.groups()) - groups:
@@ -662,3 +763,25 @@ def test_a_bad_input_fails_naming_the_value_and_the_remedy_and_changes_nothing(p
     assert differences(before, after) == []
     assert case.value in message, f"the message does not name {case.value!r}: {message}"
     assert case.remedy in message, f"the message does not say {case.remedy!r}: {message}"
+
+
+def test_a_repair_without_a_target_colour_keeps_production_on_the_colour_that_takes_it(provisioned):
+    """The hint of an inconsistent state (re-run with bluegreen_repair=true), followed literally, leaves production
+    where it is: demo-blue attached by hand to the green target group as well makes the state inconsistent, and a
+    repair without bluegreen_target_color must not move the traffic to green, where those same instances answer."""
+    sandbox = provisioned
+    autoscaling = sandbox.client("autoscaling")
+    autoscaling.attach_load_balancer_target_groups(
+        AutoScalingGroupName="demo-blue", TargetGroupARNs=[sandbox.target_group_arn("green")]
+    )
+    try:
+        before = snapshot(sandbox)
+        done = sandbox.playbook(PLAYBOOKS / "switch.yml", extra_vars={**FAST, "bluegreen_repair": True})
+        after = snapshot(sandbox)
+    finally:
+        autoscaling.detach_load_balancer_target_groups(
+            AutoScalingGroupName="demo-blue", TargetGroupARNs=[sandbox.target_group_arn("green")]
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "blue already takes all production traffic of demo" in " ".join(done.stdout.split()), done.stdout
+    assert differences(before, after) == []

@@ -70,3 +70,28 @@ def test_efs_layer_row_counts_the_instances_per_colour():
     result = {"app": "site", "live_color": None, "colors": {}, "layers": {"efs": layer}, "reasons": []}
     rows = [line.split() for line in state_table(result).splitlines()]
     assert ["efs", "-", "3", "instance(s):", "1", "blue,", "2", "green"] in rows
+
+
+@pytest.mark.parametrize(
+    ("lock", "expected"),
+    [
+        (
+            {"owner": "ci-7", "operation": "switch", "started": "2026-11-22T10:00:00Z", "valid": True},
+            "lock held ci-7 (switch) since 2026-11-22T10:00:00Z, 12d 2h ago",
+        ),
+        (
+            {"owner": "ci-7", "operation": "deploy", "started": "2026-12-04T11:59:15Z", "valid": True},
+            "lock held ci-7 (deploy) since 2026-12-04T11:59:15Z, 45s ago",
+        ),
+        (
+            {"owner": None, "operation": None, "started": None, "valid": False},
+            "lock held not a lock document: every run refuses to start until it is gone; once no run is in progress, "
+            "the next one removes it with bluegreen_force_unlock=true",
+        ),
+    ],
+)
+def test_the_lock_row_says_who_holds_it_since_when_and_how_long_ago_or_that_it_is_no_lock(lock, expected):
+    lines = state_table(dict(RESULT, lock=lock), now="2026-12-04T12:00:00Z").splitlines()
+
+    row = next(line for line in lines if line.startswith("lock "))
+    assert " ".join(row.split()) == expected

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.teal.bluegreen.plugins.module_utils import switch_plan as planner
+
+
+def switch_plan(
+    state,
+    app,
+    operation="switch",
+    strategy="alb",
+    target_color=None,
+    deployment_id=None,
+    repair=False,
+    steps=(100,),
+    verify_url=None,
+    verify_status=200,
+    verify_body=None,
+    verifications=(),
+):
+    """The switch role's plan from the registered result of state_info; see module_utils/switch_plan.py."""
+    if not isinstance(state, dict) or "layers" not in state or "colors" not in state:
+        raise AnsibleFilterError("switch_plan expects the registered result of teal.bluegreen.state_info")
+    if operation not in planner.OPERATIONS:
+        raise AnsibleFilterError(f"switch_plan: operation {operation!r} is neither switch nor rollback")
+    return planner.plan_switch(
+        state,
+        app,
+        operation=operation,
+        strategy=strategy,
+        target_color=target_color or None,
+        deployment_id=deployment_id or None,
+        repair=boolean(repair or False, strict=False),
+        steps=[int(step) for step in steps],
+        checks=planner.http_checks(verify_url, verify_status, verify_body, verifications),
+    )
+
+
+def switch_variable_problems(strategy, target_color, canary_steps):
+    """What is wrong with the switch role's own variables; see module_utils/switch_plan.py."""
+    return planner.variable_problems(strategy, target_color, canary_steps)
+
+
+class FilterModule:
+    def filters(self):
+        return {"switch_plan": switch_plan, "switch_variable_problems": switch_variable_problems}

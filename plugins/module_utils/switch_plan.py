@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The switch role's plan: where production traffic goes, in which steps, and the reasons not to start.
+
+Pure functions of the state M(teal.bluegreen.state_info) read and of the role's variables; the switch role calls
+them through the ``switch_plan`` filter, so that nothing here costs a task.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
+
+COLORS = ("blue", "green")
+OPERATIONS = ("switch", "rollback")
+# The strategies whose target colour must have a fleet of its own: an Auto Scaling group with capacity. With efs the
+# instances are the play's hosts, and with codedeploy CodeDeploy's deployment decides (see codedeploy_move).
+FLEET_STRATEGIES = ("alb", "route53")
+
+
+def other_color(color):
+    return next((item for item in COLORS if item != color), None) if color in COLORS else None
+
+
+def traffic_layer(strategy):
+    """The state_info layer that carries the traffic, and so the shares of each step."""
+    return strategy if strategy in ("route53", "efs", "codedeploy") else "alb"
+
+
+def same_run_color(ssm, operation, deployment_id):
+    """The colour a run with this deployment id already moved to, from the newest entry of the live parameter's
+    history, so that a re-run goes where the first run went."""
+    if not deployment_id:
+        return None
+    pattern = re.compile(f"^{re.escape(operation)} {re.escape(str(deployment_id))}:")
+    newest = (ssm.get("history") or [])[:1]
+    return next((entry.get("value") for entry in newest if pattern.search(entry.get("description") or "")), None)
+
+
+def from_color(state, target_color):
+    """The colour production traffic moves away from. The traffic layer is the ground truth; without a colour there
+    (an even split), the live parameter still names the colour that was live before the interrupted switch."""
+    ssm = state.get("layers", {}).get("ssm", {})
+    return state.get("live_color") or ssm.get("live_color") or other_color(target_color)
+
+
+def to_color(state, operation, target_color=None, deployment_id=None, repair=False):
+    """The colour that takes the traffic.
+
+    A given target colour wins. A repair without one keeps production on the colour the traffic layer sends all of
+    it to, and only moves the other layers there. A re-run with the same deployment id goes where the first run went;
+    a switch goes to the colour the deploy role last deployed to, so that a finished switch run again finds nothing
+    to do instead of toggling back; a rollback goes to the colour that was live before. Without a deployment record, a
+    switch goes to the idle colour, and without a history, a rollback too.
+    """
+    ssm = state.get("layers", {}).get("ssm", {})
+    if target_color:
+        return target_color
+    if repair and state.get("live_color") in COLORS:
+        return state["live_color"]
+    repeated = same_run_color(ssm, operation, deployment_id)
+    if repeated:
+        return repeated
+    deployed = state.get("deployment") or {}
+    if operation == "switch" and deployed.get("valid"):
+        return deployed.get("color")
+    if operation == "rollback" and "history" in ssm:
+        return ssm.get("previous_color")
+    return other_color(from_color(state, target_color))
+
+
+def http_checks(verify_url=None, verify_status=200, verify_body=None, verifications=()):
+    """The HTTP checks after each step: the one of bluegreen_verify_url, then the others."""
+    first = [{"url": verify_url, "status": verify_status, "body": verify_body}] if verify_url else []
+    return first + list(verifications or [])
+
+
+def codedeploy_move(state, to):
+    """Strategy codedeploy: the recorded deployment and which way CodeDeploy moves the traffic.
+
+    Forward, to the copy that deployment made, CodeDeploy reroutes it; back, to the original instances while they
+    wait for their termination, CodeDeploy rolls the deployment back; back once the clean has ended them, the release
+    they ran is deployed again and then rerouted to (``redeploy``).
+    """
+    record = state.get("deployment") or {}
+    originals = (state.get("colors", {}).get(to) or {}).get("auto_scaling_group")
+    return {
+        "deployment_id": record.get("codedeploy_deployment_id"),
+        "forward": to == record.get("color"),
+        "originals": originals,
+        "redeploy": bool(to != record.get("color") and not originals and record.get("codedeploy_previous_revision")),
+    }
+
+
+def refusals(state, plan, app, strategy):
+    """The reasons not to start, most fundamental first; empty when the switch may go ahead."""
+    found = []
+    parameters = state.get("parameters") or {}
+    if plan["from"] not in COLORS:
+        found.append(
+            f"cannot tell which colour of {app} is live ({'; '.join(state.get('reasons') or [])}); nothing changed. "
+            "Set bluegreen_target_color (and bluegreen_repair=true) to say where the traffic goes"
+        )
+        return found
+    if plan["to"] not in COLORS:
+        found.append(
+            f"{parameters.get('live')} has never named a colour other than {plan['from']}, so there is nothing to "
+            "roll back to; nothing changed"
+        )
+        return found
+    if plan["done"]:
+        return found
+    if strategy in FLEET_STRATEGIES:
+        fleet = state.get("colors", {}).get(plan["to"]) or {}
+        if not fleet.get("auto_scaling_group"):
+            found.append(
+                f"{plan['to']} has no Auto Scaling group of {app} (none is tagged bluegreen:app={app}, "
+                f"bluegreen:color={plan['to']}), so no fleet would take the traffic; nothing changed. Deploy to "
+                f"{plan['to']} with the teal.bluegreen.deploy playbook first"
+            )
+        elif not fleet.get("desired_capacity"):
+            found.append(
+                f"{plan['to']}'s Auto Scaling group {fleet['auto_scaling_group']} has a desired capacity of 0, so no "
+                f"fleet would take the traffic; nothing changed. Deploy to {plan['to']} with the teal.bluegreen.deploy "
+                "playbook first"
+            )
+    if strategy == "codedeploy":
+        move = plan["codedeploy"]
+        if not move["deployment_id"]:
+            found.append(
+                f"{parameters.get('deployment')} records no CodeDeploy deployment, so CodeDeploy has nothing to move "
+                "the traffic with; deploy with the teal.bluegreen.deploy playbook first; nothing changed"
+            )
+        elif not (move["forward"] or move["originals"] or move["redeploy"]):
+            found.append(
+                f"the original instances of CodeDeploy deployment {move['deployment_id']} ({plan['to']}) are gone: the "
+                f"clean ended their wait, so the traffic cannot go back to them, and {parameters.get('deployment')} "
+                f"does not say which revision they ran. Deploy the release {plan['to']} ran again with the "
+                "teal.bluegreen.deploy playbook (bluegreen_artifact_version), then switch to it; nothing changed"
+            )
+    return found
+
+
+def plan_switch(
+    state,
+    app,
+    operation="switch",
+    strategy="alb",
+    target_color=None,
+    deployment_id=None,
+    repair=False,
+    steps=(100,),
+    checks=(),
+):
+    """The whole plan of a switch or rollback, from the state read and the role's variables.
+
+    ``steps`` are the canary percentages, already checked; ``checks`` the HTTP checks after each step. Returns
+    ``from``, ``to``, ``start`` (the share ``to`` already takes), ``steps`` (those still to run), ``done`` (nothing to
+    do), ``checks``, ``codedeploy`` (see codedeploy_move) and ``refusals``.
+    """
+    ssm = state.get("layers", {}).get("ssm", {})
+    source = from_color(state, target_color)
+    to = to_color(state, operation, target_color, deployment_id, repair)
+    layer = state.get("layers", {}).get(traffic_layer(strategy)) or {}
+    start = int((layer.get("weights") or {}).get(to) or 0)
+    # Steps the traffic has already reached (resuming an interrupted canary) are skipped. With strategy alb the last
+    # one always runs: a switch killed right after moving the production listener has left the test listener and the
+    # IsProduction tags behind, which alb_swap then puts in place, moving nothing else.
+    remaining = [step for step in steps if step > start] or ([100] if strategy == "alb" else [])
+    plan = {
+        "from": source,
+        "to": to,
+        "start": start,
+        "steps": remaining,
+        "done": start == 100 and ssm.get("live_color") == to,
+        "checks": list(checks),
+    }
+    plan["codedeploy"] = codedeploy_move(state, to)
+    plan["refusals"] = refusals(state, plan, app, strategy)
+    return plan
+
+
+STRATEGIES = ("alb", "route53", "efs", "codedeploy")
+
+
+def steps_valid(steps):
+    numbers = [whole_number(step) for step in steps] if isinstance(steps, (list, tuple)) else [None]
+    return (
+        len(numbers) > 0
+        and None not in numbers
+        and min(numbers) >= 1
+        and numbers[-1] == 100
+        and numbers == sorted(set(numbers))
+    )
+
+
+def variable_problems(strategy, target_color, canary_steps):
+    """What is wrong with the switch role's own variables, each message naming the variable, its value and what to use;
+    the numbers of every role are checked by the preflight (module_utils/variables.py)."""
+    found = []
+    if strategy not in STRATEGIES:
+        found.append(
+            f"bluegreen_strategy '{strategy}' is not one teal.bluegreen.switch knows: 'alb', 'route53', 'efs' or 'codedeploy'"
+        )
+    if target_color not in (None, "", "blue", "green"):
+        found.append(
+            f"bluegreen_target_color '{target_color}' is neither blue nor green (nor null, for the idle colour)"
+        )
+    if not steps_valid(canary_steps):
+        found.append(
+            f"bluegreen_canary_steps {canary_steps} is not a list of percentages from 1 to 100 in ascending order ending "
+            "with 100, for example [10, 50, 100]"
+        )
+    elif strategy in ("efs", "codedeploy") and [whole_number(step) for step in canary_steps] != [100]:
+        reason = (
+            "strategy efs points every instance at the new colour at once"
+            if strategy == "efs"
+            else "with strategy codedeploy CodeDeploy moves the instances of the copy into the target group all at once"
+        )
+        found.append(
+            f"bluegreen_canary_steps {canary_steps}: {reason}, so it has no canary steps; leave bluegreen_canary_steps at [100]"
+        )
+    return found

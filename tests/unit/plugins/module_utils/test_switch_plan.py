@@ -1,0 +1,258 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The switch role's plan, branch by branch, on state_info results built by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import http_checks
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import plan_switch
+
+LIVE = "/bluegreen/demo/live"
+DEPLOYMENT = "/bluegreen/demo/deployment"
+
+
+def fleet(name, capacity=2):
+    return {"auto_scaling_group": name, "desired_capacity": capacity, "instances_in_service": capacity}
+
+
+def state(
+    live="blue",
+    ssm_live="blue",
+    weights=None,
+    deployment=None,
+    history=None,
+    colors=None,
+    layer="alb",
+    reasons=(),
+):
+    """A state_info result: ``live`` is what the traffic layer says, ``ssm_live`` what the live parameter says."""
+    ssm = {"live_color": ssm_live, "name": LIVE}
+    if history is not None:
+        ssm["history"] = history
+        older = [entry["value"] for entry in history[1:] if entry["value"] != ssm_live]
+        ssm["previous_color"] = older[0] if older else None
+    return {
+        "live_color": live,
+        "consistent": not reasons,
+        "reasons": list(reasons),
+        "layers": {layer: {"live_color": live, "weights": weights or {live: 100} if live else weights}, "ssm": ssm},
+        "colors": colors or {"blue": fleet("demo-blue"), "green": fleet("demo-green")},
+        "deployment": deployment,
+        "parameters": {"live": LIVE, "deployment": DEPLOYMENT, "lock": "/bluegreen/demo/lock"},
+    }
+
+
+def deployed(color, **more):
+    return {"valid": True, "color": color, **more}
+
+
+def entry(value, description=""):
+    return {"value": value, "description": description}
+
+
+@pytest.mark.parametrize(
+    ("case", "arguments", "expected_to"),
+    [
+        ("a switch without a record goes to the idle colour", dict(state=state()), "green"),
+        ("a switch goes to the colour last deployed to", dict(state=state(deployment=deployed("green"))), "green"),
+        (
+            "after the switch to the deployed colour, a switch finds it done, not toggling back",
+            dict(state=state(live="green", ssm_live="green", deployment=deployed("green"))),
+            "green",
+        ),
+        ("a given target colour wins", dict(state=state(deployment=deployed("green")), target_color="blue"), "blue"),
+        (
+            "a rollback goes to the colour live before",
+            dict(
+                state=state(live="green", ssm_live="green", history=[entry("green"), entry("blue")]),
+                operation="rollback",
+            ),
+            "blue",
+        ),
+        (
+            "a rollback without a history goes to the other colour",
+            dict(state=state(live="green", ssm_live="green"), operation="rollback"),
+            "blue",
+        ),
+        (
+            "a re-run with the same deployment id goes where the first run went",
+            dict(
+                state=state(
+                    live="green", ssm_live="green", history=[entry("green", "switch 42: green"), entry("blue")]
+                ),
+                deployment_id="42",
+            ),
+            "green",
+        ),
+        (
+            "another deployment id does not count as the same run",
+            dict(
+                state=state(
+                    live="green", ssm_live="green", history=[entry("green", "switch 421: green"), entry("blue")]
+                ),
+                deployment_id="42",
+            ),
+            "blue",
+        ),
+        (
+            "a repair keeps production on the colour that takes all of it, whatever the record says",
+            dict(state=state(live="green", ssm_live="blue", deployment=deployed("blue"), reasons=["x"]), repair=True),
+            "green",
+        ),
+        (
+            "a repair of an interrupted canary, with no colour taking all of it, resumes towards the deployed colour",
+            dict(
+                state=state(
+                    live=None, ssm_live="blue", weights={"blue": 90, "green": 10}, deployment=deployed("green")
+                ),
+                repair=True,
+            ),
+            "green",
+        ),
+        ("a repair with a target colour goes there", dict(state=state(), repair=True, target_color="green"), "green"),
+    ],
+)
+def test_where_the_traffic_goes(case, arguments, expected_to):
+    arguments.setdefault("app", "demo")
+    plan = plan_switch(**arguments)
+
+    assert plan["to"] == expected_to, case
+
+
+def test_the_idle_colour_of_a_repair_is_not_where_an_unrecorded_switch_would_have_gone():
+    """What a repair hint leads to: production stays on the colour that takes it (the colour a plain switch would
+    leave), and the plan is done once the parameter agrees."""
+    repaired = plan_switch(
+        state(live="green", ssm_live="green", reasons=["asg: attached by hand"]), "demo", repair=True
+    )
+
+    assert (repaired["from"], repaired["to"], repaired["done"], repaired["refusals"]) == ("green", "green", True, [])
+
+
+def test_steps_already_reached_are_skipped_and_alb_always_runs_its_last():
+    resumed = plan_switch(
+        state(live=None, ssm_live="blue", weights={"blue": 50, "green": 50}, deployment=deployed("green")),
+        "demo",
+        steps=[10, 50, 100],
+    )
+    moved = plan_switch(state(live="green", ssm_live="blue", deployment=deployed("green")), "demo", steps=[10, 100])
+    moved_dns = plan_switch(
+        state(live="green", ssm_live="blue", deployment=deployed("green"), layer="route53"),
+        "demo",
+        strategy="route53",
+        steps=[10, 100],
+    )
+
+    assert (resumed["from"], resumed["start"], resumed["steps"], resumed["done"]) == ("blue", 50, [100], False)
+    assert (moved["start"], moved["steps"], moved["done"]) == (100, [100], False)
+    assert (moved_dns["start"], moved_dns["steps"], moved_dns["done"]) == (100, [], False)
+
+
+def test_done_needs_the_traffic_and_the_parameter_on_the_target():
+    done = plan_switch(state(live="green", ssm_live="green"), "demo", target_color="green")
+
+    assert done["done"] and done["refusals"] == []
+
+
+@pytest.mark.parametrize(
+    ("case", "arguments", "message"),
+    [
+        (
+            "the live colour cannot be told",
+            dict(state=state(live=None, ssm_live=None, weights={"blue": 50, "green": 50}, reasons=["alb: split"])),
+            "cannot tell which colour of demo is live (alb: split); nothing changed. Set bluegreen_target_color",
+        ),
+        (
+            "nothing to roll back to",
+            dict(state=state(history=[entry("blue"), entry("blue")]), operation="rollback"),
+            f"{LIVE} has never named a colour other than blue, so there is nothing to roll back to; nothing changed",
+        ),
+        (
+            "the target colour's Auto Scaling group is gone",
+            dict(state=state(colors={"blue": fleet("demo-blue"), "green": fleet(None, 0)}), target_color="green"),
+            "green has no Auto Scaling group of demo (none is tagged bluegreen:app=demo, bluegreen:color=green), so no "
+            "fleet would take the traffic; nothing changed. Deploy to green with the teal.bluegreen.deploy playbook",
+        ),
+        (
+            "the target colour's Auto Scaling group has no capacity",
+            dict(
+                state=state(colors={"blue": fleet("demo-blue"), "green": fleet("demo-green", 0)}),
+                strategy="route53",
+            ),
+            "green's Auto Scaling group demo-green has a desired capacity of 0, so no fleet would take the traffic",
+        ),
+        (
+            "codedeploy without a recorded deployment",
+            dict(state=state(layer="codedeploy"), strategy="codedeploy"),
+            f"{DEPLOYMENT} records no CodeDeploy deployment, so CodeDeploy has nothing to move the traffic with",
+        ),
+        (
+            "codedeploy back to originals that are gone, without the revision they ran",
+            dict(
+                state=state(
+                    live="green",
+                    ssm_live="green",
+                    layer="codedeploy",
+                    deployment=deployed("green", codedeploy_deployment_id="d-1"),
+                    colors={"blue": fleet(None, 0), "green": fleet("demo-green-copy")},
+                ),
+                strategy="codedeploy",
+                operation="rollback",
+            ),
+            "the original instances of CodeDeploy deployment d-1 (blue) are gone",
+        ),
+    ],
+)
+def test_refusals(case, arguments, message):
+    arguments.setdefault("app", "demo")
+    plan = plan_switch(**arguments)
+
+    assert len(plan["refusals"]) == 1, case
+    assert plan["refusals"][0].startswith(message), plan["refusals"][0]
+
+
+def test_a_target_without_a_fleet_is_no_refusal_when_there_is_nothing_to_do_or_for_efs():
+    gone = {"blue": fleet("demo-blue"), "green": fleet(None, 0)}
+
+    done = plan_switch(state(live="green", ssm_live="green", colors=gone), "demo", target_color="green")
+    efs = plan_switch(state(colors=gone, layer="efs"), "demo", strategy="efs", target_color="green")
+
+    assert done["refusals"] == [] and efs["refusals"] == []
+
+
+@pytest.mark.parametrize(
+    ("record", "colors", "to", "expected"),
+    [
+        (deployed("green", codedeploy_deployment_id="d-1"), None, "green", (True, "demo-green", False)),
+        (deployed("green", codedeploy_deployment_id="d-1"), None, "blue", (False, "demo-blue", False)),
+        (
+            deployed("green", codedeploy_deployment_id="d-1", codedeploy_previous_revision={"bundle": "x"}),
+            {"blue": fleet(None, 0), "green": fleet("demo-green")},
+            "blue",
+            (False, None, True),
+        ),
+    ],
+)
+def test_which_way_codedeploy_moves(record, colors, to, expected):
+    plan = plan_switch(
+        state(layer="codedeploy", deployment=record, colors=colors), "demo", strategy="codedeploy", target_color=to
+    )
+
+    move = plan["codedeploy"]
+    assert (move["forward"], move["originals"], move["redeploy"]) == expected
+    assert move["deployment_id"] == "d-1" and plan["refusals"] == []
+
+
+def test_the_checks_are_the_verify_url_first_then_the_others():
+    other = {"url": "http://example.test/other", "status": 204, "body": None}
+
+    assert http_checks("http://example.test/", 200, "ok", [other]) == [
+        {"url": "http://example.test/", "status": 200, "body": "ok"},
+        other,
+    ]
+    assert http_checks(None, 200, None, []) == []
