@@ -117,9 +117,41 @@ def test_missing_load_balancers_fail_clearly_and_change_nothing(route53_sandbox,
     assert names(sandbox, dns) == (ON_BLUE, ON_GREEN)
 
 
-def test_switch_refuses_a_colour_without_healthy_targets(route53_sandbox, dns):
+def green_fleet_outside_its_target_group(sandbox):
+    """A green Auto Scaling group of demo with instances, attached to no target group: a fleet, but no target."""
+    blue = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])
+    group = blue["AutoScalingGroups"][0]
+    sandbox.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName="demo-green",
+        LaunchTemplate={"LaunchTemplateName": group["LaunchTemplate"]["LaunchTemplateName"], "Version": "$Latest"},
+        MinSize=1,
+        MaxSize=1,
+        DesiredCapacity=1,
+        VPCZoneIdentifier=group["VPCZoneIdentifier"],
+        Tags=[
+            {"Key": "bluegreen:app", "Value": "demo", "PropagateAtLaunch": True},
+            {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
+        ],
+    )
+
+
+def test_switch_refuses_a_colour_without_a_fleet(route53_sandbox, dns):
     sandbox = route53_sandbox
     done = run(sandbox, SWITCH, bluegreen_target_color="green")
+    assert done.returncode != 0
+    assert "green has no Auto Scaling group of demo" in message(done), done.log
+    assert "Deploy to green with the teal.bluegreen.deploy playbook first" in message(done), done.log
+    assert names(sandbox, dns) == (ON_BLUE, ON_GREEN)
+    assert (sandbox.parameter(LIVE_PARAMETER), sandbox.parameter(LOCK)) == ("blue", None)
+
+
+def test_switch_refuses_a_colour_without_healthy_targets(route53_sandbox, dns):
+    sandbox = route53_sandbox
+    green_fleet_outside_its_target_group(sandbox)
+    try:
+        done = run(sandbox, SWITCH, bluegreen_target_color="green")
+    finally:
+        sandbox.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
     assert done.returncode != 0
     assert "target group demo-green (green) has 0 healthy targets, fewer than bluegreen_min_healthy_targets (1)" in (
         message(done)
