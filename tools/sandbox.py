@@ -369,6 +369,8 @@ def start(directory: Path, port: int) -> int:
                 f"port {port} on {HOST} is already in use by another process; "
                 "set BLUEGREEN_SANDBOX_PORT (or --port) to a free port"
             )
+        # A new server holds no snapshots: the local halves of an earlier server's snapshots would only mislead.
+        shutil.rmtree(directory / SNAPSHOTS_DIR, ignore_errors=True)
         process = launch(directory, port)
         write_atomically(directory / PID_FILE, f"{process.pid}\n")
         write_atomically(directory / PORT_FILE, f"{port}\n")

@@ -547,3 +547,19 @@ def test_a_snapshot_needs_a_running_sandbox_and_a_plain_name(sandbox_dir, port):
         bad = run(sandbox_dir, port, "save", name)
         assert bad.returncode == 2
         assert repr(name) in bad.stderr and "letters, digits" in bad.stderr
+
+
+def test_a_new_server_forgets_the_snapshots_of_the_one_before(running):
+    # The emulated half of a snapshot lives in the server: after a stop and a start, the local half left on disk
+    # must not make a snapshot look saved when restoring it can only fail.
+    directory, port = running
+    assert run(directory, port, "save", "provisioned").returncode == 0
+    assert (directory / "snapshots" / "provisioned").is_dir()
+
+    assert run(directory, port, "stop").returncode == 0
+    assert run(directory, port, "start").returncode == 0
+
+    assert not (directory / "snapshots" / "provisioned").exists()
+    result = run(directory, port, "restore", "provisioned")
+    assert result.returncode == 1
+    assert "sandbox.py save provisioned" in result.stderr
