@@ -17,6 +17,9 @@ description:
   - A missing C(bluegreen_app) is named as required.
   - Every whole-number variable of the roles must be a whole number within its bounds, for example
     C(bluegreen_min_healthy_targets) from 1, seconds from 0, ports from 1 to 65535.
+  - C(bluegreen_image_id), C(bluegreen_instance_type), C(bluegreen_launch_template_version) and C(bluegreen_user_data)
+    may be unset (null), which keeps the live colour's, but not empty text (what an unset shell or CI variable gives),
+    which would keep it without a word.
 author:
   - Teal Ops (@teal-ops)
 options:
@@ -73,7 +76,7 @@ class LookupModule(LookupBase):
         variables = variables or {}
         known, documented = vocabulary()
         names = [name for name in variables if name.startswith(checks.PREFIX)]
-        wanted = set(checks.BOUNDS) | set(checks.REQUIRED) | {checks.EXTRA}
+        wanted = set(checks.BOUNDS) | set(checks.REQUIRED) | set(checks.NOT_EMPTY) | {checks.EXTRA}
         values = {name: None for name in names}
         for name in names:
             if name in wanted:

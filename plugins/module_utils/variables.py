@@ -10,6 +10,8 @@
 - A required variable that is missing is named, with what it is.
 - Every number is a whole number within its bounds: counts are at least 1 where 0 would be unsafe, seconds are never
   negative, ports and HTTP statuses are what they can be, and nothing is unbounded.
+- What a new fleet runs (image, instance type, launch template version, user data) is never empty text, which would
+  silently keep the live colour's.
 
 Pure functions; the ``teal.bluegreen.variable_problems`` lookup gives them the play's variables.
 """
@@ -61,6 +63,19 @@ BOUNDS = {
 
 # The variables without which no role of the collection can start, and what each is.
 REQUIRED = {"bluegreen_app": "the application's name, as in its bluegreen:app tags"}
+
+# What a new fleet runs, when it should differ from the live colour's; unset (null), each keeps the live colour's.
+# An empty text, which an unset shell or CI variable gives (-e bluegreen_image_id=$AMI), would keep it as well
+# without a word, and a deploy meant to change the image would roll out the old one: empty text is refused.
+NOT_EMPTY = {
+    "bluegreen_image_id": ("an AMI id like ami-0123456789abcdef0", "image"),
+    "bluegreen_instance_type": ("an instance type like t3.micro", "instance type"),
+    "bluegreen_launch_template_version": (
+        "a version of the launch template (a number, $Latest or $Default)",
+        "version",
+    ),
+    "bluegreen_user_data": ("the instances' user data", "user data"),
+}
 
 
 def whole_number(value):
@@ -127,7 +142,16 @@ def required_problems(values, required=None):
     ]
 
 
-def problems(values, known, documented, required=None, bounds=None):
+def empty_problems(values, not_empty=None):
+    """A message for each of ``values`` that is given as empty text where empty text would mean unset."""
+    return [
+        f"{name} is empty: give {what}, or leave it unset (null) to keep the live colour's {kept}"
+        for name, (what, kept) in (not_empty or NOT_EMPTY).items()
+        if isinstance(values.get(name), str) and not values[name].strip()
+    ]
+
+
+def problems(values, known, documented, required=None, bounds=None, not_empty=None):
     """Every problem with the variables ``values`` (name -> value, rendered), unknown names first."""
     extra = values.get(EXTRA) or []
     if isinstance(extra, str):
@@ -136,6 +160,7 @@ def problems(values, known, documented, required=None, bounds=None):
         unknown_problems(values, known, documented, extra)
         + required_problems(values, required)
         + bound_problems(values, bounds)
+        + empty_problems(values, not_empty)
     )
 
 

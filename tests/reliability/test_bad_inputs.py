@@ -654,6 +654,14 @@ CASES = [
         bluegreen_image_id="ami-XYZ",
     ),
     bad(
+        "deploy: empty image id",
+        "deploy.yml",
+        NONE,
+        "bluegreen_image_id is empty",
+        "leave it unset (null) to keep the live colour's image",
+        bluegreen_image_id="",
+    ),
+    bad(
         "deploy: template version and image",
         "deploy.yml",
         NONE,

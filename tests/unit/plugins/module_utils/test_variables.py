@@ -121,8 +121,33 @@ def test_a_missing_app_is_required_and_said_what_it_is(app):
     ]
 
 
-def test_unknown_names_come_first_then_the_required_then_the_bounds():
-    values = {"bluegreen_canary_bake_seconds": -5, "bluegreen_canary_step": [10, 100]}
+@pytest.mark.parametrize("name", sorted(variables.NOT_EMPTY))
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_text_for_what_the_new_fleet_runs_is_refused_saying_how_to_keep_the_live_one(name, value):
+    # -e bluegreen_image_id=$AMI with AMI unset: without the check the deploy rolls out the live image.
+    problems = variables.problems({"bluegreen_app": "shop", name: value}, {"bluegreen_app", name}, set())
+
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{name} is empty: give ")
+    assert "leave it unset (null) to keep the live colour's" in problems[0]
+
+
+@pytest.mark.parametrize("value", [None, "ami-0123456789abcdef0"])
+def test_unset_or_given_the_new_fleet_variables_are_fine(value):
+    values = {"bluegreen_app": "shop", "bluegreen_image_id": value}
+
+    assert variables.problems(values, {"bluegreen_app", "bluegreen_image_id"}, set()) == []
+
+
+def test_the_variables_that_may_not_be_empty_are_the_deploy_roles_text_options():
+    deploy = yaml.safe_load((ROOT / "roles/deploy/meta/argument_specs.yml").read_text(encoding="utf-8"))
+    options = deploy["argument_specs"]["main"]["options"]
+
+    assert all(options[name]["type"] == "str" for name in variables.NOT_EMPTY)
+
+
+def test_unknown_names_come_first_then_the_required_then_the_bounds_then_the_empty():
+    values = {"bluegreen_canary_bake_seconds": -5, "bluegreen_canary_step": [10, 100], "bluegreen_image_id": ""}
     names = documented()
 
     problems = variables.problems(values, names, names)
@@ -131,6 +156,7 @@ def test_unknown_names_come_first_then_the_required_then_the_bounds():
         "bluegreen_canary_step",
         "bluegreen_app",
         "bluegreen_canary_bake_seconds",
+        "bluegreen_image_id",
     ]
 
 
