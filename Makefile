@@ -50,8 +50,8 @@ debian-packages:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
 	fi
 
-# --no-compile: Python compiles a module when it is first imported; compiling all of the ansible package's collections
-# up front (tens of thousands of files, most never imported here) would double the time of the set-up.
+# --no-compile: Python compiles a module when it is first imported; the ansible package's collections are tens of
+# thousands of files, most never imported here, which the set-up need not compile up front.
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt -c constraints.txt
