@@ -50,11 +50,20 @@ debian-packages:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
 	fi
 
-# --no-compile: Python compiles a module when it is first imported; the ansible package's collections are tens of
-# thousands of files, most never imported here, which the set-up need not compile up front.
+# Bytecode: every ansible-playbook and every module it starts imports ansible, boto3 and botocore anew, and a Python
+# that finds no compiled file (.pyc) beside a source compiles it again each time; where PYTHONDONTWRITEBYTECODE is set
+# it never keeps what it compiled (a task running amazon.aws.autoscaling_group_info took 0.74 s instead of 0.51 s on 2
+# CPUs). So the set-up compiles the venv's packages once, but of the ansible package's tens of thousands of collection
+# files only the collections the controller loads (PRECOMPILED_COLLECTIONS); modules reach their hosts in zip files.
+PRECOMPILED_COLLECTIONS := amazon/aws community/aws community/general ansible/posix
+COMPILE = $(BIN)/python -m compileall -q -j 0
+
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt -c constraints.txt
+	@site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+	    && $(COMPILE) -x '/ansible_collections/' "$$site" \
+	    && $(COMPILE) $(addprefix "$$site"/ansible_collections/,$(PRECOMPILED_COLLECTIONS))
 	@touch $@
 
 # Build the collection artifact and install it, so every run exercises what users would install.
@@ -64,6 +73,7 @@ $(COLLECTIONS)/ansible_collections/teal/bluegreen/MANIFEST.json: $(VENV)/.instal
 	@rm -rf $(BUILD) && mkdir -p $(BUILD)
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) . >/dev/null
 	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(COLLECTIONS) $(BUILD)/teal-bluegreen-*.tar.gz >/dev/null
+	@$(COMPILE) $(COLLECTIONS)/ansible_collections/teal/bluegreen
 	@echo "installed teal.bluegreen into $(COLLECTIONS)"
 
 sandbox-start: venv
