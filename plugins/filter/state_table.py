@@ -9,6 +9,9 @@ import datetime
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.state import describe_age
+from ansible_collections.teal.bluegreen.plugins.module_utils.state import parse_time
+
 COLORS = ("blue", "green")
 
 
@@ -35,30 +38,11 @@ def _layer_detail(name, layer):
     return ""
 
 
-def _parse_time(text):
-    try:
-        moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
-
-
-def _age(seconds):
-    """A duration as people read it: its two largest units."""
-    seconds = max(int(seconds), 0)
-    parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m"), (seconds % 60, "s")]
-    shown = [f"{value}{unit}" for value, unit in parts if value]
-    return " ".join(shown[:2]) or "0s"
-
-
 def _lock_detail(lock, now):
     if not lock.get("valid", True):
-        return (
-            "not a lock document: every run refuses to start until it is gone; once no run is in progress, the next "
-            "one removes it with bluegreen_force_unlock=true"
-        )
-    started = _parse_time(lock.get("started"))
-    age = f", {_age((now - started).total_seconds())} ago" if started else ""
+        return "not a lock document"
+    started = parse_time(lock.get("started"))
+    age = f", {describe_age((now - started).total_seconds())} ago" if started else ""
     return f"{lock.get('owner')} ({lock.get('operation')}) since {lock.get('started')}{age}"
 
 
@@ -67,7 +51,7 @@ def state_table(result, now=None):
     given) gives the lock's age."""
     if not isinstance(result, dict) or "colors" not in result or "layers" not in result:
         raise AnsibleFilterError("state_table expects the registered result of teal.bluegreen.state_info")
-    now = _parse_time(now) if now else datetime.datetime.now(datetime.timezone.utc)
+    now = parse_time(now) if now else datetime.datetime.now(datetime.timezone.utc)
     live = result.get("live_color")
     verdict = "consistent" if result.get("consistent") else "NOT consistent"
     lines = [f"app {result.get('app')}: live {live or '?'}, idle {result.get('idle_color') or '?'}, {verdict}", ""]
@@ -104,6 +88,8 @@ def state_table(result, now=None):
 
     for reason in result.get("reasons", []):
         lines.append(f"! {reason}")
+    for flag in result.get("flags", []):
+        lines.append(f"? {flag}")
     return "\n".join(lines)
 
 

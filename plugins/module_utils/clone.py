@@ -566,6 +566,12 @@ def has_changes(changes):
     )
 
 
+def template_view(data):
+    """Of a launch template version's data, what diff mode shows: the image and the instance type (not the user
+    data, which may hold secrets)."""
+    return {key: data[key] for key in ("ImageId", "InstanceType") if data.get(key)}
+
+
 def group_view(group_settings, target_group_arns, tags):
     """The settings diff mode shows, from either a described group or a desired clone."""
     view = {key: group_settings.get(key) for key in SIZES + ("VPCZoneIdentifier",) + GROUP_SETTINGS}

@@ -199,11 +199,6 @@ def pick_listener(lb, listeners, port, option="listener_port"):
     return listener
 
 
-def find_listener(elbv2, load_balancer, port):
-    lb = find_load_balancer(elbv2, load_balancer)
-    return lb, pick_listener(lb, elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"]), port)
-
-
 def find_load_balancers(elbv2, given):
     """The load balancer of each colour, from ``given`` ({blue, green} names or ARNs, option load_balancers)."""
     if given["blue"] == given["green"]:

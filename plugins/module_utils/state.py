@@ -11,6 +11,7 @@ decisions can be unit tested on their own.
 
 from __future__ import annotations
 
+import datetime
 import json
 
 COLORS = ("blue", "green")
@@ -60,13 +61,44 @@ def forward_weights(actions):
     return None
 
 
-def alb_layer(listener, arn_colors):
+def alb_layer(listener, arn_colors, test_listener=None):
     """Which colour the production listener sends traffic to.
 
     ``listener`` is a DescribeListeners entry, ``arn_colors`` maps target group ARNs to colours.
     Returns a dict with ``live_color`` (None when undecidable), ``weights`` per colour and the
-    ``reasons`` the layer is not a clean single-colour state.
+    ``reasons`` the layer is not a clean single-colour state. With ``test_listener`` (the test listener's
+    DescribeListeners entry) it also holds ``test_listener``, see test_listener_state.
     """
+    layer = _production_layer(listener, arn_colors)
+    if test_listener is not None:
+        layer["test_listener"] = test_listener_state(test_listener, arn_colors, layer["live_color"])
+        layer["reasons"].extend(layer["test_listener"]["reasons"])
+    return layer
+
+
+def test_listener_state(listener, arn_colors, live_color):
+    """The test listener: ``port``, ``listener_arn``, ``weights`` per colour and the ``reasons`` it is not in place.
+
+    It is in place when it forwards nothing to the live colour: the checks of a deploy through it then reach the
+    idle colour, as the switch leaves it (alb_swap's test_listener_port), never the fleet that serves production.
+    """
+    port = listener.get("Port")
+    weights = forward_weights(listener.get("DefaultActions")) or {}
+    by_color = {}
+    for arn, percent in weights.items():
+        if arn in arn_colors and percent:
+            by_color[arn_colors[arn]] = by_color.get(arn_colors[arn], 0) + percent
+    found = {"port": port, "listener_arn": listener.get("ListenerArn"), "weights": by_color, "reasons": []}
+    if live_color in by_color:
+        found["reasons"].append(
+            f"the test listener on port {port} forwards {by_color[live_color]}% to the live colour {live_color}, so "
+            f"checks through it would reach the fleet that serves production, not the idle colour "
+            f"{other_color(live_color)}"
+        )
+    return found
+
+
+def _production_layer(listener, arn_colors):
     port = listener.get("Port")
     weights = forward_weights(listener.get("DefaultActions"))
     layer = {
@@ -442,3 +474,52 @@ def summarize(layers):
         "source": source,
         "reasons": reasons,
     }
+
+
+def parse_time(text):
+    """An ISO 8601 time (``Z`` or an offset; UTC when it has neither) as an aware datetime, or None."""
+    try:
+        moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def describe_age(seconds):
+    """A duration as people read it: its two largest units, ``3d 4h``, ``12m 5s``."""
+    seconds = max(int(seconds), 0)
+    parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m"), (seconds % 60, "s")]
+    shown = [f"{value}{unit}" for value, unit in parts if value]
+    return " ".join(shown[:2]) or "0s"
+
+
+def flags(live_color, colors, lock, lock_parameter, now, min_healthy_targets=1, lock_max_age=3600):
+    """What deserves a look although the layers may agree, one sentence each.
+
+    The live colour with fewer healthy targets than ``min_healthy_targets`` (when it has a target group), a lock
+    parameter that is not a lock document, and a lock older than ``lock_max_age`` seconds (its run may have died).
+    ``colors`` are state_info's, ``lock`` parse_lock's result, ``now`` an aware datetime.
+    """
+    found = []
+    live = (colors or {}).get(live_color) or {}
+    if live.get("target_group_arn") and live.get("targets_healthy", 0) < min_healthy_targets:
+        found.append(
+            f"the live colour {live_color} has {live.get('targets_healthy', 0)} of {live.get('targets_total', 0)} "
+            f"targets healthy in {live.get('target_group_name')}, fewer than min_healthy_targets "
+            f"({min_healthy_targets})"
+        )
+    if lock and not lock.get("valid"):
+        found.append(
+            f"{lock_parameter} holds something that is not a lock document: every run refuses to start while it is "
+            "there; once no run is in progress, the next one removes it with bluegreen_force_unlock=true"
+        )
+    elif lock:
+        started = parse_time(lock.get("started"))
+        age = (now - started).total_seconds() if started else None
+        if age is not None and age > lock_max_age:
+            found.append(
+                f"the lock of {lock.get('owner')} ({lock.get('operation')}) is {describe_age(age)} old, older than "
+                f"lock_max_age ({describe_age(lock_max_age)}): the run that took it may have died; if no run is in "
+                "progress, the next one takes it over with bluegreen_force_unlock=true"
+            )
+    return found

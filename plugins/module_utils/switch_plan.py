@@ -171,12 +171,14 @@ def plan_switch(
     # one always runs: a switch killed right after moving the production listener has left the test listener and the
     # IsProduction tags behind, which alb_swap then puts in place, moving nothing else.
     remaining = [step for step in steps if step > start] or ([100] if strategy == "alb" else [])
+    # A test listener that still forwards to the colour taking the traffic is a part of the move left undone.
+    test_listener = (layer.get("test_listener") or {}).get("weights") or {} if strategy == "alb" else {}
     plan = {
         "from": source,
         "to": to,
         "start": start,
         "steps": remaining,
-        "done": start == 100 and ssm.get("live_color") == to,
+        "done": start == 100 and ssm.get("live_color") == to and not test_listener.get(to),
         "checks": list(checks),
     }
     plan["codedeploy"] = codedeploy_move(state, to)

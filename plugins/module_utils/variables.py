@@ -40,6 +40,7 @@ BOUNDS = {
     "bluegreen_max_size": (1, COUNT),
     "bluegreen_desired_capacity": (1, COUNT),
     "bluegreen_min_healthy_targets": (1, COUNT),
+    "bluegreen_lock_max_age": (0, 365 * DAY),
     "bluegreen_wait_timeout": (0, DAY),
     "bluegreen_poll_interval": (1, 3600),
     "bluegreen_bake_seconds": (0, DAY),

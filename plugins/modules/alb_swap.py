@@ -311,6 +311,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import ch
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 
@@ -601,6 +602,7 @@ def main():
             "leaves the rest of the traffic on the other colour; give release_lock only with traffic_percent 100"
         )
 
+    check_options(module, argument_spec)
     run_module(module, do)
 
 

@@ -161,7 +161,9 @@ attributes:
     description: Reads everything and predicts the clone; calls no API that changes anything and never waits.
   diff_mode:
     support: full
-    description: Shows the clone's settings, target groups and tags before and after.
+    description:
+      - Shows the clone's settings, target groups and tags before and after, and, when the run makes a launch
+        template version (O(image_id), O(instance_type), O(user_data)), its image and instance type.
 notes:
   - Warm pools, notification configurations and traffic sources other than target groups are read and,
     when the source has them, reported in RV(not_copied); so are suspended processes and classic load balancers.
@@ -220,6 +222,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+up_to_date:
+  description:
+    - Whether the clone was already as asked, so that the run changed nothing (in check mode, would change nothing).
+    - The opposite of C(changed) as the module returns it; unlike C(changed), a task's C(changed_when) does not alter it,
+      so a prediction in check mode can report no change and still tell whether there is work to do.
+  returned: when O(state=present)
+  type: bool
+  sample: false
 auto_scaling_group:
   description: The clone as AWS describes it, in snake_case, with its tags as a dict (predicted in check mode).
   returned: when O(state=present) or O(state=stopped)
@@ -282,6 +292,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Cl
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 TEMPLATE_OVERRIDES = ("image_id", "user_data", "instance_type")
@@ -363,12 +374,19 @@ def resolve_template(module, ec2, source, existing):
         base["LaunchTemplateData"], params["image_id"], params["user_data"], params["instance_type"]
     )
     previous = by_ref.get(str(ours[-1])) if ours else None
+    # What diff mode shows of the version's data: the image and the instance type, never the user data, which may
+    # hold secrets.
+    shown = {
+        "before": clone.template_view(previous["LaunchTemplateData"]) if previous is not None else None,
+        "after": clone.template_view(data),
+    }
     if previous is not None and previous["LaunchTemplateData"] == data:
         return {
             "LaunchTemplateId": template_id,
             "Version": str(ours[-1]),
             "record": clone.format_record(record),
             "created": False,
+            "shown": shown,
         }
     if module.check_mode:
         number = latest + 1
@@ -381,6 +399,7 @@ def resolve_template(module, ec2, source, existing):
         "Version": str(number),
         "record": clone.format_record(record),
         "created": True,
+        "shown": shown,
     }
 
 
@@ -626,6 +645,7 @@ def present(module, clients):
 
     result = {
         "changed": changed,
+        "up_to_date": not changed,
         "auto_scaling_group": snake_group(group),
         "instances": [camel_dict_to_snake_dict(item) for item in group.get("Instances", [])],
         "launch_template_version": {
@@ -661,6 +681,11 @@ def present(module, clients):
             desired["target_group_arns"],
             {key: tag["Value"] for key, tag in desired["tags"].items()},
         )
+        shown = template.get("shown") or {}
+        if existing and shown.get("before"):
+            before["LaunchTemplateData"] = shown["before"]
+        if shown.get("after"):
+            after["LaunchTemplateData"] = shown["after"]
         result["diff"] = {"before": _printable(before), "after": _printable(after)}
     module.exit_json(**result)
 
@@ -881,6 +906,7 @@ def main():
     if params["poll_interval"] < 1:
         module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
 
+    check_options(module, argument_spec)
     run_module(module, do)
 
 

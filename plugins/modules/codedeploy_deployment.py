@@ -349,6 +349,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import instanc
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._s3 import objects as s3_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 # What each state does to a deployment, for messages.
@@ -721,6 +722,7 @@ def main():
         poll_interval=dict(type="int", default=15),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    check_options(module, argument_spec)
     run_module(module, do)
 
 

@@ -324,6 +324,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import CO
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
 # Which names the module changes, in the order their zones' batches are sent: production last.
@@ -585,6 +586,7 @@ def main():
     if params["poll_interval"] < 1:
         module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
 
+    check_options(module, argument_spec)
     run_module(module, do)
 
 

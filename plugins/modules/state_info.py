@@ -42,6 +42,13 @@ options:
       - Port of the production listener on O(load_balancer).
     type: int
     default: 80
+  test_listener_port:
+    description:
+      - Port of the test listener on O(load_balancer), through which the idle colour is tested before a switch.
+      - When given, the ALB layer also reports it (RV(layers)), and a test listener that forwards any traffic to
+        the live colour makes the state inconsistent, since checks through it would reach the production fleet.
+      - When omitted, the test listener is not read.
+    type: int
   live_records:
     description:
       - The alias records that carry the live traffic in Route 53.
@@ -115,6 +122,19 @@ options:
         C(previous_color) of the SSM layer in RV(layers); a read that only checks the state after a change needs neither.
     type: bool
     default: true
+  min_healthy_targets:
+    description:
+      - The live colour with fewer healthy targets than this (in its target group) is flagged in RV(flags).
+      - 1 to 10000.
+    type: int
+    default: 1
+  lock_max_age:
+    description:
+      - A deployment lock held for longer than this many seconds is flagged in RV(flags), since the run that took it
+        may have died.
+      - 0 to 31536000 (a year).
+    type: int
+    default: 3600
 extends_documentation_fragment:
   - teal.bluegreen.target_groups
   - amazon.aws.common.modules
@@ -206,6 +226,16 @@ reasons:
   type: list
   elements: str
   sample: ["ssm: says green is live but alb sends traffic to blue"]
+flags:
+  description:
+    - What deserves a look although it does not make the state inconsistent, one sentence each; the roles do not
+      refuse because of them.
+    - The live colour with fewer healthy targets than O(min_healthy_targets), a lock parameter that holds no lock
+      document, and a lock older than O(lock_max_age).
+  returned: always
+  type: list
+  elements: str
+  sample: ["the live colour blue has 1 of 2 targets healthy in shop-blue, fewer than min_healthy_targets (2)"]
 layers:
   description: What each reported layer says. Layers that were not asked for are absent.
   returned: always
@@ -225,10 +255,18 @@ layers:
         targets: {"blue": {"healthy": 0, "total": 0}, "green": {"healthy": 2, "total": 2}}
         reasons: []
     alb:
-      description: The production listener; C(weights) is the share of traffic (percent) per colour.
+      description:
+        - The production listener; C(weights) is the share of traffic (percent) per colour.
+        - With O(test_listener_port), C(test_listener) is the test listener, with its C(port), C(listener_arn),
+          C(weights) per colour and C(reasons).
       returned: when O(load_balancer) is set
       type: dict
-      sample: {"live_color": "blue", "listener_port": 80, "weights": {"blue": 100}, "reasons": []}
+      sample:
+        live_color: blue
+        listener_port: 80
+        weights: {"blue": 100}
+        reasons: []
+        test_listener: {"port": 8080, "weights": {"green": 100}, "reasons": []}
     route53:
       description:
         - The live alias records and the colour each points at; weighted records are listed one per set
@@ -342,6 +380,8 @@ parameters:
   sample: {"live": "/bluegreen/demo/live", "lock": "/bluegreen/demo/lock", "deployment": "/bluegreen/demo/deployment"}
 """
 
+import datetime
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
@@ -351,10 +391,12 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Cl
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_listener
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
@@ -443,8 +485,13 @@ def do(module):
             shared["TargetGroupArn"], elbv2_api.describe_target_health(elbv2, shared["TargetGroupArn"]), groups
         )
     if params["load_balancer"]:
-        lb, listener = find_listener(elbv2, params["load_balancer"], params["listener_port"])
-        alb = layers["alb"] = dict(state.alb_layer(listener, tg_colors), load_balancer_arn=lb["LoadBalancerArn"])
+        lb = find_load_balancer(elbv2, params["load_balancer"])
+        listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])
+        listener = pick_listener(lb, listeners, params["listener_port"])
+        test = None
+        if params["test_listener_port"] is not None:
+            test = pick_listener(lb, listeners, params["test_listener_port"], option="test_listener_port")
+        alb = layers["alb"] = dict(state.alb_layer(listener, tg_colors, test), load_balancer_arn=lb["LoadBalancerArn"])
     if params["live_records"]:
         zone, records = read_live_records(clients("route53"), params["live_records"])
         layers["route53"] = dict(
@@ -466,14 +513,26 @@ def do(module):
 
     summary = state.summarize(layers)
     traffic = [name for name in state.TRAFFIC_LAYERS if name in layers]
+    colors = describe_colors(elbv2, target_groups, layers["asg"], next(map(layers.get, traffic), None), shared)
+    lock = state.parse_lock(parameters[names["lock"]])
+    flags = state.flags(
+        summary["live_color"],
+        colors,
+        lock,
+        names["lock"],
+        datetime.datetime.now(datetime.timezone.utc),
+        min_healthy_targets=params["min_healthy_targets"],
+        lock_max_age=params["lock_max_age"],
+    )
     module.exit_json(
         changed=False,
         app=app,
         layers=layers,
-        colors=describe_colors(elbv2, target_groups, layers["asg"], next(map(layers.get, traffic), None), shared),
-        lock=state.parse_lock(parameters[names["lock"]]),
+        colors=colors,
+        lock=lock,
         deployment=state.parse_deployment(parameters[names["deployment"]], parameters[names["live"]]),
         parameters=names,
+        flags=flags,
         **summary,
     )
 
@@ -483,6 +542,7 @@ def main():
         app=dict(type="str", required=True),
         load_balancer=dict(type="str"),
         listener_port=dict(type="int", default=80),
+        test_listener_port=dict(type="int"),
         target_groups=TARGET_GROUPS_SPEC,
         live_records=RECORDS_SPEC,
         load_balancers=COLOR_NAMES_SPEC,
@@ -491,9 +551,17 @@ def main():
         symlink_root=dict(type="path"),
         parameter_prefix=dict(type="str", default="/bluegreen"),
         history=dict(type="bool", default=True),
+        min_healthy_targets=dict(type="int", default=1),
+        lock_max_age=dict(type="int", default=3600),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    if module.params["test_listener_port"] == module.params["listener_port"]:
+        module.fail_json(
+            msg=f"listener_port and test_listener_port are both {module.params['listener_port']}; give the test "
+            "listener's own port, or leave test_listener_port out"
+        )
 
+    check_options(module, argument_spec)
     run_module(module, do)
 
 

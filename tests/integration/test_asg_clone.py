@@ -162,12 +162,14 @@ def test_clone_with_a_new_image_creates_one_template_version(sandbox, demo, clea
     args = clone_args(demo, image_id=image, instance_type="t3.small", tags={"team": "shop"})
 
     checked = run(sandbox, args, check=True, diff=True)
-    assert checked["changed"] is True
+    assert (checked["changed"], checked["up_to_date"]) == (True, False)
     assert checked["launch_template_version"] == {
         "launch_template_id": current["LaunchTemplateId"],
         "version": str(max(versions) + 1),
         "created": True,
     }
+    # The diff shows the image and instance type the new version would run, never its user data.
+    assert checked["diff"]["after"]["LaunchTemplateData"] == {"ImageId": image, "InstanceType": "t3.small"}
     assert template_versions(sandbox) == versions
 
     created = run(sandbox, args)
@@ -186,7 +188,14 @@ def test_clone_with_a_new_image_creates_one_template_version(sandbox, demo, clea
     assert tags["bluegreen:launch-template-versions"]["Value"] == f"{current['LaunchTemplateId']}:{new}"
     assert group(sandbox, "demo-blue")["LaunchTemplate"] == current
 
-    assert run(sandbox, args, check=True)["changed"] is False
+    again_checked = run(sandbox, args, check=True, diff=True)
+    assert (again_checked["changed"], again_checked["up_to_date"]) == (False, True)
+    shown = {"ImageId": image, "InstanceType": "t3.small"}
+    assert (
+        again_checked["diff"]["before"]["LaunchTemplateData"]
+        == shown
+        == again_checked["diff"]["after"]["LaunchTemplateData"]
+    )
     with sandbox.api_calls() as calls:
         again = run(sandbox, args)
     assert again["changed"] is False, again["changes"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -75,14 +76,35 @@ def cycle_sandbox(sandbox):
     return sandbox
 
 
-def test_deploy_in_check_mode_changes_nothing(cycle_sandbox):
+def task_status(done, name):
+    """How the task whose name starts with ``name`` ended on localhost: ok, changed, skipping, failed."""
+    # A diff (--diff) comes between the task's header and its status.
+    found = re.search(
+        r"^TASK \[[^\]]*: " + re.escape(name) + r".*?^(ok|changed|skipping|failed|fatal): \[localhost",
+        done.stdout,
+        re.MULTILINE | re.DOTALL,
+    )
+    assert found, f"no task {name!r} in the output"
+    return found.group(1)
+
+
+def test_deploy_in_check_mode_changes_nothing_and_says_what_it_would_do(cycle_sandbox):
     sandbox = cycle_sandbox
+    image = sandbox.images()[0]
     with sandbox.api_calls() as calls:
-        done = run(sandbox, DEPLOY, "--check", bluegreen_image_id=sandbox.images()[0], bluegreen_artifact_version="2")
+        done = run(sandbox, DEPLOY, "--check", "--diff", bluegreen_image_id=image, bluegreen_artifact_version="2")
     assert done.returncode == 0, done.log
     assert [call for call in calls if is_write(call)] == []
     assert list(sandbox.groups()) == ["demo-blue"]
     assert sandbox.parameter(DEPLOYMENT) is None
+    said = " ".join(done.stdout.split())
+    assert "demo: demo-green (green) would run launch template" in said, done.stdout
+    assert f"(image {image}) with 2 instance(s), once they are healthy and verified; blue would still take" in said
+    assert "Check mode: nothing changed" in said and "healthy and verified; blue still takes" not in said
+    # The diff of the new fleet shows the image its launch template version would run.
+    assert re.search(r"^\+\s+ImageId: " + re.escape(image) + "$", done.stdout, re.MULTILINE), done.stdout
+    # In check mode the prediction is the whole answer, so it says that there is something to do.
+    assert task_status(done, "Copy the live fleet into the idle colour (prediction)") == "changed"
 
 
 def snapshot(sandbox):
@@ -189,6 +211,9 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle, content=None):
     extra = {"bluegreen_artifact": str(content)} if content else {}
     deployed = run(sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version=artifact, **extra)
     assert deployed.returncode == 0, deployed.log
+    # The prediction changes nothing, and says so; the copy that follows is what changes.
+    assert task_status(deployed, "Copy the live fleet into the idle colour (prediction)") == "ok"
+    assert task_status(deployed, "Copy the live fleet into the idle colour, and wait") == "changed"
     if content:
         marker = json.loads((sandbox.efs / "demo" / idle / ".release.json").read_text(encoding="utf-8"))
         assert (marker["color"], marker["version"], sorted(marker["files"])) == (

@@ -362,7 +362,10 @@ def bad_input_cases():
             {"weights": {"blue": 100, "green": 0}},
             "weights give live_color green a weight of 0; give it more than 0, or set live_color to blue",
         ),
-        "weight out of range": ({"weights": {"blue": 300, "green": 1}}, "weights.blue is 300"),
+        "weight out of range": (
+            {"weights": {"blue": 300, "green": 1}},
+            "weights.blue 300 is out of range; use 0 to 255",
+        ),
         "negative wait_timeout": ({"wait_timeout": -1}, "wait_timeout -1 is negative"),
         "expected colour mismatch": ({"expected_live_color": "green"}, "expected green to be live"),
     }

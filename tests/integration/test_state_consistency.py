@@ -28,7 +28,13 @@ def demo(sandbox):
         item["TargetGroupName"]: item
         for item in elbv2.describe_target_groups(Names=["demo-blue", "demo-green"])["TargetGroups"]
     }
-    return {"lb": lb, "listener": listeners[80], "blue": groups["demo-blue"], "green": groups["demo-green"]}
+    return {
+        "lb": lb,
+        "listener": listeners[80],
+        "test_listener": listeners[8080],
+        "blue": groups["demo-blue"],
+        "green": groups["demo-green"],
+    }
 
 
 @contextlib.contextmanager
@@ -41,8 +47,8 @@ def listener_actions(sandbox, listener, actions):
         elbv2.modify_listener(ListenerArn=listener["ListenerArn"], DefaultActions=listener["DefaultActions"])
 
 
-def state(sandbox):
-    result = sandbox.module("state_info", **ARGS)
+def state(sandbox, **args):
+    result = sandbox.module("state_info", **dict(ARGS, **args))
     assert not result.get("failed"), result.get("msg")
     assert result["changed"] is False
     return result
@@ -112,6 +118,78 @@ def test_listener_that_does_not_forward(sandbox, demo):
         "alb: listener on port 80 does not forward to a target group (default action: fixed-response)"
         in result["reasons"]
     )
+
+
+def test_test_listener_on_the_live_colour(sandbox, demo):
+    """The deploy's checks through the test listener would reach the production fleet: the state says so."""
+    in_place = state(sandbox, test_listener_port=8080)
+    assert in_place["consistent"] is True
+    assert in_place["layers"]["alb"]["test_listener"]["weights"] == {"green": 100}
+
+    live = [{"Type": "forward", "TargetGroupArn": demo["blue"]["TargetGroupArn"]}]
+    with listener_actions(sandbox, demo["test_listener"], live):
+        result = state(sandbox, test_listener_port=8080)
+        unread = state(sandbox)
+    assert (result["live_color"], result["consistent"]) == ("blue", False)
+    assert result["reasons"] == [
+        "alb: the test listener on port 8080 forwards 100% to the live colour blue, so checks through it would reach "
+        "the fleet that serves production, not the idle colour green"
+    ]
+    assert result["layers"]["alb"]["test_listener"]["weights"] == {"blue": 100}
+    # Without test_listener_port the test listener is not read.
+    assert unread["consistent"] is True and "test_listener" not in unread["layers"]["alb"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            {"test_listener_port": 80},
+            "listener_port and test_listener_port are both 80; give the test listener's own port",
+        ),
+        (
+            {"test_listener_port": 8443},
+            "load balancer 'demo' has no listener on port 8443 (its listener ports: 80, 8080); set test_listener_port",
+        ),
+    ],
+    ids=["same-port", "no-such-listener"],
+)
+def test_test_listener_port_that_is_wrong(sandbox, args, message):
+    result = sandbox.module("state_info", **dict(ARGS, **args))
+    assert result.get("failed") and not result.get("changed")
+    assert message in result["msg"]
+
+
+def test_flags_an_old_lock_and_a_live_colour_short_of_healthy_targets(sandbox):
+    ssm = sandbox.client("ssm")
+    holder = {"owner": "ci-runner-7", "operation": "switch", "started": "2026-11-22T10:00:00Z"}
+    ssm.put_parameter(Name=LOCK, Value=json.dumps(holder), Type="String", Overwrite=False)
+    try:
+        result = state(sandbox, min_healthy_targets=3, lock_max_age=86400)
+        young = state(sandbox, lock_max_age=31536000)
+    finally:
+        ssm.delete_parameter(Name=LOCK)
+    assert result["consistent"] is True
+    assert len(result["flags"]) == 2, result["flags"]
+    assert result["flags"][0] == (
+        "the live colour blue has 2 of 2 targets healthy in demo-blue, fewer than min_healthy_targets (3)"
+    )
+    assert result["flags"][1].startswith("the lock of ci-runner-7 (switch) is ")
+    assert "older than lock_max_age (1d): the run that took it may have died" in result["flags"][1]
+    assert young["flags"] == []
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("min_healthy_targets", 0, "min_healthy_targets 0 is out of range; use 1 to 10000"),
+        ("lock_max_age", -1, "lock_max_age -1 is out of range; use 0 to 31536000"),
+    ],
+)
+def test_flag_thresholds_out_of_range(sandbox, option, value, message):
+    result = sandbox.module("state_info", **dict(ARGS, **{option: value}))
+    assert result.get("failed") and not result.get("changed")
+    assert result["msg"] == message
 
 
 def test_lock_holder_is_reported(sandbox):

@@ -44,6 +44,7 @@ class Case:
     value: str  # the bad value (or option) as the message must name it
     remedy: str  # what the message must say to do
     setup: Callable | None = None
+    teardown: Callable | None = None
 
     @property
     def is_playbook(self):
@@ -74,6 +75,25 @@ def empty_green_fleet(sandbox):
     )
 
 
+def point_test_listener(sandbox, color):
+    """Point demo's test listener (8080) at ``color``'s target group; as provisioned it forwards to the idle green."""
+    elbv2 = sandbox.client("elbv2")
+    lb = elbv2.describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["LoadBalancerArn"]
+    listener = next(item for item in elbv2.describe_listeners(LoadBalancerArn=lb)["Listeners"] if item["Port"] == 8080)
+    elbv2.modify_listener(
+        ListenerArn=listener["ListenerArn"],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": sandbox.target_group_arn(color)}],
+    )
+
+
+def test_listener_on_live(sandbox):
+    point_test_listener(sandbox, "blue")
+
+
+def test_listener_on_idle(sandbox):
+    point_test_listener(sandbox, "green")
+
+
 def web_root(sandbox, host="web1"):
     return str(sandbox.web / host / "html")
 
@@ -86,10 +106,10 @@ def site_root(sandbox):
     return efs(sandbox, "site")
 
 
-def bad(title, target, defaults, value, remedy, /, *, setup=None, drop=(), **args):
+def bad(title, target, defaults, value, remedy, /, *, setup=None, teardown=None, drop=(), **args):
     """A Case whose arguments are ``defaults`` updated with ``args``, less the options named in ``drop``."""
     merged = {key: item for key, item in {**defaults, **args}.items() if key not in drop}
-    return Case(title, target, merged, value, remedy, setup=setup)
+    return Case(title, target, merged, value, remedy, setup=setup, teardown=teardown)
 
 
 ALB = dict(load_balancer="demo", app="demo", live_color="green")
@@ -266,6 +286,14 @@ CASES = [
     ),
     bad("asg_clone: negative wait", "asg_clone", CLONE, "wait_timeout -5", "use 0 or more", wait_timeout=-5),
     bad(
+        "asg_clone: capacity over the bound",
+        "asg_clone",
+        CLONE,
+        "desired_capacity 10001 is out of range",
+        "use 0 to 10000",
+        desired_capacity=10001,
+    ),
+    bad(
         "asg_clone: target group ARN of nothing",
         "asg_clone",
         CLONE,
@@ -373,8 +401,8 @@ CASES = [
         "route53_alias_flip: weight over 255",
         "route53_alias_flip",
         FLIP,
-        "weights.green is 300",
-        "a whole number from 0 to 255",
+        "weights.green 300 is out of range",
+        "use 0 to 255",
         weights={"blue": 10, "green": 300},
     ),
     bad(
@@ -454,6 +482,22 @@ CASES = [
     # state_info
     bad("state_info: unknown app", "state_info", STATE, "'shop'", "check the app name and region", app="shop"),
     bad("state_info: app with a path", "state_info", STATE, "'../demo'", "may hold only letters", app="../demo"),
+    bad(
+        "state_info: no healthy target required of the live colour",
+        "state_info",
+        STATE,
+        "min_healthy_targets 0 is out of range",
+        "use 1 to 10000",
+        min_healthy_targets=0,
+    ),
+    bad(
+        "state_info: test listener on the production port",
+        "state_info",
+        STATE,
+        "listener_port and test_listener_port are both 80",
+        "give the test listener's own port",
+        test_listener_port=80,
+    ),
     bad(
         "state_info: no such load balancer",
         "state_info",
@@ -646,6 +690,15 @@ CASES = [
         setup=hold_lock,
     ),
     bad(
+        "deploy: test listener on the live colour",
+        "deploy.yml",
+        NONE,
+        "the test listener on port 8080 forwards 100% to the live colour blue",
+        "run the teal.bluegreen.switch playbook with bluegreen_repair=true",
+        setup=test_listener_on_live,
+        teardown=test_listener_on_idle,
+    ),
+    bad(
         "deploy: image id",
         "deploy.yml",
         NONE,
@@ -767,6 +820,8 @@ def test_a_bad_input_fails_naming_the_value_and_the_remedy_and_changes_nothing(p
         after = snapshot(sandbox)
     finally:
         tidy_up(sandbox, before_groups)
+        if case.teardown:
+            case.teardown(sandbox)
     assert failed and not changed, message
     assert differences(before, after) == []
     assert case.value in message, f"the message does not name {case.value!r}: {message}"
@@ -793,3 +848,23 @@ def test_a_repair_without_a_target_colour_keeps_production_on_the_colour_that_ta
     assert done.returncode == 0, done.stdout + done.stderr
     assert "blue already takes all production traffic of demo" in " ".join(done.stdout.split()), done.stdout
     assert differences(before, after) == []
+
+
+def test_a_repair_points_a_test_listener_that_forwards_to_the_live_colour_at_the_idle_one(provisioned):
+    """The hint of that inconsistency, followed literally: the switch with bluegreen_repair=true keeps production on
+    blue and moves only the test listener, to green; the state is consistent afterwards."""
+    sandbox = provisioned
+    test_listener_on_live(sandbox)
+    try:
+        before = snapshot(sandbox)
+        done = sandbox.playbook(PLAYBOOKS / "switch.yml", extra_vars={**FAST, "bluegreen_repair": True})
+        after = snapshot(sandbox)
+    finally:
+        tidy_up(sandbox, set(sandbox.groups()))
+        test_listener_on_idle(sandbox)
+    assert done.returncode == 0, done.stdout + done.stderr
+    state = sandbox.module("state_info", app="demo", load_balancer="demo", test_listener_port=8080)
+    assert (state["live_color"], state["consistent"], state["reasons"]) == ("blue", True, [])
+    assert state["layers"]["alb"]["test_listener"]["weights"] == {"green": 100}
+    assert state["colors"]["blue"]["traffic_percent"] == 100
+    assert differences(before, after), "the repair changed nothing"

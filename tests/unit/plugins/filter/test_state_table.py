@@ -85,8 +85,7 @@ def test_efs_layer_row_counts_the_instances_per_colour():
         ),
         (
             {"owner": None, "operation": None, "started": None, "valid": False},
-            "lock held not a lock document: every run refuses to start until it is gone; once no run is in progress, "
-            "the next one removes it with bluegreen_force_unlock=true",
+            "lock held not a lock document",
         ),
     ],
 )
@@ -95,3 +94,10 @@ def test_the_lock_row_says_who_holds_it_since_when_and_how_long_ago_or_that_it_i
 
     row = next(line for line in lines if line.startswith("lock "))
     assert " ".join(row.split()) == expected
+
+
+def test_flags_follow_the_reasons():
+    flagged = dict(RESULT, reasons=["ssm: says green is live"], flags=["the live colour blue has 0 of 2 targets"])
+    lines = state_table(flagged).splitlines()
+
+    assert lines[-2:] == ["! ssm: says green is live", "? the live colour blue has 0 of 2 targets"]

@@ -423,3 +423,9 @@ class TestLaunchTemplateVersionsInUse:
 
     def test_nothing_in_use(self):
         assert clone.versions_in_use([self.group("a", "3", "lt-2")], "lt-1", latest=7, default=1) == {}
+
+
+def test_the_diff_shows_a_template_versions_image_and_instance_type_but_not_its_user_data():
+    data = {"ImageId": "ami-0123456789abcdef0", "InstanceType": "t3.small", "UserData": "c2VjcmV0", "KeyName": "k"}
+    assert clone.template_view(data) == {"ImageId": "ami-0123456789abcdef0", "InstanceType": "t3.small"}
+    assert clone.template_view({"ImageId": "ami-0123456789abcdef0"}) == {"ImageId": "ami-0123456789abcdef0"}

@@ -142,6 +142,46 @@ class TestAlbLayer:
         ]
 
 
+class TestTestListener:
+    def test_on_the_idle_colour_is_in_place(self):
+        layer = state.alb_layer(
+            listener([{"Type": "forward", "TargetGroupArn": BLUE}]),
+            TG_COLORS,
+            listener([{"Type": "forward", "TargetGroupArn": GREEN}], port=8080),
+        )
+        assert layer["live_color"] == "blue"
+        assert layer["test_listener"]["weights"] == {"green": 100}
+        assert layer["test_listener"]["port"] == 8080
+        assert layer["reasons"] == [] == layer["test_listener"]["reasons"]
+
+    @pytest.mark.parametrize("weights, percent", [(((BLUE, 1),), 100), (((BLUE, 1), (GREEN, 3)), 25)])
+    def test_any_share_on_the_live_colour_is_a_reason(self, weights, percent):
+        layer = state.alb_layer(
+            listener([{"Type": "forward", "TargetGroupArn": BLUE}]), TG_COLORS, listener(forward(*weights), port=8080)
+        )
+        reason = (
+            f"the test listener on port 8080 forwards {percent}% to the live colour blue, so checks through it would "
+            "reach the fleet that serves production, not the idle colour green"
+        )
+        assert layer["live_color"] == "blue"
+        assert layer["reasons"] == [reason]
+        summary = state.summarize({"alb": layer})
+        assert (summary["consistent"], summary["reasons"]) == (False, [f"alb: {reason}"])
+
+    def test_not_read_without_one(self):
+        layer = state.alb_layer(listener([{"Type": "forward", "TargetGroupArn": BLUE}]), TG_COLORS)
+        assert "test_listener" not in layer
+
+    def test_during_a_canary_nothing_is_live_to_compare_with(self):
+        layer = state.alb_layer(
+            listener(forward((BLUE, 90), (GREEN, 10))),
+            TG_COLORS,
+            listener([{"Type": "forward", "TargetGroupArn": BLUE}], port=8080),
+        )
+        assert layer["test_listener"]["reasons"] == []
+        assert layer["reasons"] == ["listener on port 80 splits traffic blue 90% / green 10% (a canary is in progress)"]
+
+
 class TestRoute53Layer:
     LBS = {"blue-lb-1.us-east-1.elb.amazonaws.com": "blue", "green-lb-2.us-east-1.elb.amazonaws.com": "green"}
 
@@ -441,3 +481,58 @@ def test_summarize_trusts_the_codedeploy_layer_first():
     summary = state.summarize(layers)
     assert (summary["live_color"], summary["source"], summary["consistent"]) == ("green", "codedeploy", False)
     assert summary["reasons"] == ["ssm: says blue is live but codedeploy sends traffic to green"]
+
+
+class TestFlags:
+    NOW = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.timezone.utc)
+    COLORS = {
+        "blue": {"target_group_arn": BLUE, "target_group_name": "shop-blue", "targets_healthy": 1, "targets_total": 2},
+        "green": {
+            "target_group_arn": GREEN,
+            "target_group_name": "shop-green",
+            "targets_healthy": 0,
+            "targets_total": 0,
+        },
+    }
+
+    def flags(self, live="blue", colors=None, lock=None, **options):
+        return state.flags(live, colors or self.COLORS, lock, "/bluegreen/shop/lock", self.NOW, **options)
+
+    def test_nothing_to_flag(self):
+        assert self.flags() == []
+        assert self.flags(live=None) == []
+
+    def test_live_colour_below_the_minimum(self):
+        assert self.flags(min_healthy_targets=2) == [
+            "the live colour blue has 1 of 2 targets healthy in shop-blue, fewer than min_healthy_targets (2)"
+        ]
+
+    def test_live_colour_without_a_target_group_is_not_counted(self):
+        colors = {"blue": {"target_group_arn": None, "targets_healthy": 0}, "green": {}}
+        assert self.flags(colors=colors, min_healthy_targets=3) == []
+
+    def test_a_lock_that_is_no_lock_document(self):
+        (flag,) = self.flags(lock={"valid": False, "owner": None, "started": None})
+        assert flag.startswith("/bluegreen/shop/lock holds something that is not a lock document")
+        assert "bluegreen_force_unlock=true" in flag
+
+    @pytest.mark.parametrize(
+        "started, max_age, expected",
+        [
+            ("2026-12-04T11:00:01Z", 3600, None),
+            ("2026-12-04T10:59:59Z", 3600, "is 1h 1s old, older than lock_max_age (1h)"),
+            ("2026-11-22T10:00:00Z", 86400, "is 12d 2h old, older than lock_max_age (1d)"),
+            ("2026-12-04T11:59:00Z", 30, "is 1m old, older than lock_max_age (30s)"),
+            ("not a time", 30, None),
+        ],
+    )
+    def test_a_lock_older_than_the_maximum_age(self, started, max_age, expected):
+        lock = {"valid": True, "owner": "ci-7", "operation": "switch", "started": started}
+        found = self.flags(lock=lock, lock_max_age=max_age)
+        if expected is None:
+            assert found == []
+        else:
+            assert found == [
+                f"the lock of ci-7 (switch) {expected}: the run that took it may have died; if no run is in progress, "
+                "the next one takes it over with bluegreen_force_unlock=true"
+            ]

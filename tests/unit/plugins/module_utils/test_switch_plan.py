@@ -159,6 +159,27 @@ def test_done_needs_the_traffic_and_the_parameter_on_the_target():
     assert done["done"] and done["refusals"] == []
 
 
+def test_a_repair_is_not_done_while_the_test_listener_forwards_to_the_live_colour():
+    """The hint of that inconsistency (the switch with bluegreen_repair=true) runs alb_swap's last step, which points
+    the test listener at the idle colour and moves nothing else; once it does, the repair has nothing left to do."""
+    drifted = state(live="blue", ssm_live="blue", reasons=["alb: the test listener on port 8080 forwards"])
+    drifted["layers"]["alb"]["test_listener"] = {"port": 8080, "weights": {"blue": 100}}
+    in_place = state(live="blue", ssm_live="blue")
+    in_place["layers"]["alb"]["test_listener"] = {"port": 8080, "weights": {"green": 100}}
+
+    repair = plan_switch(drifted, "demo", repair=True)
+    repaired = plan_switch(in_place, "demo", repair=True)
+
+    assert (repair["from"], repair["to"], repair["steps"], repair["done"], repair["refusals"]) == (
+        "blue",
+        "blue",
+        [100],
+        False,
+        [],
+    )
+    assert (repaired["to"], repaired["done"]) == ("blue", True)
+
+
 @pytest.mark.parametrize(
     ("case", "arguments", "message"),
     [
