@@ -47,7 +47,7 @@ options:
       - Port of the test listener on O(load_balancer), through which the idle colour is tested before a switch.
       - When given, the ALB layer also reports it (RV(layers)), and a test listener that forwards any traffic to
         the live colour makes the state inconsistent, since checks through it would reach the production fleet.
-      - When omitted, the test listener is not read.
+      - When omitted, the test listener is not read. Requires O(load_balancer).
     type: int
   live_records:
     description:
@@ -554,7 +554,9 @@ def main():
         min_healthy_targets=dict(type="int", default=1),
         lock_max_age=dict(type="int", default=3600),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec, supports_check_mode=True, required_by={"test_listener_port": "load_balancer"}
+    )
     if module.params["test_listener_port"] == module.params["listener_port"]:
         module.fail_json(
             msg=f"listener_port and test_listener_port are both {module.params['listener_port']}; give the test "

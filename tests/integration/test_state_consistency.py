@@ -151,8 +151,12 @@ def test_test_listener_on_the_live_colour(sandbox, demo):
             {"test_listener_port": 8443},
             "load balancer 'demo' has no listener on port 8443 (its listener ports: 80, 8080); set test_listener_port",
         ),
+        (
+            {"test_listener_port": 8080, "load_balancer": None},
+            "missing parameter(s) required by 'test_listener_port': load_balancer",
+        ),
     ],
-    ids=["same-port", "no-such-listener"],
+    ids=["same-port", "no-such-listener", "no-load-balancer"],
 )
 def test_test_listener_port_that_is_wrong(sandbox, args, message):
     result = sandbox.module("state_info", **dict(ARGS, **args))
