@@ -215,6 +215,9 @@ def deploy_switch_clean(sandbox, image, artifact, live, idle, content=None):
     assert task_status(deployed, "Copy the live fleet into the idle colour (prediction)") == "ok"
     assert task_status(deployed, "Copy the live fleet into the idle colour, and wait") == "changed"
     if content:
+        # The release role runs twice: first only checking (a prediction, never changed), then for real.
+        assert task_status(deployed, "Synchronise the artifact into") == "ok"
+        assert recap(deployed)["changed"] > 0
         marker = json.loads((sandbox.efs / "demo" / idle / ".release.json").read_text(encoding="utf-8"))
         assert (marker["color"], marker["version"], sorted(marker["files"])) == (
             idle,

@@ -484,3 +484,48 @@ def test_the_release_fact(efs, tmp_path):
     expected = {"version": "1.0.0", "color": "green", "sha256": marker(green)["sha256"], "path": str(green)}
     assert fact == {**expected, "changed": True}
     assert fact_again == {**expected, "changed": False}
+
+
+def caller_of(tmp_path):
+    """A playbook that includes the role only checking, as the deploy role does, and keeps its fact."""
+    playbook = tmp_path / "probe.yml"
+    playbook.write_text(
+        "- hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - ansible.builtin.include_role:\n"
+        "        name: teal.bluegreen.release\n"
+        "      vars:\n"
+        "        bluegreen_release_check_only: true\n"
+        "    - ansible.builtin.copy:\n"
+        "        content: '{{ bluegreen_release | to_json }}'\n"
+        f"        dest: {tmp_path / 'fact.json'}\n"
+        "        mode: '0644'\n"
+        "      check_mode: false\n"
+        "      changed_when: false\n",
+        encoding="utf-8",
+    )
+    return playbook
+
+
+@pytest.mark.parametrize(
+    "before, overrides, changes",
+    [
+        (None, {}, True),
+        ({}, {}, False),
+        ({}, {"bluegreen_artifact_version": "1.0.1"}, True),
+        ({}, {"bluegreen_release_mode": "D755,F600"}, True),
+    ],
+    ids=["first-release", "released-already", "only-the-marker-differs", "only-permissions-differ"],
+)
+def test_a_check_only_release_predicts_without_reporting_changed(efs, tmp_path, before, overrides, changes):
+    """bluegreen_release_check_only is a prediction: its fact says what would change, no task says changed."""
+    if before is not None:
+        done = efs.release(efs.site(), **before)
+        assert done.returncode == 0, done.log
+    found = snapshot(efs.root)
+    probed = efs.release(efs.site(), playbook=caller_of(tmp_path), **overrides)
+    assert probed.returncode == 0, probed.log
+    assert recap(probed)["changed"] == 0, probed.stdout
+    assert json.loads((tmp_path / "fact.json").read_text(encoding="utf-8"))["changed"] is changes
+    assert snapshot(efs.root) == found
