@@ -75,6 +75,38 @@ def empty_green_fleet(sandbox):
     )
 
 
+def green_fleet_deleted_after_it_served(sandbox):
+    """A green fleet that became healthy in the green target group and was then deleted by hand; its terminated
+    instances stay registered and healthy in the sandbox, as they do on AWS for a moment."""
+    blue = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])
+    group = blue["AutoScalingGroups"][0]
+    autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="demo-green",
+        LaunchTemplate={"LaunchTemplateName": group["LaunchTemplate"]["LaunchTemplateName"], "Version": "$Latest"},
+        MinSize=2,
+        MaxSize=2,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=group["VPCZoneIdentifier"],
+        TargetGroupARNs=[sandbox.target_group_arn("green")],
+        Tags=[
+            {"Key": "bluegreen:app", "Value": "demo", "PropagateAtLaunch": True},
+            {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
+        ],
+    )
+    autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
+    health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn("green"))
+    assert [item["TargetHealth"]["State"] for item in health["TargetHealthDescriptions"]] == ["healthy"] * 2
+
+
+def forget_green_targets(sandbox):
+    elbv2 = sandbox.client("elbv2")
+    health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn("green"))
+    targets = [item["Target"] for item in health["TargetHealthDescriptions"]]
+    if targets:
+        elbv2.deregister_targets(TargetGroupArn=sandbox.target_group_arn("green"), Targets=targets)
+
+
 def point_test_listener(sandbox, color):
     """Point demo's test listener (8080) at ``color``'s target group; as provisioned it forwards to the idle green."""
     elbv2 = sandbox.client("elbv2")
@@ -670,6 +702,16 @@ CASES = [
         NONE,
         "green has no Auto Scaling group of demo",
         "Deploy to green with the teal.bluegreen.deploy playbook first",
+        bluegreen_target_color="green",
+    ),
+    bad(
+        "switch: target colour whose fleet was deleted, its targets still healthy",
+        "switch.yml",
+        NONE,
+        "green has no Auto Scaling group of demo",
+        "Deploy to green with the teal.bluegreen.deploy playbook first",
+        setup=green_fleet_deleted_after_it_served,
+        teardown=forget_green_targets,
         bluegreen_target_color="green",
     ),
     bad(
