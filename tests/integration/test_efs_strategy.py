@@ -175,6 +175,8 @@ def test_deploy_switch_rollback_and_clean(efs_sandbox, tmp_path):
     with sandbox.api_calls() as calls:
         checked = run(sandbox, SWITCH, "--check")
     assert checked.returncode == 0, checked.log
+    said = " ".join(checked.stdout.split())
+    assert "site: 2 instance(s) would move from blue to green" in said and "Check mode: nothing changed" in said, said
     assert [call for call in calls if is_write(call)] == []
     assert set(links(sandbox).values()) == {str(efs_dir(sandbox, "blue"))}
 

@@ -273,6 +273,11 @@ def test_check_mode_changes_nothing(sandbox, demo, site, clean):
     assert done.returncode == 0, done.log
     assert "Move production traffic to green (60%)" in done.stdout
     assert "Move production traffic to green (100%)" in done.stdout
+    said = " ".join(done.stdout.split())
+    assert (
+        "demo: production traffic would move from blue to green in steps of 60%, 100%, each step to be verified; "
+        "/bluegreen/demo/live would say green. Check mode: nothing changed" in said
+    ), done.stdout
     assert recap(done)["failed"] == 0
     assert traffic(sandbox, demo, 80) == {"blue": 100}
     assert traffic(sandbox, demo, 8080) == {"green": 100}
@@ -293,6 +298,11 @@ def test_canary_steps_are_verified_one_by_one(sandbox, demo, site, clean):
 
     assert done.returncode == 0, done.log
     assert moved_steps(done) == ["10", "50", "100"], done.stdout
+    said = " ".join(done.stdout.split())
+    assert (
+        "demo: production traffic moved from blue to green in steps of 10%, 50%, 100%, each step verified; "
+        "/bluegreen/demo/live says green" in said
+    ), done.stdout
     # Each step's health and share are checked, then the URL. Without a bake they come from alb_swap's result, as
     # ModifyListener returned the listener, so the state is not read again.
     shares = re.findall(
