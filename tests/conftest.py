@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -32,6 +33,9 @@ BIN = Path(sys.executable).parent
 REGION = "us-east-1"
 # The snapshot of the sandbox as playbooks/sandbox.yml provisions it, which each test file starts from.
 PROVISIONED = "provisioned"
+# Seconds a test waits for target health or draining: at the sandbox's default speed factor (30), the default health
+# check takes 6 s with the boot, a deregistration delay of 300 s takes 10 s.
+SANDBOX_WAIT = 60
 
 
 def _sandbox_env(port, directory):
@@ -145,12 +149,51 @@ class Sandbox:
             calls.extend(_operation(json.loads(line)) for line in lines if line.strip())
 
     def forget_terminated_targets(self, target_group_arn, members):
-        """Deregister targets not in ``members``: the emulator keeps terminated instances registered as healthy."""
+        """Deregister the registered targets not in ``members``, and wait until the target group has drained them.
+
+        The sandbox deregisters terminated instances itself, as an Auto Scaling group does; what is left is targets a
+        test registered by hand, and the draining of both, which lasts the target group's deregistration delay."""
         elbv2 = self.client("elbv2")
         registered = elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
-        gone = [item["Target"] for item in registered if item["Target"]["Id"] not in members]
+        gone = [
+            item["Target"]
+            for item in registered
+            if item["Target"]["Id"] not in members and item["TargetHealth"]["State"] != "draining"
+        ]
         if gone:
             elbv2.deregister_targets(TargetGroupArn=target_group_arn, Targets=gone)
+        self.wait_until_drained(target_group_arn)
+
+    def clock(self, factor=None):
+        """The sandbox's speed factor (tools/sandbox_time.py), set to ``factor`` first when given."""
+        data = None if factor is None else json.dumps({"factor": factor}).encode()
+        request = urllib.request.Request(
+            f"{self.endpoint}/_sandbox/clock",
+            data=data,
+            method="GET" if data is None else "POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["factor"]
+
+    def target_states(self, target_group_arn):
+        """Target id -> state (initial, healthy, draining, ...) of every target the target group lists."""
+        found = self.client("elbv2").describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+        return {item["Target"]["Id"]: item["TargetHealth"]["State"] for item in found}
+
+    def wait_for_healthy(self, target_group_arn, count, timeout=SANDBOX_WAIT):
+        """Wait until ``count`` targets of the target group are healthy: the sandbox takes AWS's health-check time."""
+        deadline = time.monotonic() + timeout
+        while list(self.target_states(target_group_arn).values()).count("healthy") < count:
+            assert time.monotonic() < deadline, f"{target_group_arn}: {self.target_states(target_group_arn)}"
+            time.sleep(0.2)
+
+    def wait_until_drained(self, target_group_arn, timeout=SANDBOX_WAIT):
+        """Wait until no target of the target group is draining (its deregistration delay, on the sandbox's clock)."""
+        deadline = time.monotonic() + timeout
+        while "draining" in self.target_states(target_group_arn).values():
+            assert time.monotonic() < deadline, f"{target_group_arn}: {self.target_states(target_group_arn)}"
+            time.sleep(0.2)
 
     def groups(self, app="demo"):
         """The app's Auto Scaling groups by name."""
@@ -195,7 +238,8 @@ class Sandbox:
 
     def codedeploy_app(self, app):
         """A new app for strategy codedeploy, live on blue: one group of one instance, {app}-blue, registered in one
-        target group, {app}, in demo's subnets; returns the target group's ARN."""
+        target group, {app}, which load balancer {app} forwards to (a load balancer checks the health of the target
+        groups it forwards to only), in demo's subnets; returns the target group's ARN."""
         ec2, autoscaling, elbv2, ssm = (self.client(name) for name in ("ec2", "autoscaling", "elbv2", "ssm"))
         subnets = ec2.describe_subnets(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}])["Subnets"]
         ec2.create_launch_template(
@@ -204,6 +248,13 @@ class Sandbox:
         arn = elbv2.create_target_group(
             Name=app, Protocol="HTTP", Port=80, VpcId=subnets[0]["VpcId"], Tags=[{"Key": "bluegreen:app", "Value": app}]
         )["TargetGroups"][0]["TargetGroupArn"]
+        balancer = elbv2.create_load_balancer(Name=app, Subnets=[subnet["SubnetId"] for subnet in subnets])
+        elbv2.create_listener(
+            LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}],
+        )
         autoscaling.create_auto_scaling_group(
             AutoScalingGroupName=f"{app}-blue",
             LaunchTemplate={"LaunchTemplateName": app, "Version": "$Latest"},

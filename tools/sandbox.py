@@ -369,8 +369,12 @@ def start(directory: Path, port: int) -> int:
                 f"port {port} on {HOST} is already in use by another process; "
                 "set BLUEGREEN_SANDBOX_PORT (or --port) to a free port"
             )
-        # A new server holds no snapshots: the local halves of an earlier server's snapshots would only mislead.
+        # A new server holds no snapshots and no resources: the local halves of an earlier server's snapshots would
+        # only mislead, and its EFS stand-in and web roots would disagree with the empty emulated AWS (a web root
+        # still serving green where nothing says green is live).
         shutil.rmtree(directory / SNAPSHOTS_DIR, ignore_errors=True)
+        stop_web_servers(directory)
+        clear_local_state(directory, keep_links=True)
         process = launch(directory, port)
         write_atomically(directory / PID_FILE, f"{process.pid}\n")
         write_atomically(directory / PORT_FILE, f"{port}\n")

@@ -30,7 +30,8 @@ same order:
   counted from "Ready"; 0 waits for ever) have passed, when a read stops it as AWS does ("Stopped", errorInformation
   TIMEOUT, the replacement group left in place). With CONTINUE_DEPLOYMENT the same read
   starts BeforeAllowTraffic. The 3 allow-traffic events on the replacement instances then the 3 block-traffic events
-  on the original ones take one read each (AllowTraffic attaches the replacement group to the target groups,
+  on the original ones take one read each, AllowTraffic more (it attaches the replacement group to the target groups, and
+  lasts until the load balancer finds its instances healthy on the sandbox's clock, tools/sandbox_time.py;
   BlockTraffic detaches the original group); the 6th read ends in the termination wait (terminationWaitTimeInMinutes
   > 0: instanceTerminationWaitTimeStarted is true, still "InProgress") or, without a wait, in the termination
   (or KEEP_ALIVE), which the next read performs and reports "Succeeded". After ContinueDeployment(TERMINATION_WAIT),
@@ -667,6 +668,11 @@ class Extension:
         active = [target for target in run.batches[run.batch] if target.status == "InProgress"]
         if any(run.outcome.applies("hold", name, run.label_index(target)) for target in active):
             return
+        # AllowTraffic registers the instances and ends when the load balancer finds them healthy, as on AWS: the
+        # first read registers them, and it and the reads after it wait for their health checks
+        # (tools/sandbox_time.py; at once when its clock is stopped).
+        if name == "AllowTraffic" and active and run.target_groups and not self.allowed(run, active):
+            return
         done = []
         for target in active:
             event = target.event(name)
@@ -895,10 +901,23 @@ class Extension:
         fleet = targets[0].label
         group = run.replacement if fleet == REPLACEMENT else (run.originals[0] if run.originals else None)
         if group in self.autoscaling.autoscaling_groups:
-            if allow:
-                self.autoscaling.attach_load_balancer_target_groups(group, run.target_groups)
-            else:
+            attached = self.autoscaling.autoscaling_groups[group].target_group_arns
+            if not allow:
                 self.detach(group, run.target_groups)
+            elif not set(run.target_groups) <= set(attached):
+                self.autoscaling.attach_load_balancer_target_groups(group, run.target_groups)
+
+    def allowed(self, run: Run, targets: list[Target]) -> bool:
+        """Whether the targets' instances are healthy in every target group; registers them the first time."""
+        groups = [self.elbv2.target_groups[arn] for arn in run.target_groups if arn in self.elbv2.target_groups]
+        ids = [target.instance_id for target in targets]
+        if not all(instance_id in group.targets for group in groups for instance_id in ids):
+            self.move_traffic(run, "AllowTraffic", targets)
+        return all(
+            group.health_for({"Id": instance_id}, self.elbv2.ec2_backend).status == "healthy"
+            for group in groups
+            for instance_id in ids
+        )
 
     def set_registered(self, instance_ids: list[str], target_group_arns: list[str], registered: bool) -> None:
         for arn in target_group_arns:

@@ -3,8 +3,9 @@
 Usage: sandbox_server.py [-H HOST] [-p PORT] (the arguments of `python -m moto.server`)
 
 tools/sandbox.py starts it. It serves everything moto serves, the recorder (MOTO_RECORDER_FILEPATH,
-/moto-api/recorder/*) and /moto-api/reset included, plus the control endpoint of the CodeDeploy outcomes
-(/_sandbox/codedeploy/outcomes), which is not an AWS API and so is never recorded.
+/moto-api/recorder/*) and /moto-api/reset included, plus the control endpoints of the CodeDeploy outcomes
+(/_sandbox/codedeploy/outcomes), the snapshots (/_sandbox/snapshots) and the clock (/_sandbox/clock), which are not
+AWS APIs and so are never recorded.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any
 import moto.server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+import sandbox_autoscaling
 import sandbox_codedeploy
+import sandbox_ec2
 import sandbox_snapshot
+import sandbox_time
 
 
 class SandboxApplication(DomainDispatcherApplication):
@@ -28,11 +32,16 @@ class SandboxApplication(DomainDispatcherApplication):
             return sandbox_codedeploy.control(environ, start_response)
         if environ.get("PATH_INFO", "").startswith(sandbox_snapshot.PATH):
             return sandbox_snapshot.control(environ, start_response)
+        if environ.get("PATH_INFO", "").startswith(sandbox_time.PATH):
+            return sandbox_time.control(environ, start_response)
         return super().__call__(environ, start_response)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     sandbox_codedeploy.install()
+    sandbox_autoscaling.install()
+    sandbox_ec2.install()
+    sandbox_time.install()
     # moto's main builds its application from this name; everything else (arguments, signals, threads) stays moto's.
     moto.server.DomainDispatcherApplication = SandboxApplication
     moto.server.main(list(argv) if argv is not None else sys.argv[1:])

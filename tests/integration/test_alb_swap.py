@@ -46,6 +46,7 @@ def demo(sandbox):
                 {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
             ],
         )
+    sandbox.wait_for_healthy(groups["demo-green"]["TargetGroupArn"], 2)
     return {"lb": lb, "blue": groups["demo-blue"], "green": groups["demo-green"]}
 
 

@@ -54,7 +54,8 @@ def queue_outcome(sandbox, group, **outcome):
 
 @pytest.fixture(scope="module")
 def shop(sandbox):
-    """An Auto Scaling group of two instances, a target group and a bucket holding two revisions."""
+    """An Auto Scaling group of two instances, a target group behind a load balancer and a bucket holding two
+    revisions."""
     ec2, autoscaling, elbv2, s3 = (sandbox.client(name) for name in ("ec2", "autoscaling", "elbv2", "s3"))
     subnets = ec2.describe_subnets(Filters=[{"Name": "tag:bluegreen:app", "Values": ["demo"]}])["Subnets"]
     vpc = subnets[0]["VpcId"]
@@ -63,6 +64,14 @@ def shop(sandbox):
         LaunchTemplateName="cdshop", LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"}
     )
     group = elbv2.create_target_group(Name="cdshop", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    # A load balancer checks the health of the target groups it forwards to only, and AllowTraffic waits for it.
+    balancer = elbv2.create_load_balancer(Name="cdshop", Subnets=[subnet["SubnetId"] for subnet in subnets])
+    elbv2.create_listener(
+        LoadBalancerArn=balancer["LoadBalancers"][0]["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+    )
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName="cdshop-blue",
         LaunchTemplate={"LaunchTemplateName": "cdshop", "Version": "$Latest"},
@@ -203,8 +212,13 @@ BLUE_GREEN = dict(
 
 
 def registered(sandbox, shop):
+    """The target group's registered targets; not those draining after their deregistration."""
     health = sandbox.client("elbv2").describe_target_health(TargetGroupArn=shop["target_group_arn"])
-    return sorted(item["Target"]["Id"] for item in health["TargetHealthDescriptions"])
+    return sorted(
+        item["Target"]["Id"]
+        for item in health["TargetHealthDescriptions"]
+        if item["TargetHealth"]["State"] != "draining"
+    )
 
 
 def group_instances(sandbox, name):

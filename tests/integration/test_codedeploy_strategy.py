@@ -46,6 +46,8 @@ def cdapp(sandbox):
     for name in (LIVE, LOCK, DEPLOYMENT):
         if sandbox.parameter(name) is not None:
             ssm.delete_parameter(Name=name)
+    for balancer in elbv2.describe_load_balancers(Names=[APP])["LoadBalancers"]:
+        elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
     elbv2.delete_target_group(TargetGroupArn=arn)
     ec2.delete_launch_template(LaunchTemplateName=APP)
 

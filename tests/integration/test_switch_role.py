@@ -118,10 +118,8 @@ def demo(sandbox):
     finally:
         restore_blue(sandbox, {"listeners": listeners, "groups": groups})
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
-        # The emulator keeps the terminated instances registered (and healthy); leave the group as provisioned.
-        targets = elbv2.describe_target_health(TargetGroupArn=groups["green"])["TargetHealthDescriptions"]
-        if targets:
-            elbv2.deregister_targets(TargetGroupArn=groups["green"], Targets=[item["Target"] for item in targets])
+        # The group's instances drain out of the target group; leave it as provisioned.
+        sandbox.wait_until_drained(groups["green"])
 
 
 def healthy_targets(sandbox, group_arn):

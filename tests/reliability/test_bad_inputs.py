@@ -76,8 +76,8 @@ def empty_green_fleet(sandbox):
 
 
 def green_fleet_deleted_after_it_served(sandbox):
-    """A green fleet that became healthy in the green target group and was then deleted by hand; its terminated
-    instances stay registered and healthy in the sandbox, as they do on AWS for a moment."""
+    """A green fleet that became healthy in the green target group and was then deleted by hand: its instances are
+    terminated and drain out of the target group, as on AWS, for the deregistration delay."""
     blue = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])
     group = blue["AutoScalingGroups"][0]
     autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
@@ -94,17 +94,22 @@ def green_fleet_deleted_after_it_served(sandbox):
             {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
         ],
     )
+    sandbox.wait_for_healthy(sandbox.target_group_arn("green"), 2)
+    # Its fleet gone, green would take the traffic on instances that finish their last requests.
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=sandbox.target_group_arn("green"),
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "1800"}],
+    )
     autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
-    health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn("green"))
-    assert [item["TargetHealth"]["State"] for item in health["TargetHealthDescriptions"]] == ["healthy"] * 2
+    assert list(sandbox.target_states(sandbox.target_group_arn("green")).values()) == ["draining"] * 2
 
 
-def forget_green_targets(sandbox):
-    elbv2 = sandbox.client("elbv2")
-    health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn("green"))
-    targets = [item["Target"] for item in health["TargetHealthDescriptions"]]
-    if targets:
-        elbv2.deregister_targets(TargetGroupArn=sandbox.target_group_arn("green"), Targets=targets)
+def green_drained(sandbox):
+    sandbox.client("elbv2").modify_target_group_attributes(
+        TargetGroupArn=sandbox.target_group_arn("green"),
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "300"}],
+    )
+    sandbox.wait_until_drained(sandbox.target_group_arn("green"))
 
 
 def point_test_listener(sandbox, color):
@@ -705,13 +710,13 @@ CASES = [
         bluegreen_target_color="green",
     ),
     bad(
-        "switch: target colour whose fleet was deleted, its targets still healthy",
+        "switch: target colour whose fleet was deleted, its targets draining",
         "switch.yml",
         NONE,
         "green has no Auto Scaling group of demo",
         "Deploy to green with the teal.bluegreen.deploy playbook first",
         setup=green_fleet_deleted_after_it_served,
-        teardown=forget_green_targets,
+        teardown=green_drained,
         bluegreen_target_color="green",
     ),
     bad(

@@ -14,6 +14,7 @@ none of it, and provisioning it takes longer than all of them.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -36,12 +37,19 @@ HEALTH_CONSTRAINTS = (
 
 @pytest.fixture(scope="module")
 def server():
-    """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it."""
+    """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it.
+
+    These tests count the reads each lifecycle event takes, so they run with the sandbox's clock stopped (speed factor
+    0, tools/sandbox_time.py): target health is moto's, healthy at once. test_allow_traffic_waits_for_healthy_targets
+    runs it."""
     instance = process_sandbox()
     was_running = instance.tool("status").returncode == 0
     started = instance.tool("start")
     assert started.returncode == 0, started.stdout + started.stderr
+    factor = instance.clock()
+    instance.clock(0)
     yield instance
+    instance.clock(factor)
     if not was_running:
         instance.tool("remove")
 
@@ -280,6 +288,44 @@ def test_a_queued_failure_fails_the_event_with_its_diagnostics_and_rolls_back(wo
     assert rollback["creator"] == "codeDeployRollback"
     assert rollback["revision"] == world.revision("r1.zip")
     assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == deployment_id
+
+
+def test_allow_traffic_waits_for_healthy_targets(world):
+    """CodeDeploy User Guide, "AppSpec 'hooks' section for an EC2/On-Premises deployment": during AllowTraffic
+    "Internet traffic is allowed to access instances after a deployment"; the replacement instances are registered
+    with the target group and the event ends once the load balancer finds them healthy. With the sandbox's clock
+    running, the event lasts as long as the target group's health checks take, and never passes while they fail."""
+    asg, target_group = world.blue_green("allow", ready="CONTINUE_DEPLOYMENT")
+    other = world.ec2.create_subnet(VpcId=world.vpc, CidrBlock="10.77.2.0/24", AvailabilityZone="us-east-1b")
+    balancer = world.elbv2.create_load_balancer(
+        Name=f"allow-{world.suffix}", Subnets=[world.subnet, other["Subnet"]["SubnetId"]]
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    world.elbv2.create_listener(
+        LoadBalancerArn=balancer,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}],
+    )
+    factor = world.server.clock()
+    world.server.clock(30)
+    try:
+        deployment_id = world.deploy("allow")
+        # Created, started, 7 install events, 3 allow-traffic events (AllowTraffic longer), 3 block-traffic events;
+        # the health checks take 6 s (a boot of 30 s, then 5 checks 30 s apart, at 30 AWS seconds a second).
+        info, statuses, deadline = {}, [], time.monotonic() + 60
+        while not info.get("instanceTerminationWaitTimeStarted"):
+            assert time.monotonic() < deadline, statuses
+            info = world.read(deployment_id)
+            statuses.append(info["status"])
+            time.sleep(0.1)
+    finally:
+        world.server.clock(factor)
+    assert len(statuses) > 2 + 7 + 6, statuses
+    replacement = f"CodeDeploy_allow_{deployment_id}"
+    health = world.elbv2.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"]
+    states = {item["Target"]["Id"]: item["TargetHealth"]["State"] for item in health}
+    assert {states[instance] for instance in world.instances(replacement)} == {"healthy"}
+    assert info["status"] == "InProgress"
 
 
 def test_blue_green_waits_when_ready_reroutes_on_continue_and_terminates_the_originals(world):

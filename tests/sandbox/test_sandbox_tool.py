@@ -563,3 +563,19 @@ def test_a_new_server_forgets_the_snapshots_of_the_one_before(running):
     result = run(directory, port, "restore", "provisioned")
     assert result.returncode == 1
     assert "sandbox.py save provisioned" in result.stderr
+
+
+def test_a_new_server_starts_without_the_local_state_of_the_one_before(running):
+    # The EFS stand-in and the web roots describe the resources of the server that made them: kept across a stop and
+    # a start, a web root would serve a colour that the new, empty, server knows nothing of, and the preflight of
+    # the next provisioning would find the layers disagreeing.
+    directory, port = running
+    for local in ("efs", "web"):
+        (directory / local / "site").mkdir(parents=True, exist_ok=True)
+        (directory / local / "site" / "index.html").write_text("old\n", encoding="utf-8")
+
+    assert run(directory, port, "stop").returncode == 0
+    assert run(directory, port, "start").returncode == 0
+
+    for local in ("efs", "web"):
+        assert not (directory / local / "site").exists()
