@@ -33,8 +33,8 @@ BIN = Path(sys.executable).parent
 REGION = "us-east-1"
 # The snapshot of the sandbox as playbooks/sandbox.yml provisions it, which each test file starts from.
 PROVISIONED = "provisioned"
-# Seconds a test waits for target health or draining: at the sandbox's default speed factor (30), the default health
-# check takes 6 s with the boot, a deregistration delay of 300 s takes 10 s.
+# Seconds a test waits for target health or draining: at the sandbox's default speed factor (60), the default health
+# check takes 3 s with the boot, a deregistration delay of 300 s takes 5 s.
 SANDBOX_WAIT = 60
 
 
@@ -412,6 +412,19 @@ def load_sandbox_tool():
 
 # This test process's sandbox once provisioned, and the test file that last had it.
 _SESSION = {"sandbox": None, "file": None}
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The tests' sandbox server without the sample application, for the tests of the sandbox itself (tests/sandbox):
+    started if it is not running (and then stopped), never reset: others may use it."""
+    instance = process_sandbox()
+    was_running = instance.tool("status").returncode == 0
+    started = instance.tool("start")
+    assert started.returncode == 0, started.stdout + started.stderr
+    yield instance
+    if not was_running:
+        instance.tool("remove")
 
 
 @pytest.fixture(scope="session")

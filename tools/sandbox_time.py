@@ -5,9 +5,10 @@ the targets of terminated instances `healthy`, and answers Route 53's GetChange 
 takes time for each of these, and those minutes are exactly what a blue/green deployment has to wait out. `install()`
 patches moto, in the sandbox server's process, so that the same things take AWS's time divided by a speed factor:
 
-- `BLUEGREEN_SANDBOX_TIME_FACTOR` (the server's environment): AWS seconds per sandbox second, 30 unless set, so
-  that the default health check (5 checks 30 s apart, 150 s) takes 5 s and the default deregistration delay (300 s)
-  10 s. 0 turns the model off: moto's timings, everything at once.
+- `BLUEGREEN_SANDBOX_TIME_FACTOR` (the server's environment): AWS seconds per sandbox second, 60 unless set, so
+  that the default health check (5 checks 30 s apart, 150 s) takes 2.5 s and the default deregistration delay
+  (300 s) 5 s: every state lasts longer than the tests' and the demo's poll interval of 1 s, and make test stays
+  within its time. 0 turns the model off: moto's timings, everything at once.
 
 What it models, each after the AWS documentation named:
 
@@ -50,7 +51,7 @@ import uuid
 from typing import Any
 
 FACTOR_VARIABLE = "BLUEGREEN_SANDBOX_TIME_FACTOR"
-DEFAULT_FACTOR = 30.0
+DEFAULT_FACTOR = 60.0
 # How long an instance takes from launch to answering health checks, in AWS seconds: a Linux AMI's typical boot.
 BOOT_SECONDS = 30.0
 # How long a Route 53 change takes to reach every DNS server, in AWS seconds ("generally within 60 seconds").

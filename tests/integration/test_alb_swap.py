@@ -423,3 +423,25 @@ def test_release_lock_of_another_owner_changes_nothing(sandbox, demo, live_on_bl
     )
     assert [call for call in calls if is_write(call)] == []
     assert (snapshot(sandbox, demo), parameters(sandbox)) == before
+
+
+def test_targets_still_in_their_health_checks_are_refused_then_waited_for(sandbox, demo, live_on_blue):
+    """Registered again, green's targets are initial until they pass their health checks (docs/sandbox.md): a swap that
+    may not wait is refused and changes nothing, a swap that may wait moves the traffic once they are healthy. Against
+    plain moto, whose targets are healthy at once, the first swap succeeds."""
+    elbv2 = sandbox.client("elbv2")
+    arn = demo["green"]["TargetGroupArn"]
+    targets = [{"Id": target} for target in sandbox.target_states(arn)]
+    elbv2.deregister_targets(TargetGroupArn=arn, Targets=targets)
+    elbv2.register_targets(TargetGroupArn=arn, Targets=targets)
+    before = snapshot(sandbox, demo)
+
+    refused = sandbox.module("alb_swap", live_color="green", health_wait_timeout=0, **SWAP)
+    assert refused.get("failed"), refused
+    assert "has 0 of 2 targets healthy" in refused["msg"], refused["msg"]
+    assert snapshot(sandbox, demo) == before
+
+    swapped = sandbox.module("alb_swap", live_color="green", health_wait_timeout=60, **SWAP)
+    assert not swapped.get("failed"), swapped.get("msg")
+    assert swapped["target_health"]["green"] == {"healthy": 2, "total": 2}
+    assert forwarded(listeners(sandbox, demo)[80]) == {arn: 100}

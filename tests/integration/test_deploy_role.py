@@ -182,6 +182,31 @@ def test_failed_deploy_removes_its_fleet(cycle_sandbox):
     assert state(sandbox)["live_color"] == "blue"
 
 
+def test_a_fleet_that_never_gets_healthy_fails_the_deploy_and_is_removed(cycle_sandbox):
+    """Instances of an image that fails its health checks (sandbox:health=unhealthy, docs/sandbox.md) stay initial, then
+    unhealthy: the deploy waits, fails, deletes the fleet it made, and production stays on blue. Against plain moto,
+    whose targets are healthy at once, the deploy succeeds."""
+    sandbox = cycle_sandbox
+    ec2 = sandbox.client("ec2")
+    live = template_data(sandbox, sandbox.groups()["demo-blue"])["ImageId"]
+    image = next(item for item in sandbox.images() if item != live)
+    ec2.create_tags(Resources=[image], Tags=[{"Key": "sandbox:health", "Value": "unhealthy"}])
+    try:
+        done = run(
+            sandbox, DEPLOY, bluegreen_image_id=image, bluegreen_artifact_version="sick", bluegreen_wait_timeout=15
+        )
+    finally:
+        ec2.delete_tags(Resources=[image], Tags=[{"Key": "sandbox:health"}])
+    assert done.returncode != 0
+    said = " ".join(done.stdout.split())
+    assert "not healthy in target group" in said, done.log
+    assert "demo-green was deleted; blue still takes all production traffic" in said, done.log
+    assert list(sandbox.groups()) == ["demo-blue"]
+    assert sandbox.parameter(DEPLOYMENT) is None and sandbox.parameter(LOCK) is None
+    sandbox.forget_old_targets()
+    assert state(sandbox)["live_color"] == "blue"
+
+
 def test_failed_deploy_keeps_its_fleet_when_told(cycle_sandbox):
     sandbox = cycle_sandbox
     done = run(

@@ -156,6 +156,8 @@ def test_flip_check_mode_then_real_then_idempotent(sandbox, dns, live_on_blue):
     polls = [call for call in calls if "/change/" in call]
     assert {call.rsplit("/", 1)[-1] for call in polls} == {item.rsplit("/", 1)[-1] for item in flipped["change_ids"]}
     assert len(calls) - len(polls) <= 7, calls
+    # Each change is PENDING at its first poll and waited for (plain moto answers INSYNC at once: one poll each).
+    assert len(polls) > len(flipped["change_ids"]), calls
     assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
     assert points_at(sandbox, dns, "staging", STAGING_NAME) == {None: ("blue", None, True)}
 

@@ -202,7 +202,8 @@ class Enforced(Sandbox):
 
 
 def remove_cdapp(sandbox):
-    """Remove cdapp and whatever its deploys left: CodeDeploy's application, the fleets, parameters and revisions."""
+    """Remove cdapp and whatever its deploys left: CodeDeploy's application, the fleets, parameters and revisions, the
+    load balancer and the target group."""
     codedeploy, autoscaling, elbv2, ec2, ssm, s3 = (
         sandbox.client(name) for name in ("codedeploy", "autoscaling", "elbv2", "ec2", "ssm", "s3")
     )
@@ -221,6 +222,9 @@ def remove_cdapp(sandbox):
     revisions = s3.list_objects_v2(Bucket=REVISIONS_BUCKET, Prefix=f"revisions/{CODEDEPLOY_APP}/")
     for item in revisions.get("Contents", []):
         s3.delete_object(Bucket=REVISIONS_BUCKET, Key=item["Key"])
+    for balancer in elbv2.describe_load_balancers()["LoadBalancers"]:
+        if balancer["LoadBalancerName"] == CODEDEPLOY_APP:
+            elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
     for group in elbv2.describe_target_groups()["TargetGroups"]:
         if group["TargetGroupName"] == CODEDEPLOY_APP:
             elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])

@@ -22,8 +22,6 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import process_sandbox
-
 ROLE = "arn:aws:iam::123456789012:role/codedeploy-sandbox-test"
 BLOCK = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic"]
 INSTALL = ["ApplicationStop", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart"]
@@ -36,22 +34,15 @@ HEALTH_CONSTRAINTS = (
 
 
 @pytest.fixture(scope="module")
-def server():
-    """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it.
+def server(server):  # pylint: disable=redefined-outer-name
+    """The tests' sandbox server (tests/conftest.py) with its clock stopped while these tests run.
 
-    These tests count the reads each lifecycle event takes, so they run with the sandbox's clock stopped (speed factor
-    0, tools/sandbox_time.py): target health is moto's, healthy at once. test_allow_traffic_waits_for_healthy_targets
-    runs it."""
-    instance = process_sandbox()
-    was_running = instance.tool("status").returncode == 0
-    started = instance.tool("start")
-    assert started.returncode == 0, started.stdout + started.stderr
-    factor = instance.clock()
-    instance.clock(0)
-    yield instance
-    instance.clock(factor)
-    if not was_running:
-        instance.tool("remove")
+    These tests count the reads each lifecycle event takes, so they run at speed factor 0 (tools/sandbox_time.py):
+    target health is moto's, healthy at once. test_allow_traffic_waits_for_healthy_targets runs the clock."""
+    factor = server.clock()
+    server.clock(0)
+    yield server
+    server.clock(factor)
 
 
 class World:

@@ -20,24 +20,10 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import process_sandbox
-
 TOPIC = "arn:aws:sns:us-east-1:123456789012:asgsbx-{suffix}-{index}"
 LAUNCH = "autoscaling:EC2_INSTANCE_LAUNCH"
 TERMINATE = "autoscaling:EC2_INSTANCE_TERMINATE"
 TEST_NOTIFICATION = "autoscaling:TEST_NOTIFICATION"
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it."""
-    instance = process_sandbox()
-    was_running = instance.tool("status").returncode == 0
-    started = instance.tool("start")
-    assert started.returncode == 0, started.stdout + started.stderr
-    yield instance
-    if not was_running:
-        instance.tool("remove")
 
 
 class World:

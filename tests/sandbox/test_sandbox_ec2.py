@@ -18,8 +18,6 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import process_sandbox
-
 SCRIPT = "#!/bin/bash\necho source > /tmp/which\n"
 OTHER_SCRIPT = "#!/bin/bash\necho given > /tmp/which\n"
 
@@ -27,18 +25,6 @@ OTHER_SCRIPT = "#!/bin/bash\necho given > /tmp/which\n"
 def encoded(text):
     """User data as launch templates take it: base64 text (boto3 encodes RunInstances' UserData, not these)."""
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it."""
-    instance = process_sandbox()
-    was_running = instance.tool("status").returncode == 0
-    started = instance.tool("start")
-    assert started.returncode == 0, started.stdout + started.stderr
-    yield instance
-    if not was_running:
-        instance.tool("remove")
 
 
 class World:

@@ -7,8 +7,8 @@
 
 Plain moto answers each of these at once: a registered target is healthy, a deregistered one is gone, a terminated
 instance stays healthy, a Route 53 change is INSYNC. Each test below fails against it. The server is the tests' own
-(tests/conftest.py, process_sandbox), at the default factor of 30 AWS seconds per second, so the target groups here
-check every 5 s with a threshold of 2 (10 AWS seconds, a third of a second) and drain for 60 s (2 s).
+(tests/conftest.py, process_sandbox), at the default speed factor (60 AWS seconds per second), so the target groups
+here check every 5 s with a threshold of 2 (10 AWS seconds, a sixth of a second) and drain for 60 s (1 s).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import process_sandbox
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import sandbox_time  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -32,18 +30,6 @@ SLACK = 3.0
 
 def sandbox_seconds(aws_seconds):
     return aws_seconds / FACTOR
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The tests' sandbox server, started if it is not running (and then stopped), never reset: others may use it."""
-    instance = process_sandbox()
-    was_running = instance.tool("status").returncode == 0
-    started = instance.tool("start")
-    assert started.returncode == 0, started.stdout + started.stderr
-    yield instance
-    if not was_running:
-        instance.tool("remove")
 
 
 class World:
@@ -287,7 +273,7 @@ def test_target_state_decisions(in_use, booted, registered, failing, expected):
 
 
 def test_the_speed_factor_comes_from_the_environment():
-    assert sandbox_time.speed_factor({}) == 30.0
+    assert sandbox_time.speed_factor({}) == sandbox_time.DEFAULT_FACTOR == 60.0
     assert sandbox_time.speed_factor({sandbox_time.FACTOR_VARIABLE: "0"}) == 0.0
     assert sandbox_time.speed_factor({sandbox_time.FACTOR_VARIABLE: "60"}) == 60.0
     with pytest.raises(ValueError, match="negative"):
