@@ -56,16 +56,16 @@ def hold_lock(sandbox):
     sandbox.client("ssm").put_parameter(Name=LOCK, Value=json.dumps(document), Type="String")
 
 
-def empty_green_fleet(sandbox):
-    """A green Auto Scaling group of demo without capacity, attached to the green target group."""
+def green_fleet(sandbox, capacity):
+    """A green Auto Scaling group of demo of ``capacity`` instances, attached to the green target group."""
     blue = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])
     group = blue["AutoScalingGroups"][0]
     sandbox.client("autoscaling").create_auto_scaling_group(
         AutoScalingGroupName="demo-green",
         LaunchTemplate={"LaunchTemplateName": group["LaunchTemplate"]["LaunchTemplateName"], "Version": "$Latest"},
-        MinSize=0,
+        MinSize=capacity,
         MaxSize=2,
-        DesiredCapacity=0,
+        DesiredCapacity=capacity,
         VPCZoneIdentifier=group["VPCZoneIdentifier"],
         TargetGroupARNs=[sandbox.target_group_arn("green")],
         Tags=[
@@ -73,27 +73,18 @@ def empty_green_fleet(sandbox):
             {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
         ],
     )
+
+
+def empty_green_fleet(sandbox):
+    """A green Auto Scaling group of demo without capacity, attached to the green target group."""
+    green_fleet(sandbox, 0)
 
 
 def green_fleet_deleted_after_it_served(sandbox):
     """A green fleet that became healthy in the green target group and was then deleted by hand: its instances are
     terminated and drain out of the target group, as on AWS, for the deregistration delay."""
-    blue = sandbox.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["demo-blue"])
-    group = blue["AutoScalingGroups"][0]
     autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="demo-green",
-        LaunchTemplate={"LaunchTemplateName": group["LaunchTemplate"]["LaunchTemplateName"], "Version": "$Latest"},
-        MinSize=2,
-        MaxSize=2,
-        DesiredCapacity=2,
-        VPCZoneIdentifier=group["VPCZoneIdentifier"],
-        TargetGroupARNs=[sandbox.target_group_arn("green")],
-        Tags=[
-            {"Key": "bluegreen:app", "Value": "demo", "PropagateAtLaunch": True},
-            {"Key": "bluegreen:color", "Value": "green", "PropagateAtLaunch": True},
-        ],
-    )
+    green_fleet(sandbox, 2)
     sandbox.wait_for_healthy(sandbox.target_group_arn("green"), 2)
     # Its fleet gone, green would take the traffic on instances that finish their last requests.
     elbv2.modify_target_group_attributes(
