@@ -30,9 +30,9 @@ same order:
   counted from "Ready"; 0 waits for ever) have passed, when a read stops it as AWS does ("Stopped", errorInformation
   TIMEOUT, the replacement group left in place). With CONTINUE_DEPLOYMENT the same read
   starts BeforeAllowTraffic. The 3 allow-traffic events on the replacement instances then the 3 block-traffic events
-  on the original ones take one read each, AllowTraffic more (it attaches the replacement group to the target groups, and
-  lasts until the load balancer finds its instances healthy on the sandbox's clock, tools/sandbox_time.py;
-  BlockTraffic detaches the original group); the 6th read ends in the termination wait (terminationWaitTimeInMinutes
+  on the original ones take one read each, AllowTraffic more (it attaches the replacement group to the target
+  groups, and lasts until the load balancer finds its instances healthy on the sandbox's clock,
+  tools/sandbox_time.py; BlockTraffic detaches the original group); the 6th read ends in the termination wait (terminationWaitTimeInMinutes
   > 0: instanceTerminationWaitTimeStarted is true, still "InProgress") or, without a wait, in the termination
   (or KEEP_ALIVE), which the next read performs and reports "Succeeded". After ContinueDeployment(TERMINATION_WAIT),
   the next read terminates the original group and reports "Succeeded". The sandbox does not count a termination

@@ -72,11 +72,11 @@ def speed_factor(environ: dict[str, str] | None = None) -> float:
     return value
 
 
-def aws_seconds_since(moment: float | None, now: float | None = None) -> float:
+def aws_seconds_since(moment: float | None) -> float:
     """How many AWS seconds have passed since ``moment`` (wall-clock seconds), under the speed factor."""
     if moment is None or not _state["factor"]:
         return float("inf")
-    return max(0.0, ((time.time() if now is None else now) - moment) * _state["factor"])
+    return max(0.0, (time.time() - moment) * _state["factor"])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -147,11 +147,6 @@ def _is_failing(ec2_backend: Any, instance: Any) -> bool:
     return False
 
 
-def _launch_time(instance: Any) -> float | None:
-    """When the sandbox launched the instance; None for one launched before the model was installed."""
-    return getattr(instance, "sandbox_launched_at", None)
-
-
 def _start_draining(target_group: Any, target_ids: list[str], now: float) -> None:
     registered, draining = _times(target_group)
     in_use = target_group.arn in forwarded_target_groups(_elbv2_backend(target_group))
@@ -163,7 +158,7 @@ def _start_draining(target_group: Any, target_ids: list[str], now: float) -> Non
 
 
 def _still_draining(target_group: Any) -> dict[str, dict[str, Any]]:
-    registered, draining = _times(target_group)
+    draining = _times(target_group)[1]
     for target_id, (since, _target) in list(draining.items()):
         if target_id in target_group.targets or aws_seconds_since(since) >= _delay(target_group):
             del draining[target_id]
@@ -217,7 +212,8 @@ def _install_elbv2() -> None:
         instance = ec2_backend.get_instance_by_id(current["Id"]) if current["Id"].startswith("i-") else None
         state, reason, description = target_state(
             in_use=self.arn in forwarded_target_groups(_elbv2_backend(self)),
-            booted_for=aws_seconds_since(_launch_time(instance)) if instance is not None else float("inf"),
+            # An instance launched before the model was installed has no launch time: booted long ago.
+            booted_for=aws_seconds_since(getattr(instance, "sandbox_launched_at", None)),
             registered_for=aws_seconds_since(registered.get(current["Id"])),
             failing=instance is not None and _is_failing(ec2_backend, instance),
             healthy_threshold=int(self.healthy_threshold_count),
