@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
@@ -38,5 +39,5 @@ def wait_for_changes(client, change_ids, timeout, poll_interval):
     waiter = Route53WaiterFactory().get_waiter(client, "ResourceRecordSetsChanged")
     deadline = time.monotonic() + timeout
     for change_id in change_ids:
-        remaining = max(0, int(deadline - time.monotonic()))
+        remaining = max(0, math.ceil(deadline - time.monotonic()))
         waiter.wait(Id=change_id, WaiterConfig=custom_waiter_config(timeout=remaining, default_pause=poll_interval))
