@@ -359,6 +359,34 @@ def test_absent(sandbox, demo, clean):
     assert run(sandbox, {"name": CLONE, "state": "absent"})["changed"] is False
 
 
+def test_absent_deletes_the_group_only_once_its_targets_have_drained(sandbox, demo, clean):
+    """The test listener forwards to green, so green's target group is in use and a target leaving it drains for the
+    deregistration delay. An Auto Scaling group deregisters an instance from its target groups and waits for that
+    delay before it terminates the instance (Amazon EC2 Auto Scaling User Guide, "Use Elastic Load Balancing to
+    distribute incoming application traffic in your Auto Scaling group"), and lists it as Terminating meanwhile; the
+    delete waits for the group to be empty, so it never deletes a group whose targets still drain. Against a sandbox
+    that terminates at once (plain moto, or the clock without the group's lifecycle), the clone's targets are still
+    draining when the delete returns."""
+    created = run(sandbox, clone_args(demo))
+    assert not created.get("failed"), created.get("msg")
+    arn = demo["green"]["TargetGroupArn"]
+    instances = sorted(item["InstanceId"] for item in group(sandbox, CLONE)["Instances"])
+    assert [sandbox.target_states(arn).get(instance) for instance in instances] == ["healthy"] * len(instances)
+
+    with sandbox.api_calls() as calls:
+        deleted = run(sandbox, {"name": CLONE, "state": "absent", "test_listener_ports": [8080], "poll_interval": 1})
+    assert not deleted.get("failed"), deleted.get("msg")
+    assert deleted["changed"] is True
+    assert group(sandbox, CLONE) is None
+    states = sandbox.target_states(arn)
+    assert [instance for instance in instances if states.get(instance) == "draining"] == [], states
+    # It waited: polled the group more than once while its instances drained, and deleted it once.
+    assert calls.count("DescribeAutoScalingGroups") >= 3, calls
+    assert writes(calls).count("DeleteAutoScalingGroup") == 1, calls
+    reservations = sandbox.client("ec2").describe_instances(InstanceIds=instances)["Reservations"]
+    assert {item["State"]["Name"] for found in reservations for item in found["Instances"]} == {"terminated"}
+
+
 def test_stopped_scales_to_zero_and_keeps_the_group(sandbox, demo, clean):
     assert not run(sandbox, clone_args(demo)).get("failed")
     stop = {"name": CLONE, "state": "stopped", "test_listener_ports": [8080], "poll_interval": 1}
