@@ -21,7 +21,11 @@ makes:
 4. state_info, deploy and switch again in an account holding thousands of unrelated resources;
 5. strategy efs's switch across 1, 10 and 50 instances (benchmarks/bench_fanout.py): its wall time and the
    skew between the first and the last instance's link change, with the Ansible settings that bear on it;
-6. the waits: how many polls a wait makes, and how long after the awaited state is reached the wait notices.
+6. the waits: how many polls a wait makes, and how long after the awaited state is reached the wait notices;
+7. deploy, switch and clean on the sandbox's clock (tools/sandbox_time.py): their wall time in AWS-equivalent
+   seconds (times the speed factor the sandbox answers at /_sandbox/clock), against the least time AWS needs with
+   the bench's target group settings (benchmarks/bench_bounds.py), and again with the clock so fast that AWS's
+   waits take nothing, which leaves their fixed cost.
 
 It prints the tables, replaces its section of docs/benchmarks.md with them (unless --no-docs) and stops its
 sandbox. Run `make install` first: it measures the collection installed in .venv/collections.
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -45,6 +50,12 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
+from bench_bounds import BOOT_SECONDS
+from bench_bounds import PLAYBOOKS as CLOCKED
+from bench_bounds import TargetGroupTiming
+from bench_bounds import clock_split
+from bench_bounds import lower_bounds
+from bench_bounds import weakest
 from bench_report import Operation
 from bench_report import calls_text
 from bench_report import count_range
@@ -69,8 +80,8 @@ PLAYBOOKS = ROOT / "playbooks"
 BASELINE = ROOT / "benchmarks" / "baseline_switch.yml"
 # The module the baseline moves the listeners with, measured on its own beside alb_swap.
 BASELINE_MODULE = "amazon.aws.elb_application_lb"
-# As the integration tests run the playbooks: the sandbox's instances are healthy at once, so a one-second
-# poll interval keeps the waits from dominating.
+# As the integration tests run the playbooks: a one-second poll interval, which the sandbox's clock (60 AWS seconds a
+# second) turns into a minute of AWS time, so that the waits end within a poll of AWS's time for them.
 FAST = {"bluegreen_poll_interval": 1, "bluegreen_wait_timeout": 120, "bluegreen_test_listener_port": 8080}
 STATE_ARGS = {"app": "demo", "load_balancer": "demo"}
 LIVE_RECORDS = {"zone": "example.com", "names": ["www"]}
@@ -115,6 +126,14 @@ FANOUT_SETTINGS = {
 # would run on every instance), so the switch playbook keeps the linear one: 10 instances show that it does, in a
 # fifth of the time of 50.
 FANOUT_SIZE_OF = {"forks = instances, ANSIBLE_STRATEGY=free": 10}
+# AWS seconds per sandbox second for the fixed-cost runs: AWS's waits (minutes) take well under a millisecond.
+FAST_CLOCK = 1e6
+ACCOUNTS = {
+    "empty": "",
+    "scale": " (account scale)",
+    "after": " (account scale, removed again)",
+    "fast_clock": " (fast clock)",
+}
 
 
 def other(color):
@@ -129,7 +148,11 @@ class Bench:
         self.sandbox = sandbox
         self.runs = runs
         self.quick = quick
-        self.ops = {"empty": {}, "scale": {}, "after": {}}
+        self.ops = {"empty": {}, "scale": {}, "after": {}, "fast_clock": {}}
+        # The sandbox's speed factor (AWS seconds per sandbox second), and the target group settings the lower
+        # bounds come from: {"new": [TargetGroupTiming of each deploy's colour], "old": [... of each clean's]}.
+        self.factor = None
+        self.timings = {"new": [], "old": []}
         self.cutovers = []
         self.waits = []
         self.wait_polls = {}
@@ -223,6 +246,8 @@ class Bench:
     def provision(self):
         self.log("starting the sandbox and provisioning demo (strategy alb)")
         self.sandbox.start()
+        self.factor = self.sandbox.clock()
+        self.log(f"sandbox clock: {self.factor:g} AWS seconds per sandbox second")
         self.provisioning["alb"] = self.sandbox.provision()
         self.images = self.sandbox.images()
 
@@ -470,8 +495,10 @@ class Bench:
     def cycle_around(self, account, with_rollback):
         live = self.live_color()
         self.cycle += 1
-        suffix = {"empty": "", "scale": " (account scale)", "after": " (account scale, removed again)"}[account]
+        suffix = ACCOUNTS[account]
         image = self.images[self.cycle % 2]
+        if account == "empty":
+            self.timings["new"].append(self.timing(other(live)))
         self.product(account, "deploy.yml", bluegreen_image_id=image, bluegreen_artifact_version=f"bench-{self.cycle}")
         _, recording = self.product(account, "switch.yml")
         self.check_alb_cutover(f"switch.yml{suffix}", recording)
@@ -483,10 +510,54 @@ class Bench:
             for _ in range(2):
                 _, recording = self.playbook(account, "baseline_switch.yml", BASELINE)
                 self.check_alb_cutover(f"baseline_switch.yml{suffix}", recording)
+        if account == "empty":
+            self.timings["old"].append(self.timing(live))
         self.product(account, "clean.yml")
         self.sandbox.forget_terminated_targets()
         if self.live_color() != other(live):
             raise RuntimeError(f"the cycle from {live} did not end on {other(live)}")
+
+    def timing(self, color):
+        return TargetGroupTiming(**self.sandbox.target_group_settings(color))
+
+    def fixed_cost(self):
+        """Deploy, switch and clean with the sandbox's clock at FAST_CLOCK: what they take when AWS's waits take
+        nothing (Ansible, the modules, the API calls, the polls that find the state reached), then the factor back."""
+        self.log(f"fixed cost: deploy, switch and clean x{self.runs} with the clock at {FAST_CLOCK:g}")
+        self.sandbox.clock(FAST_CLOCK)
+        try:
+            for _ in range(self.runs):
+                self.cycle_around("fast_clock", with_rollback=False)
+        finally:
+            self.sandbox.clock(self.factor)
+        # Targets registered or deregistered under the fast clock are judged again by the usual one: give them
+        # the time they take there to be settled before anything else is measured.
+        bounds = self.bounds()
+        if self.factor:
+            time.sleep(min(30.0, (bounds["deploy.yml"] + bounds["clean.yml"]) / self.factor))
+
+    def bounds(self):
+        """{playbook: the lower bound of its AWS seconds} from the settings of the target groups read in the cycles,
+        the weakest of them (canary steps and bakes: the roles' defaults, which the bench keeps)."""
+        if not self.timings["new"] or not self.timings["old"]:
+            return {}
+        return lower_bounds(weakest(self.timings["new"]), weakest(self.timings["old"]))
+
+    def clock_rows(self):
+        """{playbook: clock_split(...)} of the medians of the empty account and of the fast-clock runs."""
+        bounds = self.bounds()
+        found = {}
+        if self.factor is None or not bounds:
+            return found
+        for label in CLOCKED:
+            op, fast = self.ops["empty"].get(label), self.ops["fast_clock"].get(label)
+            if not op:
+                continue
+            found[label] = clock_split(op.median, self.factor, bounds[label], fast.median if fast else None) | {
+                "runs": len(op.seconds),
+                "fast_runs": len(fast.seconds) if fast else 0,
+            }
+        return found
 
     def scale(self):
         self.probe("empty")
@@ -772,6 +843,7 @@ def render(bench, started, finished):
         f"- machine: {machine()};",
         f"- date: {started:%Y-%m-%d}, {started:%H:%M} to {finished:%H:%M} UTC;",
         f"- commit: {commit()};",
+        f"- sandbox clock: {clock_text(bench.factor)} (read from the benchmark's sandbox, `GET /_sandbox/clock`);",
         f"- runs: {bench.runs} of each measurement; alb_swap, route53_alias_flip and the baseline switch ran",
         f"  {2 * bench.runs} times (there and back), switch.yml {2 * bench.runs} times (twice per cycle), the fan-out's",
         f"  Ansible settings once each; provisioning the sandbox took {bench.provisioning['alb']:.0f} s, the whole",
@@ -842,12 +914,164 @@ def render(bench, started, finished):
             rows.append([op.label, name, seconds(took), f"{100 * took / op.median:.0f}%"])
     out.append(table(["playbook", "task", "median", "of the playbook"], rows))
 
+    out += clock_section(bench)
     out += baseline_section(empty)
     out += scale_section(bench, empty, scale)
     out += fanout_section(bench)
     out += waits_section(bench)
     out += ["", END]
     return "\n".join(out) + "\n"
+
+
+def clock_text(factor):
+    if factor is None:
+        return "not read"
+    if not factor:
+        return "stopped (factor 0: moto's timings, AWS's waits take no time)"
+    return f"{factor:g} AWS seconds per sandbox second"
+
+
+def signed(value):
+    return f"{value:+.0f}"
+
+
+def clock_section(bench):
+    """Deploy, switch and clean in AWS-equivalent seconds against the least time AWS needs for them."""
+    rows = bench.clock_rows()
+    if not rows:
+        return []
+    factor = bench.factor
+    new, old = weakest(bench.timings["new"]), weakest(bench.timings["old"])
+    bounds = bench.bounds()
+    in_use = "a listener still forwarded to it" if old.in_use else "no listener forwarded to it"
+    first = [
+        [
+            label,
+            row["runs"],
+            f"{row['sandbox_seconds']:.2f}",
+            f"{row['aws_seconds']:.0f}",
+            f"{row['lower_bound']:.0f}",
+            f"{row['ratio']:.1f}" if row["ratio"] is not None else "no bound",
+            signed(row["overhead"]),
+        ]
+        for label, row in rows.items()
+    ]
+    second = [
+        [
+            label,
+            f"{row['sandbox_seconds']:.2f}",
+            f"{row['fixed_seconds']:.2f}",
+            f"{row['waiting']:.2f}",
+            f"{row['waiting_aws']:.0f}",
+            f"{row['lower_bound']:.0f}",
+            signed(row["waiting_overhead"]),
+            f"{row['estimate']:.0f}",
+        ]
+        for label, row in rows.items()
+        if "fixed_seconds" in row
+    ]
+    out = [
+        "",
+        "### On the sandbox's clock: AWS-equivalent seconds against the least AWS allows",
+        "",
+        "The sandbox takes AWS's time for what AWS makes a deployment wait for, divided by its speed factor",
+        f"({clock_text(factor)}): targets `initial` until their instance has booted ({BOOT_SECONDS:g} s) and passed",
+        "HealthyThresholdCount health checks, `draining` for the deregistration delay when their target group is in",
+        "use, Route 53 changes `PENDING` for 60 s (tools/sandbox_time.py). A playbook's wall time times the factor is",
+        "its time in AWS-equivalent seconds. The lower bound (benchmarks/bench_bounds.py, which cites the AWS",
+        "documentation) is what any blue/green deployment needs with these target group settings, as CodeDeploy's",
+        "EC2 blue/green deployment does it: the deploy waits for the new instances to boot and pass their health",
+        "checks before traffic may move, the switch moves all traffic at once (no canary bake), the clean waits out",
+        "the old targets' draining (no bake before it).",
+        "",
+        "The target groups, read from the sandbox (the least of both colours):",
+        f"HealthCheckIntervalSeconds {new.interval:g}, HealthyThresholdCount {new.healthy_threshold},",
+        f"deregistration delay {old.deregistration_delay:g} s; when the old colour was cleaned, {in_use}.",
+        f"Bounds: deploy {bounds['deploy.yml']:g} s ({BOOT_SECONDS:g} + {new.healthy_threshold} x {new.interval:g}),",
+        f"switch {bounds['switch.yml']:g} s, clean {bounds['clean.yml']:g} s.",
+        "",
+        "Medians over the runs of the first table. `ratio` is AWS-equivalent seconds over the bound, `overhead` the",
+        "AWS-equivalent seconds above it:",
+        "",
+        table(
+            [
+                "playbook",
+                "runs",
+                "sandbox s",
+                f"AWS-equivalent s (x {factor:g})",
+                "lower bound (AWS s)",
+                "ratio",
+                "overhead (AWS s)",
+            ],
+            first,
+        ),
+        "",
+        "The AWS-equivalent seconds overstate: they multiply all of a run by the factor, Ansible's own time too",
+        "(starting ansible-playbook, a worker and a module per task, the API calls), which on AWS takes about as many",
+        "wall seconds as here, not the factor times more. To separate it, the benchmark runs deploy, switch and clean",
+        f"again with the clock at {FAST_CLOCK:g} AWS seconds per sandbox second, where AWS's waits take no time:",
+        "their wall time there is the fixed cost. What the factor's clock added, `waiting` (the difference of the",
+        "medians), is the time spent waiting on AWS; times the factor it sets the run against the bound",
+        "(`waiting overhead`), and the fixed cost plus the waiting in AWS seconds estimates the run against AWS.",
+        f"The roles poll every `bluegreen_poll_interval` = 1 sandbox second, {factor:g} AWS seconds: a wait may",
+        "notice the state it waits for up to that long after AWS reached it, where the roles' default on AWS",
+        "(15 s) would notice it within 15 s. Differences of medians of single runs carry their noise, a few tenths",
+        f"of a sandbox second, times {factor:g}.",
+        "",
+        table(
+            [
+                "playbook",
+                f"sandbox s at {factor:g}",
+                f"fixed cost (sandbox s at {FAST_CLOCK:g})",
+                "waiting (sandbox s)",
+                "waiting (AWS s)",
+                "lower bound (AWS s)",
+                "waiting overhead (AWS s)",
+                "estimate on AWS (s)",
+            ],
+            second,
+        ),
+    ]
+    grown = []
+    for label in rows:
+        op, fast = bench.ops["empty"].get(label), bench.ops["fast_clock"].get(label)
+        if not op or not fast or not op.tasks or not fast.tasks:
+            continue
+        slow, quick = dict(op.top_tasks(len(op.tasks[0]) + 50)), dict(fast.top_tasks(len(fast.tasks[0]) + 50))
+        name = max(slow, key=lambda task: slow[task] - quick.get(task, 0.0))
+        growth = slow[name] - quick.get(name, 0.0)
+        grown.append(
+            [
+                label,
+                name,
+                f"{slow[name]:.2f}",
+                f"{quick.get(name, 0.0):.2f}",
+                f"{growth:.2f}",
+                f"{growth * factor:.0f}",
+                f"{rows[label]['lower_bound']:.0f}",
+            ]
+        )
+    if grown:
+        out += [
+            "",
+            "Where the waiting is: the task of each playbook whose time (profile_tasks, median) grew the most from",
+            "the fast clock to the factor's. Unlike the difference of whole runs, it leaves out the noise the other",
+            "tasks carry, which make the same calls at both speeds.",
+            "",
+            table(
+                [
+                    "playbook",
+                    "task",
+                    f"at {factor:g} (s)",
+                    f"at {FAST_CLOCK:g} (s)",
+                    "grew (sandbox s)",
+                    "grew (AWS s)",
+                    "lower bound (AWS s)",
+                ],
+                grown,
+            ),
+        ]
+    return out
 
 
 def baseline_section(empty):
@@ -1131,8 +1355,8 @@ def waits_section(bench):
         "",
         "### Waiting",
         "",
-        "The sandbox's instances are InService and healthy as soon as they exist, so a wait inside a module run",
-        "ends at its first poll. To see a wait notice a change, the benchmark spoils the awaited state before the",
+        "On the sandbox's clock a state comes when AWS's time for it has passed, not when the benchmark chooses.",
+        "To see a wait notice a change at a known moment, the benchmark spoils the awaited state before the",
         "wait starts and repairs it a set time after the wait's first poll (`reached`, in poll intervals): the",
         "Auto Scaling health of the green fleet's instances (SetInstanceHealth Unhealthy, then Healthy), or the",
         "instances themselves (StopInstances, which the sandbox reports as target state `unused`, then",
@@ -1231,6 +1455,7 @@ def main(argv=None):
         bench.modules()
         bench.waits_phase()
         bench.cycles()
+        bench.fixed_cost()
         bench.scale()
         bench.fanout_phase()
         bench.route53()
@@ -1246,6 +1471,11 @@ def main(argv=None):
                     label: {
                         "how": op.how,
                         "seconds": op.seconds,
+                        # Wall seconds times the sandbox's speed factor (the fast-clock runs: times FAST_CLOCK).
+                        "aws_equivalent_seconds": [
+                            took * (FAST_CLOCK if account == "fast_clock" else bench.factor or 0.0)
+                            for took in op.seconds
+                        ],
                         "client_cpu": op.client_cpu,
                         "server_cpu": op.server_cpu,
                         "calls": op.calls,
@@ -1261,6 +1491,16 @@ def main(argv=None):
                 "noise_seconds": bench.noise,
                 "not_measured": bench.not_measured,
                 "fanout": [{key: value for key, value in run.items() if key != "tasks"} for run in bench.fanout],
+                "clock": {
+                    "factor": bench.factor,
+                    "fast_factor": FAST_CLOCK,
+                    "target_groups": {
+                        role: [dataclasses.asdict(timing) for timing in timings]
+                        for role, timings in bench.timings.items()
+                    },
+                    "lower_bounds": bench.bounds(),
+                    "playbooks": bench.clock_rows(),
+                },
             },
             indent=1,
         ),

@@ -326,10 +326,12 @@ class Sandbox:
                 return
             time.sleep(0.005)
 
-    def forget_terminated_targets(self):
-        """Deregister targets that belong to no Auto Scaling group of demo.
+    def forget_terminated_targets(self, timeout=120):
+        """Deregister targets that belong to no Auto Scaling group of demo, and wait until none is draining.
 
-        The emulator keeps terminated instances registered (and healthy) in their target groups.
+        The emulator keeps some instances that are gone registered in their target groups; on the sandbox's clock
+        (tools/sandbox_time.py) a terminated instance drains for its target group's deregistration delay, and a
+        draining target can be deregistered no more: the next run starts from settled target groups.
         """
         autoscaling = self.client("autoscaling")
         elbv2 = self.client("elbv2")
@@ -344,9 +346,65 @@ class Sandbox:
         for color in ("blue", "green"):
             arn = self.target_group_arn(color)
             registered = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
-            gone = [item["Target"] for item in registered if item["Target"]["Id"] not in members]
+            gone = [
+                item["Target"]
+                for item in registered
+                if item["Target"]["Id"] not in members and item["TargetHealth"]["State"] != "draining"
+            ]
             if gone:
                 elbv2.deregister_targets(TargetGroupArn=arn, Targets=gone)
+        deadline = time.monotonic() + timeout
+        for color in ("blue", "green"):
+            arn = self.target_group_arn(color)
+            while any(
+                item["TargetHealth"]["State"] == "draining"
+                for item in elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"targets of demo-{color} still draining after {timeout} s")
+                time.sleep(0.2)
+
+    def clock(self, factor=None):
+        """The sandbox's speed factor, AWS seconds per sandbox second (GET /_sandbox/clock of tools/sandbox_time.py);
+        with ``factor``, set it first (POST)."""
+        data = None if factor is None else json.dumps({"factor": factor}).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.endpoint}/_sandbox/clock",
+            data=data,
+            method="GET" if data is None else "POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return float(json.loads(response.read())["factor"])
+
+    def target_group_settings(self, color):
+        """The health check and deregistration settings of demo-<color>, and whether a listener forwards to it:
+        {interval, healthy_threshold, deregistration_delay, in_use} (DescribeTargetGroups, DescribeTargetGroupAttributes,
+        DescribeListeners)."""
+        elbv2 = self.client("elbv2")
+        group = elbv2.describe_target_groups(Names=[f"demo-{color}"])["TargetGroups"][0]
+        attributes = {
+            item["Key"]: item["Value"]
+            for item in elbv2.describe_target_group_attributes(TargetGroupArn=group["TargetGroupArn"])["Attributes"]
+        }
+        forwarded = set()
+        for balancer_arn in group.get("LoadBalancerArns", []):
+            for listener in elbv2.describe_listeners(LoadBalancerArn=balancer_arn)["Listeners"]:
+                actions = list(listener.get("DefaultActions", []))
+                for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
+                    actions += rule.get("Actions", [])
+                for action in actions:
+                    if action.get("Type") != "forward":
+                        continue
+                    forwarded.add(action.get("TargetGroupArn"))
+                    for item in action.get("ForwardConfig", {}).get("TargetGroups", []):
+                        forwarded.add(item.get("TargetGroupArn"))
+        return {
+            "interval": float(group["HealthCheckIntervalSeconds"]),
+            "healthy_threshold": int(group["HealthyThresholdCount"]),
+            "deregistration_delay": float(attributes.get("deregistration_delay.timeout_seconds", 300)),
+            "in_use": group["TargetGroupArn"] in forwarded,
+        }
 
     def target_group_arn(self, color):
         return self.client("elbv2").describe_target_groups(Names=[f"demo-{color}"])["TargetGroups"][0]["TargetGroupArn"]
