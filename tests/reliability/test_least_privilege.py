@@ -11,16 +11,18 @@ and the restores between the checks run unchecked. The playbooks run with the ke
 only policy is the file's, as moto can check it: every action on every resource, without conditions
 (moto matches resources as given to it, "*", and evaluates no condition keys; docs/reliability.md).
 
-Three cycles of playbooks run once with the whole policy, through a fault proxy that records every call: one of
+Four cycles of playbooks run once with the whole policy, through a fault proxy that records every call: one of
 strategy alb on demo, one of strategy codedeploy on cdapp (an application as tests/integration/
 test_codedeploy_strategy.py makes it, whose deploys upload the revision to S3 and have the sandbox's CodeDeploy copy
-the fleet), and one on demo fitted out with lifecycle hooks, scaling policies, scheduled actions, a listener rule and
-an idle fleet made by hand, which the deploy converges. Each action the policy grants is either called by a cycle or
-listed in NOT_EXERCISED with the reason.
+the fleet), one on demo fitted out with lifecycle hooks, scaling policies, scheduled actions, a listener rule and
+an idle fleet made by hand, which the deploy converges, and one of strategy route53 on demo with a load balancer per
+colour and the live and staging names in Route 53 (as tests/integration/route53_sandbox.py provisions them; the
+sandbox's moto checks Route 53's signatures as AWS does, tools/sandbox_iam.py). Each action the policy grants is
+either called by a cycle or listed in NOT_EXERCISED with the reason.
 Then, for each action a cycle calls first (but those in TOLERATED and UNCHECKED), the cycle runs with the policy less
 that action from the playbook that first calls it, and some playbook must fail, naming it (or, for those in MASKED,
 with the error that shows it without naming it). With BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=K (CI's `make
-reliability-sample`), K of each cycle's actions are taken away, drawn with BLUEGREEN_RELIABILITY_SEED; the three
+reliability-sample`), K of each cycle's actions are taken away, drawn with BLUEGREEN_RELIABILITY_SEED; the four
 cycles still run whole with the policy.
 """
 
@@ -30,12 +32,15 @@ import dataclasses
 import json
 import os
 import random
+import sys
+import time
 import urllib.request
 from collections.abc import Callable
 
 import pytest
 
 from conftest import ROOT
+from conftest import SANDBOX_WAIT
 from conftest import Sandbox
 
 from .faults import new_proxy
@@ -47,6 +52,14 @@ from .sandbox_state import back_to_blue
 from .sandbox_state import differences
 from .sandbox_state import one_fleet
 from .sandbox_state import snapshot
+
+# tests/integration's module that provisions strategy route53's traffic layer, as the integration tests have it.
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from route53_sandbox import STAGING  # noqa: E402  pylint: disable=wrong-import-position
+from route53_sandbox import WWW  # noqa: E402  pylint: disable=wrong-import-position
+from route53_sandbox import provision_route53  # noqa: E402  pylint: disable=wrong-import-position
+from route53_sandbox import record_sets  # noqa: E402  pylint: disable=wrong-import-position
+from route53_sandbox import renew_zone  # noqa: E402  pylint: disable=wrong-import-position
 
 POLICY = ROOT / "docs" / "iam" / "bluegreen-policy.json"
 # Outside the fault proxies' ports (faults.PROXY_PORTS), which runs going on at once take.
@@ -67,17 +80,11 @@ CODEDEPLOY_APP = "cdapp"
 # CodeDeploy's deployments that still move; a deployment left so when its application is removed would be found
 # again by the next application of the same name.
 ACTIVE_DEPLOYMENTS = ["Created", "Queued", "InProgress", "Baking", "Ready"]
-# Strategy route53's calls to Route 53.
-ROUTE53 = (
-    "route53:ChangeResourceRecordSets",
-    "route53:GetChange",
-    "route53:GetHostedZone",
-    "route53:ListHostedZonesByName",
-    "route53:ListResourceRecordSets",
-)
-NO_ROUTE53 = (
-    "no cycle of it runs: moto's IAM enforcement refuses Route 53's reads (SignatureDoesNotMatch), whatever the policy"
-)
+# The snapshots of the sandbox as the fixture provisions it (strategy alb, the operator without a policy), with
+# strategy route53's traffic layer besides, and as the cycles before one run apart left it.
+PROVISIONED = "least-privilege"
+ROUTE53_LAYER = "least-privilege-route53"
+BEFORE_APART = "least-privilege-before-apart"
 NOT_EXERCISED = {
     "autoscaling:DisableMetricsCollection": "a deploy calls it when the idle fleet collects metrics and the live one "
     "does not; moto does not implement it (the sandbox answers 500)",
@@ -85,9 +92,6 @@ NOT_EXERCISED = {
     "iam:PassRole": "AWS checks it when the launch template names an instance profile, and for the CodeDeploy service "
     "role a deployment group is created or updated with; moto checks neither (CreateDeploymentGroup passes without it)",
     "ssm:AddTagsToResource": "AWS checks it for the tags given to PutParameter; moto does not",
-    "elasticloadbalancing:DescribeTargetGroupAttributes": "strategy route53, whose switch reads the target health with "
-    f"community.aws.elb_target_group_info: {NO_ROUTE53}",
-    **{action: f"strategy route53: {NO_ROUTE53}" for action in ROUTE53},
 }
 
 # Called, but a refusal does not fail the playbook, by design: the policy grants them so that nothing is left
@@ -116,6 +120,11 @@ MASKED = {
     "s3:GetObjectTagging": "(AccessDenied) when calling the GetObjectTagging operation",
     "s3:PutObjectTagging": "(AccessDenied) when calling the PutObjectTagging operation",
     "ssm:GetParameter": "ParameterAlreadyExists",
+    # The switch of strategy route53 waits for the new colour's healthy targets with community.aws.
+    # elb_target_group_info, whose failures the wait ignores (failed_when: false, to poll again): a refused read
+    # of the target group's attributes leaves no target counted, and the switch refuses the colour for it.
+    "elasticloadbalancing:DescribeTargetGroupAttributes": "has 0 healthy targets, fewer than "
+    "bluegreen_min_healthy_targets",
 }
 OUTPUT = ROOT / "tests" / "output" / "reliability"
 # demo's production listener (inventories/local), and the target group fitted_out puts a hand-made idle fleet in.
@@ -167,6 +176,8 @@ class Enforced(Sandbox):
         self.env["INITIAL_NO_AUTH_ACTION_COUNT"] = "1000000000"
         self.keys = None
         self.newest_image = None
+        self.granted = None
+        self.saved = set()
 
     def enforce(self, on):
         data = b"0" if on else b"1000000000"
@@ -180,6 +191,18 @@ class Enforced(Sandbox):
     def grant(self, actions):
         self.enforce(False)
         self.client("iam").put_user_policy(UserName=USER, PolicyName="bluegreen", PolicyDocument=moto_policy(actions))
+        self.granted = frozenset(actions)
+
+    def save(self, name=PROVISIONED):
+        super().save(name)
+        self.saved.add(name)
+
+    def restore(self, name=PROVISIONED):
+        """Put a snapshot back, with the operator's policy as granted now: the snapshot holds the one of its time."""
+        self.enforce(False)
+        super().restore(name)
+        if self.granted is not None:
+            self.grant(self.granted)
 
     def as_operator(self, playbook, extra_vars, endpoint=None):
         extra_vars = {
@@ -216,6 +239,10 @@ def remove_cdapp(sandbox):
         codedeploy.delete_application(applicationName=CODEDEPLOY_APP)
     for name in sandbox.groups(CODEDEPLOY_APP):
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+    # A group is listed, and its name taken, until its instances have drained and terminated (docs/sandbox.md).
+    deadline = time.monotonic() + SANDBOX_WAIT
+    while sandbox.groups(CODEDEPLOY_APP) and time.monotonic() < deadline:
+        time.sleep(0.5)
     for name in ("live", "lock", "deployment"):
         if sandbox.parameter(f"/bluegreen/{CODEDEPLOY_APP}/{name}") is not None:
             ssm.delete_parameter(Name=f"/bluegreen/{CODEDEPLOY_APP}/{name}")
@@ -324,6 +351,30 @@ def fitted_out(sandbox):
         )
 
 
+def route53_layer(sandbox):
+    """demo with strategy route53's traffic layer, as tests/integration/route53_sandbox.py provisions it: a load
+    balancer per colour, the live name www.example.com aliasing blue's, the staging name staging.example.internal
+    green's, blue live with one fleet. Provisioned the first time from the sandbox as the fixture left it, and saved;
+    put back from that snapshot afterwards."""
+    if ROUTE53_LAYER in sandbox.saved:
+        sandbox.restore(ROUTE53_LAYER)
+        return
+    sandbox.restore(PROVISIONED)
+    route53 = sandbox.client("route53")
+    public = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"].split("/")[-1]
+    renew_zone(sandbox, public, record_sets(sandbox, public, WWW))
+    provision_route53(sandbox)
+    sandbox.save(ROUTE53_LAYER)
+
+
+def staging_zone_by_id(sandbox):
+    """bluegreen_staging_records with the private zone given by its id, which the playbooks read with GetHostedZone
+    where they look a zone given by name up with ListHostedZonesByName."""
+    zones = sandbox.client("route53").list_hosted_zones_by_name(DNSName=f"{STAGING['zone']}.")["HostedZones"]
+    [zone] = [item for item in zones if item["Name"] == f"{STAGING['zone']}." and item["Config"]["PrivateZone"]]
+    return {"bluegreen_staging_records": {**STAGING, "zone": zone["Id"].split("/")[-1], "type": "A"}}
+
+
 def codedeploy_snapshot(sandbox):
     """snapshot, with CodeDeploy's applications, cdapp's deployment groups and deployments, and the revisions in S3.
 
@@ -347,16 +398,22 @@ def codedeploy_snapshot(sandbox):
 class Cycle:
     """Playbooks run one after the other on one application, each with its extra variables; how to put the
     application where the cycle starts (as root), and how to read the state a check starts from. With ``new_image``,
-    the operator's deploys release the sandbox's newest image."""
+    the operator's deploys release the sandbox's newest image; ``sandbox_vars`` adds variables read from the sandbox
+    (as root) to each of the operator's runs. A cycle ``apart`` runs on a sandbox laid out otherwise: the sandbox is
+    put back as the cycles before it left it once it has run."""
 
     name: str
     steps: tuple[tuple[str, dict], ...]
     restart: Callable[[Enforced], None]
     state: Callable[[Enforced], dict]
     new_image: bool = False
+    sandbox_vars: Callable[[Enforced], dict] | None = None
+    apart: bool = False
 
     def operator_vars(self, enforced, index):
         playbook, extra_vars = self.steps[index]
+        if self.sandbox_vars is not None:
+            extra_vars = {**extra_vars, **self.sandbox_vars(enforced)}
         if self.new_image and playbook == "deploy":
             return {**extra_vars, "bluegreen_image_id": enforced.newest_image}
         return extra_vars
@@ -396,7 +453,21 @@ CODEDEPLOY = Cycle(
 # scaling policies, scheduled actions, and a listener rule that forwards to it. The deploy converges the idle fleet
 # (put what the live fleet has, delete what it has not), the switch moves the rule with the listener.
 CONVERGE = Cycle("converge", (("deploy", {}), ("switch", {})), fitted_out, snapshot)
-CYCLES = (ALB, CODEDEPLOY, CONVERGE)
+# Strategy route53 on demo: the switch flips the live name's alias records to the new colour's load balancer and the
+# staging name's to the old one, once the new colour's target group is healthy, and waits for the changes to be in
+# sync; the deploy and the clean read the live records to find the live colour. The live zone is given by name, as
+# inventories/local has it, the staging zone by id (staging_zone_by_id). Its load balancers' listeners would put the
+# idle colour's targets in use for the other cycles (docs/sandbox.md): it runs apart, and its test last.
+ROUTE53_VARS = {"bluegreen_strategy": "route53", "bluegreen_dns_poll_interval": 1}
+ROUTE53 = Cycle(
+    "route53",
+    tuple((playbook, ROUTE53_VARS) for playbook in ("deploy", "switch", "clean")),
+    route53_layer,
+    snapshot,
+    sandbox_vars=staging_zone_by_id,
+    apart=True,
+)
+CYCLES = (ALB, CODEDEPLOY, CONVERGE, ROUTE53)
 
 
 @pytest.fixture(scope="module")
@@ -411,6 +482,7 @@ def enforced():
     iam.create_user(UserName=USER)
     instance.keys = iam.create_access_key(UserName=USER)["AccessKey"]
     instance.newest_image = instance.images()[-1]
+    instance.save(PROVISIONED)
     yield instance
     instance.enforce(False)
     instance.tool("remove")
@@ -425,6 +497,8 @@ def exercised(enforced):
     called = {}
     with new_proxy(enforced.endpoint) as recorder:
         for cycle in CYCLES:
+            if cycle.apart:
+                enforced.save(BEFORE_APART)
             cycle.restart(enforced)
             called[cycle.name] = {}
             for index, (playbook, _vars) in enumerate(cycle.steps):
@@ -434,6 +508,8 @@ def exercised(enforced):
                 assert done.returncode == 0, failure
                 operations = recorder.stats()["operations"]
                 called[cycle.name][index] = {iam_action(key) for key in operations if key != "unsigned"}
+            if cycle.apart:
+                enforced.restore(BEFORE_APART)
     plain(enforced)
     back_to_blue(enforced)
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -534,4 +610,17 @@ def test_without_any_one_action_a_deploy_that_converges_a_fleet_or_a_switch_that
         wrong = without_each_action(enforced, CONVERGE, first_calls(exercised["converge"], leave_out=checked))
     finally:
         plain(enforced)
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_without_any_one_action_some_playbook_of_the_route53_cycle_fails_naming_it(enforced, exercised):
+    """Each action the route53 cycle calls and the other three do not; demo's route53 layer is put back from its
+    snapshot after a check that changed it, and the sandbox as provisioned at the end."""
+    checked = set().union(
+        *(actions for name in ("alb", "codedeploy", "converge") for actions in exercised[name].values())
+    )
+    try:
+        wrong = without_each_action(enforced, ROUTE53, first_calls(exercised["route53"], leave_out=checked))
+    finally:
+        enforced.restore(PROVISIONED)
     assert wrong == [], "\n".join(wrong)
