@@ -22,6 +22,9 @@ PRODUCTION_TAG = "IsProduction"
 # The traffic layers, in the order in which they are trusted as the ground truth.
 TRAFFIC_LAYERS = ("codedeploy", "alb", "route53", "efs")
 
+# The Status of an Auto Scaling group that DeleteAutoScalingGroup is removing (AutoScalingGroup, Status).
+DELETING_STATUS = "Delete in progress"
+
 
 def other_color(color):
     """Return the colour that is not ``color``."""
@@ -235,6 +238,9 @@ def asg_layer(groups, tg_colors):
             "max_size": group.get("MaxSize", 0),
             "instances_in_service": len(in_service),
             "target_group_arns": list(group.get("TargetGroupARNs") or []),
+            # DeleteAutoScalingGroup keeps a group, Status "Delete in progress", until its instances have drained
+            # and terminated.
+            "deleting": group.get("Status") == DELETING_STATUS,
         }
         if group.get("DesiredCapacity", 0) > 0:
             with_capacity.add(color)

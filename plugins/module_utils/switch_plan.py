@@ -122,6 +122,12 @@ def refusals(state, plan, app, strategy):
                 f"bluegreen:color={plan['to']}), so no fleet would take the traffic; nothing changed. Deploy to "
                 f"{plan['to']} with the teal.bluegreen.deploy playbook first"
             )
+        elif fleet.get("deleting"):
+            found.append(
+                f"{plan['to']}'s Auto Scaling group {fleet['auto_scaling_group']} is being deleted (its instances "
+                "drain and terminate), so no fleet would take the traffic; nothing changed. Once it is gone, deploy to "
+                f"{plan['to']} with the teal.bluegreen.deploy playbook"
+            )
         elif not fleet.get("desired_capacity"):
             found.append(
                 f"{plan['to']}'s Auto Scaling group {fleet['auto_scaling_group']} has a desired capacity of 0, so no "

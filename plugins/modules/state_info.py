@@ -318,6 +318,8 @@ colors:
     - The resources of each colour.
     - C(traffic_percent) is the colour's share of the traffic according to the ALB layer or, without
       O(load_balancer), the Route 53 layer.
+    - C(deleting) is true while the colour's Auto Scaling group is being deleted (its instances drain and
+      terminate before it goes).
   returned: always
   type: dict
   sample:
@@ -330,6 +332,7 @@ colors:
       auto_scaling_group: demo-blue
       desired_capacity: 2
       instances_in_service: 2
+      deleting: false
     green:
       target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-green/fedcba9876543210
       target_group_name: demo-green
@@ -339,6 +342,7 @@ colors:
       auto_scaling_group: null
       desired_capacity: 0
       instances_in_service: 0
+      deleting: false
 lock:
   description:
     - The holder of the deployment lock C(<prefix>/<app>/lock), or null when the app is not locked.
@@ -443,6 +447,7 @@ def describe_colors(elbv2, target_groups, asg, traffic, shared=None):
             "auto_scaling_group": fleet.get("name"),
             "desired_capacity": fleet.get("desired_capacity", 0),
             "instances_in_service": fleet.get("instances_in_service", 0),
+            "deleting": fleet.get("deleting", False),
         }
         if traffic is not None:
             colors[color]["traffic_percent"] = traffic["weights"].get(color, 0)

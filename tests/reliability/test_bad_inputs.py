@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from typing import Any
 from typing import Callable
 
@@ -81,8 +82,9 @@ def empty_green_fleet(sandbox):
 
 
 def green_fleet_deleted_after_it_served(sandbox):
-    """A green fleet that became healthy in the green target group and was then deleted by hand: its instances are
-    terminated and drain out of the target group, as on AWS, for the deregistration delay."""
+    """A green fleet that became healthy in the green target group and was then deleted by hand: as on AWS, its
+    instances drain out of the target group for the deregistration delay before they terminate, and the group is
+    listed, being deleted, until they have."""
     autoscaling, elbv2 = sandbox.client("autoscaling"), sandbox.client("elbv2")
     green_fleet(sandbox, 2)
     sandbox.wait_for_healthy(sandbox.target_group_arn("green"), 2)
@@ -101,6 +103,16 @@ def green_drained(sandbox):
         Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "300"}],
     )
     sandbox.wait_until_drained(sandbox.target_group_arn("green"))
+    wait_until_deleted(sandbox, {"demo-green"})
+
+
+def wait_until_deleted(sandbox, names, timeout=60):
+    """Wait until the groups ``names``, being deleted, are gone: a group stays until its instances have drained and
+    terminated."""
+    deadline = time.monotonic() + timeout
+    while set(sandbox.groups()) & set(names):
+        assert time.monotonic() < deadline, f"still being deleted: {sorted(set(sandbox.groups()) & set(names))}"
+        time.sleep(0.2)
 
 
 def point_test_listener(sandbox, color):
@@ -701,11 +713,11 @@ CASES = [
         bluegreen_target_color="green",
     ),
     bad(
-        "switch: target colour whose fleet was deleted, its targets draining",
+        "switch: target colour whose fleet is being deleted, its targets draining",
         "switch.yml",
         NONE,
-        "green has no Auto Scaling group of demo",
-        "Deploy to green with the teal.bluegreen.deploy playbook first",
+        "green's Auto Scaling group demo-green is being deleted",
+        "Once it is gone, deploy to green with the teal.bluegreen.deploy playbook",
         setup=green_fleet_deleted_after_it_served,
         teardown=green_drained,
         bluegreen_target_color="green",
@@ -819,8 +831,10 @@ def tidy_up(sandbox, groups):
     """Remove a case's lock and any group a case or its setup made, so that one case does not spoil the next."""
     if sandbox.parameter(LOCK) is not None:
         sandbox.client("ssm").delete_parameter(Name=LOCK)
-    for name in set(sandbox.groups()) - groups:
+    made = set(sandbox.groups()) - groups
+    for name in made:
         sandbox.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+    wait_until_deleted(sandbox, made)
 
 
 @pytest.fixture(scope="module")
@@ -875,6 +889,8 @@ def test_a_repair_without_a_target_colour_keeps_production_on_the_colour_that_ta
     autoscaling.attach_load_balancer_target_groups(
         AutoScalingGroupName="demo-blue", TargetGroupARNs=[sandbox.target_group_arn("green")]
     )
+    # Registered with green as well, blue's instances go through green's health checks first.
+    sandbox.wait_for_healthy(sandbox.target_group_arn("green"), 2)
     try:
         before = snapshot(sandbox)
         done = sandbox.playbook(PLAYBOOKS / "switch.yml", extra_vars={**FAST, "bluegreen_repair": True})

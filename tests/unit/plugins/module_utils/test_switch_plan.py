@@ -200,6 +200,16 @@ def test_a_repair_is_not_done_while_the_test_listener_forwards_to_the_live_colou
             "fleet would take the traffic; nothing changed. Deploy to green with the teal.bluegreen.deploy playbook",
         ),
         (
+            "the target colour's Auto Scaling group is being deleted",
+            dict(
+                state=state(colors={"blue": fleet("demo-blue"), "green": dict(fleet("demo-green", 0), deleting=True)}),
+                target_color="green",
+            ),
+            "green's Auto Scaling group demo-green is being deleted (its instances drain and terminate), so no fleet "
+            "would take the traffic; nothing changed. Once it is gone, deploy to green with the teal.bluegreen.deploy "
+            "playbook",
+        ),
+        (
             "the target colour's Auto Scaling group has no capacity",
             dict(
                 state=state(colors={"blue": fleet("demo-blue"), "green": fleet("demo-green", 0)}),

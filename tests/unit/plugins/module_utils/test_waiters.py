@@ -146,7 +146,7 @@ def stubbed(service):
 def test_a_wait_notices_the_state_at_the_first_poll_that_shows_it(wait, not_yet_polls, sleeps):
     service, operation, call, not_yet, done = WAITS[wait]
     client, stubber = stubbed(service)
-    for _ in range(not_yet_polls):
+    for _poll in range(not_yet_polls):
         stubber.add_response(operation, not_yet)
     stubber.add_response(operation, done)
     with stubber:
@@ -163,7 +163,7 @@ def test_a_wait_notices_the_state_at_the_first_poll_that_shows_it(wait, not_yet_
 def test_a_wait_gives_up_no_sooner_than_its_timeout_and_within_one_poll_interval_after(wait, timeout, pause, sleeps):
     service, operation, call, not_yet, _done = WAITS[wait]
     client, stubber = stubbed(service)
-    for _ in range(timeout + 2):
+    for _poll in range(timeout + 2):
         stubber.add_response(operation, not_yet)
     with stubber:
         try:
