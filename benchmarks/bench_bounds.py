@@ -48,12 +48,12 @@ from pathlib import Path
 
 _SANDBOX_TIME = Path(__file__).resolve().parent.parent / "tools" / "sandbox_time.py"
 _spec = importlib.util.spec_from_file_location("bluegreen_bench_sandbox_time", _SANDBOX_TIME)
-_sandbox_time = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault(_spec.name, _sandbox_time)
-_spec.loader.exec_module(_sandbox_time)
+sandbox_time = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault(_spec.name, sandbox_time)
+_spec.loader.exec_module(sandbox_time)
 
 # Instance launch to its first health check, in AWS seconds: the sandbox's own figure.
-BOOT_SECONDS = _sandbox_time.BOOT_SECONDS
+BOOT_SECONDS = sandbox_time.BOOT_SECONDS
 PLAYBOOKS = ("deploy.yml", "switch.yml", "clean.yml")
 
 

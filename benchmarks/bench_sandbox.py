@@ -29,6 +29,8 @@ from pathlib import Path
 
 import boto3
 
+from bench_bounds import sandbox_time
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 COLLECTIONS = ROOT / ".venv" / "collections"
@@ -367,15 +369,7 @@ class Sandbox:
     def clock(self, factor=None):
         """The sandbox's speed factor, AWS seconds per sandbox second (GET /_sandbox/clock of tools/sandbox_time.py);
         with ``factor``, set it first (POST)."""
-        data = None if factor is None else json.dumps({"factor": factor}).encode("utf-8")
-        request = urllib.request.Request(
-            f"{self.endpoint}/_sandbox/clock",
-            data=data,
-            method="GET" if data is None else "POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return float(json.loads(response.read())["factor"])
+        return sandbox_time.request_factor(self.endpoint, factor)
 
     def target_group_settings(self, color):
         """The health check and deregistration settings of demo-<color>, and whether a listener forwards to it:

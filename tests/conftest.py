@@ -166,15 +166,7 @@ class Sandbox:
 
     def clock(self, factor=None):
         """The sandbox's speed factor (tools/sandbox_time.py), set to ``factor`` first when given."""
-        data = None if factor is None else json.dumps({"factor": factor}).encode()
-        request = urllib.request.Request(
-            f"{self.endpoint}/_sandbox/clock",
-            data=data,
-            method="GET" if data is None else "POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())["factor"]
+        return load_tool("sandbox_time").request_factor(self.endpoint, factor)
 
     def target_states(self, target_group_arn):
         """Target id -> state (initial, healthy, draining, ...) of every target the target group lists."""
@@ -400,14 +392,30 @@ def process_sandbox():
     return Sandbox(port, ROOT / "tests" / "output" / f"sandbox-{port}")
 
 
-def load_sandbox_tool():
-    """tools/sandbox.py as a module, for the tests of its functions."""
-    if "bluegreen_sandbox_tool" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("bluegreen_sandbox_tool", ROOT / "tools" / "sandbox.py")
+def load_tool(name):
+    """tools/<name>.py as a module."""
+    key = f"bluegreen_tool_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "tools" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
-    return sys.modules["bluegreen_sandbox_tool"]
+    return sys.modules[key]
+
+
+def load_sandbox_tool():
+    """tools/sandbox.py as a module, for the tests of its functions."""
+    return load_tool("sandbox")
+
+
+def wait_for(check, seconds, pause=0.1):
+    """Poll ``check`` until it returns true or ``seconds`` pass; what it returned last."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(pause)
 
 
 # This test process's sandbox once provisioned, and the test file that last had it.

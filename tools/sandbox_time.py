@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 import uuid
 from typing import Any
 
@@ -319,6 +320,20 @@ def _install_route53() -> None:
 # The control endpoint, served by the sandbox server next to moto's routes; not an AWS API, never recorded.
 
 PATH = "/_sandbox/clock"
+
+
+def request_factor(endpoint: str, factor: float | None = None) -> float:
+    """The speed factor of the sandbox server at ``endpoint``, set to ``factor`` first when given: the client side of
+    PATH, for the tests and the benchmark."""
+    data = None if factor is None else json.dumps({"factor": factor}).encode("utf-8")
+    request = urllib.request.Request(
+        f"{endpoint}{PATH}",
+        data=data,
+        method="GET" if data is None else "POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return float(json.loads(response.read())["factor"])
 
 
 def control(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import sandbox_lifecycle  # noqa: E402  pylint: disable=wrong-import-position
 import sandbox_time  # noqa: E402  pylint: disable=wrong-import-position
+from conftest import wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 FACTOR = sandbox_time.DEFAULT_FACTOR
 # Sandbox seconds for AWS seconds, with room for a loaded machine.
@@ -34,16 +35,6 @@ TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
 
 def sandbox_seconds(aws_seconds):
     return aws_seconds / FACTOR
-
-
-def wait_for(check, seconds):
-    """Poll ``check`` until it returns true or ``seconds`` pass; what it returned last."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
 
 
 class World:
@@ -304,7 +295,8 @@ def test_a_terminate_hook_holds_the_instance_in_terminating_wait(world):
     world.autoscaling.complete_lifecycle_action(
         AutoScalingGroupName=name, LifecycleHookName="hook-0", InstanceId=instance, LifecycleActionResult="CONTINUE"
     )
-    assert world.states(name) == {instance: "Terminating:Proceed"}
+    # Terminating:Proceed lasts PROCEED_SECONDS; on a busy machine the group may be gone by this read.
+    assert world.states(name) in ({instance: "Terminating:Proceed"}, {})
     assert wait_for(lambda: world.described(name) is None, SLACK + sandbox_seconds(sandbox_lifecycle.PROCEED_SECONDS))
     assert world.ec2_state(instance) in ("shutting-down", "terminated")
 

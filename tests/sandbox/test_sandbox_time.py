@@ -22,6 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import sandbox_time  # noqa: E402  pylint: disable=wrong-import-position
+from conftest import wait_for  # noqa: E402  pylint: disable=wrong-import-position
 
 FACTOR = sandbox_time.DEFAULT_FACTOR
 # Sandbox seconds for AWS seconds, with room for a loaded machine.
@@ -96,16 +97,6 @@ class World:
 @pytest.fixture
 def world(server):
     return World(server)
-
-
-def wait_for(check, seconds):
-    """Poll ``check`` until it returns true or ``seconds`` pass; what it returned last."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 def test_a_registered_target_is_initial_until_it_has_passed_its_health_checks(world):
