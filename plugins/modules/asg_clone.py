@@ -578,6 +578,13 @@ def present(module, clients):
     existing = asg_api.describe_group(asg, params["name"])
     if existing:
         check_owner(existing, params["app"], "the clone")
+    for role, group in (("source", source), ("clone", existing)):
+        if group and group.get("Status") == state.DELETING_STATUS:
+            raise BlueGreenError(
+                f"the {role}, Auto Scaling group {group['AutoScalingGroupName']!r}, is being deleted (its instances "
+                "drain and terminate before it goes); nothing changed. Run again once it is gone"
+                + ("" if role == "clone" else ", with a source that serves")
+            )
     try:
         clone.launch_template_of(source)
     except ValueError as e:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import SANDBOX_WAIT
 from conftest import is_write
+from conftest import wait_for
 
 CLONE = "demo-green"
 RECORD_TAG = "bluegreen:launch-template-versions"
@@ -385,6 +387,38 @@ def test_absent_deletes_the_group_only_once_its_targets_have_drained(sandbox, de
     assert writes(calls).count("DeleteAutoScalingGroup") == 1, calls
     reservations = sandbox.client("ec2").describe_instances(InstanceIds=instances)["Reservations"]
     assert {item["State"]["Name"] for found in reservations for item in found["Instances"]} == {"terminated"}
+
+
+def test_a_clone_being_deleted_is_refused_until_it_is_gone(sandbox, demo, clean):
+    """DeleteAutoScalingGroup keeps a group, Status "Delete in progress", while its instances drain and terminate
+    (API Reference, AutoScalingGroup: Status): a clone of that name is refused, changing nothing, and made once the
+    group is gone."""
+    elbv2, autoscaling = sandbox.client("elbv2"), sandbox.client("autoscaling")
+    arn = demo["green"]["TargetGroupArn"]
+    assert not run(sandbox, clone_args(demo)).get("failed")
+    # A long delay, so that the group is still being deleted while the module runs.
+    delay = [{"Key": "deregistration_delay.timeout_seconds", "Value": "1800"}]
+    elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=delay)
+    try:
+        autoscaling.delete_auto_scaling_group(AutoScalingGroupName=CLONE, ForceDelete=True)
+        before = snapshot(sandbox)
+        assert before["groups"][CLONE]["DesiredCapacity"] == 0
+        with sandbox.api_calls() as calls:
+            refused = run(sandbox, clone_args(demo))
+        assert refused.get("failed") is True, refused
+        assert refused["msg"] == (
+            f"the clone, Auto Scaling group '{CLONE}', is being deleted (its instances drain and terminate before it "
+            "goes); nothing changed. Run again once it is gone"
+        )
+        assert writes(calls) == []
+        assert snapshot(sandbox) == before
+    finally:
+        delay[0]["Value"] = "300"
+        elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=delay)
+    assert wait_for(lambda: group(sandbox, CLONE) is None, SANDBOX_WAIT)
+    again = run(sandbox, clone_args(demo))
+    assert not again.get("failed"), again.get("msg")
+    assert again["changes"]["create"] is True
 
 
 def test_stopped_scales_to_zero_and_keeps_the_group(sandbox, demo, clean):
