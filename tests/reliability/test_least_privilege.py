@@ -120,11 +120,6 @@ MASKED = {
     "s3:GetObjectTagging": "(AccessDenied) when calling the GetObjectTagging operation",
     "s3:PutObjectTagging": "(AccessDenied) when calling the PutObjectTagging operation",
     "ssm:GetParameter": "ParameterAlreadyExists",
-    # The switch of strategy route53 waits for the new colour's healthy targets with community.aws.
-    # elb_target_group_info, whose failures the wait ignores (failed_when: false, to poll again): a refused read
-    # of the target group's attributes leaves no target counted, and the switch refuses the colour for it.
-    "elasticloadbalancing:DescribeTargetGroupAttributes": "has 0 healthy targets, fewer than "
-    "bluegreen_min_healthy_targets",
 }
 OUTPUT = ROOT / "tests" / "output" / "reliability"
 # demo's production listener (inventories/local), and the target group fitted_out puts a hand-made idle fleet in.
