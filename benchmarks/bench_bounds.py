@@ -46,11 +46,23 @@ import importlib.util
 import sys
 from pathlib import Path
 
-_SANDBOX_TIME = Path(__file__).resolve().parent.parent / "tools" / "sandbox_time.py"
-_spec = importlib.util.spec_from_file_location("bluegreen_bench_sandbox_time", _SANDBOX_TIME)
-sandbox_time = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault(_spec.name, sandbox_time)
-_spec.loader.exec_module(sandbox_time)
+
+def _tool(name):
+    """tools/<name>.py, loaded from its path: tools/ is a folder of scripts, not a package."""
+    key = f"bluegreen_bench_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            key, Path(__file__).resolve().parent.parent / "tools" / f"{name}.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+sandbox_time = _tool("sandbox_time")
+# Which calls write: the classifier of the tests and the fault proxy.
+aws_calls = _tool("aws_calls")
 
 # Instance launch to its first health check, in AWS seconds: the sandbox's own figure.
 BOOT_SECONDS = sandbox_time.BOOT_SECONDS

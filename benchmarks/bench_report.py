@@ -11,7 +11,7 @@ import dataclasses
 import statistics
 from collections import Counter
 
-from bench_sandbox import WRITE_PREFIXES
+from bench_bounds import aws_calls
 
 
 @dataclasses.dataclass
@@ -66,7 +66,7 @@ class Operation:
 
 
 def is_write_name(name):
-    return name.split(":", 1)[-1].startswith(WRITE_PREFIXES)
+    return aws_calls.is_write(name.split(":", 1)[-1])
 
 
 def seconds(value):

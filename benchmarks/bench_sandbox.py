@@ -29,6 +29,7 @@ from pathlib import Path
 
 import boto3
 
+from bench_bounds import aws_calls
 from bench_bounds import sandbox_time
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,30 +59,6 @@ ROUTE53_OPERATIONS = (
     ("GET", re.compile(r"/tags/hostedzone/[^/]+/?$"), "ListTagsForResource"),
 )
 
-WRITE_PREFIXES = (
-    "Create",
-    "Delete",
-    "Modify",
-    "Put",
-    "Add",
-    "Remove",
-    "Register",
-    "Deregister",
-    "Update",
-    "Set",
-    "Change",
-    "Enable",
-    "Disable",
-    "Attach",
-    "Detach",
-    "Suspend",
-    "Resume",
-    "Execute",
-    "Terminate",
-    "Complete",
-    "Start",
-    "Stop",
-)
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/")
 TASK_LINE = re.compile(r"^(?P<name>.+?) -+ (?P<seconds>\d+\.\d+)s$")
@@ -105,7 +82,7 @@ class Call:
 
     @property
     def is_write(self):
-        return self.operation.startswith(WRITE_PREFIXES)
+        return aws_calls.is_write(self.operation)
 
 
 def parse_call(entry):

@@ -145,7 +145,10 @@ class Sandbox:
         finally:
             self._recorder("stop-recording")
             recording = self.directory / "requests.jsonl"
-            lines = recording.read_text(encoding="utf-8").splitlines() if recording.exists() else []
+            # reset-recording leaves the file, empty: without it nothing was recorded, and "no writes" would prove
+            # nothing.
+            assert recording.exists(), f"the sandbox recorded no calls in {recording}: is its recorder on?"
+            lines = recording.read_text(encoding="utf-8").splitlines()
             calls.extend(_operation(json.loads(line)) for line in lines if line.strip())
 
     def forget_terminated_targets(self, target_group_arn, members):
@@ -284,32 +287,6 @@ class Sandbox:
         return (self.directory / "snapshots" / name).is_dir()
 
 
-WRITE_PREFIXES = (
-    "Create",
-    "Delete",
-    "Modify",
-    "Put",
-    "Add",
-    "Remove",
-    "Register",
-    "Deregister",
-    "Update",
-    "Set",
-    "Change",
-    "Enable",
-    "Disable",
-    "Attach",
-    "Detach",
-    "Suspend",
-    "Resume",
-    "Execute",
-    "Terminate",
-    "Complete",
-    "Continue",
-    "Stop",
-)
-
-
 def _operation(entry):
     """The API operation of a recorded request: Query and JSON protocols name it, REST ones by method and path."""
     target = entry["headers"].get("X-Amz-Target") or entry["headers"].get("x-amz-target")
@@ -345,7 +322,8 @@ def run_on_localhost(playbook, extra):
 
 
 def is_write(operation):
-    return operation.startswith(WRITE_PREFIXES) or operation.split(" ")[0] in ("POST", "PUT", "DELETE")
+    """Whether the recorded call ``operation`` changes something (tools/aws_calls.py)."""
+    return load_tool("aws_calls").is_write(operation)
 
 
 # The test files that take longest, longest first (pytest --durations, serial, in the order of their seconds: the

@@ -63,7 +63,12 @@ import threading
 import urllib.parse
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+# Its sibling tools/aws_calls.py, also when the tests load this file from its path rather than run it.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import aws_calls  # noqa: E402  pylint: disable=wrong-import-position
 
 HOST = "127.0.0.1"
 CONTROL_PREFIX = "/_faults/"
@@ -107,49 +112,6 @@ SIGNING_NAMES = {
     "states": ("stepfunctions",),
 }
 CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
-
-
-# Operation names of the calls that change something; every other operation of the services the collection
-# calls reads (Describe*, Get*, List*).
-MUTATING_PREFIXES = (
-    "Create",
-    "Delete",
-    "Put",
-    "Update",
-    "Modify",
-    "Register",
-    "Deregister",
-    "Attach",
-    "Detach",
-    "Set",
-    "Change",
-    "Add",
-    "Remove",
-    "Start",
-    "Stop",
-    "Terminate",
-    "Continue",
-    "Complete",
-    "Enable",
-    "Disable",
-    "Suspend",
-    "Resume",
-    "Execute",
-    "Tag",
-    "Untag",
-    "Run",
-    "Reboot",
-    "Send",
-    "Cancel",
-    "Replace",
-    "Copy",
-    "Restore",
-    "Associate",
-    "Disassociate",
-    "Authorize",
-    "Revoke",
-)
-MUTATING_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
 class RuleError(ValueError):
@@ -364,10 +326,7 @@ def identify(method: str, raw_path: str, headers: dict[str, str], body: bytes) -
 
 def is_mutating(call: Call | None) -> bool:
     """Whether a request changes something upstream; requests the proxy cannot name are not counted."""
-    if call is None:
-        return False
-    method = call.operation.split(" ", 1)[0]
-    return call.operation.startswith(MUTATING_PREFIXES) or method in MUTATING_METHODS
+    return call is not None and aws_calls.is_write(call.operation)
 
 
 # --- the answers ----------------------------------------------------------------------------------------
