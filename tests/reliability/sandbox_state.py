@@ -7,7 +7,8 @@
 
 ``snapshot`` reads every resource a playbook or module of the collection could touch: Auto Scaling groups,
 launch templates with every version, target groups with their tags and targets, load balancers with their
-listeners and rules, Route 53 record sets, SSM parameters with their whole history, and the local EFS
+listeners and rules, Route 53 record sets, SSM parameters with their whole history, CodeDeploy's applications with
+their deployment groups and deployments, S3's objects, IAM's roles and users with their policies, and the local EFS
 stand-in and web roots. Two snapshots are equal exactly when nothing of that changed.
 
 Besides demo, the long runs work on applications of their own in the same sandbox (``App``, ``provision_apps``), so
@@ -183,6 +184,46 @@ def _parameters(sandbox):
     return history
 
 
+def _codedeploy(sandbox):
+    """Every CodeDeploy application's deployment groups, with their settings and their deployments' ids. The
+    deployments are listed, not read: the sandbox's CodeDeploy moves a deployment on when it is read."""
+    codedeploy = sandbox.client("codedeploy")
+    found = {}
+    for application in sorted(codedeploy.list_applications()["applications"]):
+        groups = {}
+        for name in sorted(codedeploy.list_deployment_groups(applicationName=application)["deploymentGroups"]):
+            info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName=name)
+            deployments = codedeploy.list_deployments(applicationName=application, deploymentGroupName=name)
+            groups[name] = {"settings": info["deploymentGroupInfo"], "deployments": sorted(deployments["deployments"])}
+        found[application] = groups
+    return found
+
+
+def _s3(sandbox):
+    """Every bucket's objects (the CodeDeploy revisions), by key and ETag."""
+    s3 = sandbox.client("s3")
+    found = {}
+    for bucket in sorted(item["Name"] for item in s3.list_buckets()["Buckets"]):
+        objects = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket).build_full_result().get("Contents", [])
+        found[bucket] = sorted((item["Key"], item["ETag"]) for item in objects)
+    return found
+
+
+def _iam(sandbox):
+    """Every IAM role and user, with the names of its policies (inline and attached)."""
+    iam = sandbox.client("iam")
+    found = {}
+    for kind, key in (("role", "RoleName"), ("user", "UserName")):
+        names = [
+            item[key] for item in iam.get_paginator(f"list_{kind}s").paginate().build_full_result()[f"{kind.title()}s"]
+        ]
+        for name in sorted(names):
+            inline = getattr(iam, f"list_{kind}_policies")(**{key: name})["PolicyNames"]
+            attached = getattr(iam, f"list_attached_{kind}_policies")(**{key: name})["AttachedPolicies"]
+            found[f"{kind}/{name}"] = sorted(inline) + sorted(item["PolicyArn"] for item in attached)
+    return found
+
+
 def _local(sandbox):
     """The EFS stand-in (every file, link and directory) and each instance's web root directory."""
     found = {}
@@ -211,6 +252,9 @@ def snapshot(sandbox):
         "elbv2": _elbv2(sandbox),
         "route53": _records(sandbox),
         "ssm": _parameters(sandbox),
+        "codedeploy": _codedeploy(sandbox),
+        "s3": _s3(sandbox),
+        "iam": _iam(sandbox),
         "local": _local(sandbox),
     }
 

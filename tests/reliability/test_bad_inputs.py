@@ -26,6 +26,7 @@ import pytest
 from .sandbox_state import FAST
 from .sandbox_state import LOCK
 from .sandbox_state import PLAYBOOKS
+from .sandbox_state import ROOT
 from .sandbox_state import ansible_errors
 from .sandbox_state import differences
 from .sandbox_state import snapshot
@@ -33,6 +34,8 @@ from .sandbox_state import snapshot
 ZONE = {"zone": "example.com", "names": ["www"]}
 TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nothing-here/0123456789abcdef"
 SPARE = "bad-inputs-spare"
+# Where codedeploy_deployment's cases keep the revision they deploy.
+BUCKET = "bad-inputs-revisions"
 # Modules that act on the host, not on AWS.
 LOCAL = {"efs_symlink_switch"}
 
@@ -115,6 +118,19 @@ def wait_until_deleted(sandbox, names, timeout=60):
         time.sleep(0.2)
 
 
+def revision_uploaded(sandbox):
+    """demo's revision in S3, where codedeploy_deployment's cases look for it."""
+    s3 = sandbox.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="revisions/demo/7.zip", Body=b"PK\x05\x06" + bytes(18))
+
+
+def revision_removed(sandbox):
+    s3 = sandbox.client("s3")
+    s3.delete_object(Bucket=BUCKET, Key="revisions/demo/7.zip")
+    s3.delete_bucket(Bucket=BUCKET)
+
+
 def point_test_listener(sandbox, color):
     """Point demo's test listener (8080) at ``color``'s target group; as provisioned it forwards to the idle green."""
     elbv2 = sandbox.client("elbv2")
@@ -158,6 +174,16 @@ FLIP = dict(load_balancers={"blue": "demo", "green": SPARE}, live_color="green",
 LINK = dict(path=web_root, root=site_root, release="blue")
 STATE = dict(app="demo", load_balancer="demo")
 LOCKING = dict(app="demo", owner="ci-runner-7", operation="deploy")
+CODEDEPLOY = dict(
+    application="demo",
+    deployment_group="demo",
+    deployment_type="BLUE_GREEN",
+    auto_scaling_groups=["demo-blue"],
+    target_group="demo-blue",
+    service_role_arn="arn:aws:iam::123456789012:role/bluegreen/codedeploy",
+    revision={"bucket": BUCKET, "key": "revisions/demo/7.zip"},
+    wait=False,
+)
 NONE = {}
 # Arguments given as callables are filled in with the sandbox (paths) when the case runs.
 CASES = [
@@ -621,6 +647,59 @@ CASES = [
         setup=hold_lock,
         state="absent",
     ),
+    # codedeploy_deployment
+    bad(
+        "codedeploy_deployment: application name",
+        "codedeploy_deployment",
+        CODEDEPLOY,
+        "'shop/web'",
+        "use 1 to 100 letters, digits or the signs",
+        application="shop/web",
+    ),
+    bad(
+        "codedeploy_deployment: service role that is no role ARN",
+        "codedeploy_deployment",
+        CODEDEPLOY,
+        "'codedeploy-role'",
+        "give the ARN of the role CodeDeploy assumes",
+        service_role_arn="codedeploy-role",
+    ),
+    bad(
+        "codedeploy_deployment: revision key with a leading slash",
+        "codedeploy_deployment",
+        CODEDEPLOY,
+        "'/revisions/demo/7.zip'",
+        "drop the slash",
+        revision={"bucket": BUCKET, "key": "/revisions/demo/7.zip"},
+    ),
+    bad(
+        "codedeploy_deployment: blue/green without a target group",
+        "codedeploy_deployment",
+        CODEDEPLOY,
+        "target_group",
+        "CodeDeploy reroutes the traffic through it",
+        drop=("target_group",),
+    ),
+    bad(
+        "codedeploy_deployment: revision not in S3",
+        "codedeploy_deployment",
+        CODEDEPLOY,
+        f"s3://{BUCKET}/revisions/demo/8.zip",
+        "upload the bundle first",
+        setup=revision_uploaded,
+        teardown=revision_removed,
+        revision={"bucket": BUCKET, "key": "revisions/demo/8.zip"},
+    ),
+    bad(
+        "codedeploy_deployment: no such Auto Scaling group",
+        "codedeploy_deployment",
+        CODEDEPLOY,
+        "'demo-bleu'",
+        "give the name of an existing group",
+        setup=revision_uploaded,
+        teardown=revision_removed,
+        auto_scaling_groups=["demo-bleu"],
+    ),
     # playbooks, where the roles check their variables themselves
     bad(
         "switch: target colour",
@@ -851,7 +930,8 @@ def provisioned(sandbox):
 def test_the_catalogue_has_at_least_40_cases_over_every_module_and_role():
     targets = {case.target for case in CASES}
     assert len(CASES) >= 40
-    assert {"alb_swap", "asg_clone", "route53_alias_flip", "efs_symlink_switch", "state_info", "deploy_lock"} <= targets
+    modules = {path.stem for path in (ROOT / "plugins" / "modules").glob("*.py")}
+    assert len(modules) >= 7 and modules <= targets, sorted(modules - targets)
     assert {"deploy.yml", "switch.yml", "rollback.yml", "clean.yml"} <= targets
     assert len({case.title for case in CASES}) == len(CASES)
 

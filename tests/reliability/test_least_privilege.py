@@ -370,25 +370,6 @@ def staging_zone_by_id(sandbox):
     return {"bluegreen_staging_records": {**STAGING, "zone": zone["Id"].split("/")[-1], "type": "A"}}
 
 
-def codedeploy_snapshot(sandbox):
-    """snapshot, with CodeDeploy's applications, cdapp's deployment groups and deployments, and the revisions in S3.
-
-    The deployments are listed, not read: the sandbox's CodeDeploy moves a deployment on when it is read."""
-    codedeploy = sandbox.client("codedeploy")
-    state = snapshot(sandbox)
-    applications = codedeploy.list_applications()["applications"]
-    groups = {}
-    if CODEDEPLOY_APP in applications:
-        for name in codedeploy.list_deployment_groups(applicationName=CODEDEPLOY_APP)["deploymentGroups"]:
-            info = codedeploy.get_deployment_group(applicationName=CODEDEPLOY_APP, deploymentGroupName=name)
-            deployments = codedeploy.list_deployments(applicationName=CODEDEPLOY_APP, deploymentGroupName=name)
-            groups[name] = (info["deploymentGroupInfo"], sorted(deployments["deployments"]))
-    revisions = sandbox.client("s3").list_objects_v2(Bucket=REVISIONS_BUCKET).get("Contents", [])
-    state["codedeploy"] = {"applications": sorted(applications), "deployment_groups": groups}
-    state["revisions"] = sorted((item["Key"], item["ETag"]) for item in revisions)
-    return state
-
-
 @dataclasses.dataclass(frozen=True)
 class Cycle:
     """Playbooks run one after the other on one application, each with its extra variables; how to put the
@@ -442,7 +423,7 @@ CODEDEPLOY = Cycle(
         ("clean", CODEDEPLOY_VARS),
     ),
     new_cdapp,
-    codedeploy_snapshot,
+    snapshot,
 )
 # The idle fleet a deploy finds made by hand, and a live fleet with everything a clone copies: lifecycle hooks,
 # scaling policies, scheduled actions, and a listener rule that forwards to it. The deploy converges the idle fleet
