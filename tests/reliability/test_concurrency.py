@@ -3,7 +3,8 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Two deploys of demo started at once: one proceeds, the other fails within seconds on the lock and changes nothing.
+"""Two deploys of demo started at once: one proceeds, the other fails on the lock while the first holds it, changing
+nothing.
 
 Each ansible-playbook reaches the sandbox through a fault proxy of its own, which injects no fault but
 counts that run's calls, and holds the run's first write after the lock (CreateAutoScalingGroup) for
@@ -33,9 +34,6 @@ from .sandbox_state import snapshot
 
 # Longer than the refused run can take; the test lets the winner go as soon as it has its snapshot.
 HOLD_SECONDS = 300
-# How long the refused run may take, from its start to its failure: ansible-playbook's own start-up, the
-# preflight's read of the state, and the refused lock (docs/reliability.md).
-REFUSED_WITHIN_SECONDS = 60
 OWNERS = ("runner-a", "runner-b")
 
 
@@ -82,7 +80,6 @@ def test_two_deploys_at_once_one_proceeds_the_other_fails_on_the_lock_changing_n
 
     assert runs[loser].returncode != 0, loser_output
     assert winner_still_running, f"{winner} ended before {loser} was refused:\n{winner_output}"
-    assert refused_after <= REFUSED_WITHIN_SECONDS, f"{loser} took {refused_after:.0f}s to be refused"
     message = ansible_errors(loser_output)
     assert winner in message and "bluegreen_force_unlock" in message, loser_output
     assert successful_writes(proxies[loser]) == {}

@@ -73,10 +73,12 @@ class Cycles:
 
     def run(self, app, proxy, kind, index):
         started = time.monotonic()
+        throttles = 0
         for name in CYCLE:
             groups = set(self.sandbox.groups(app.name))
             live = app_state(self.sandbox, app)["live_color"]
             done, seconds, stats = self.playbook(app, proxy, name)
+            throttles += stats["totals"].get("throttle", 0)
             if done.returncode != 0:
                 log = OUTPUT / f"{kind}-{index}-{name}.log"
                 log.write_text(done.stdout + done.stderr, encoding="utf-8")
@@ -101,6 +103,8 @@ class Cycles:
                         self.throttled_operations[key] = self.throttled_operations.get(key, 0) + counters.get(
                             "throttle", 0
                         )
+        # A throttled cycle that met no throttle would prove nothing about them.
+        assert kind != "throttled" or throttles > 0, f"throttled run {index} ({app.name}): no throttle was injected"
         with self.lock:
             self.cycle_seconds[kind].append(time.monotonic() - started)
             self.runs.setdefault(app.name, {"baseline": 0, "throttled": 0})[kind] += 1
