@@ -525,6 +525,13 @@ def _advancing(original: Any) -> Any:
     return advanced
 
 
+def _replace(cls: type, **methods: Any) -> None:
+    """Put ``methods`` on ``cls`` by name, keeping the ones they replace in _ORIGINAL."""
+    for name, method in methods.items():
+        _ORIGINAL[name] = getattr(cls, name)
+        setattr(cls, name, method)
+
+
 def install() -> None:
     """Patch moto, in the sandbox server's process (once: a second call changes nothing)."""
     if _ORIGINAL:
@@ -536,24 +543,19 @@ def install() -> None:
     from moto.ec2.responses.instances import InstanceResponse
     from moto.elbv2.responses import ELBV2Response
 
-    group_methods = {
-        "replace_autoscaling_group_instances": replace_instances,
-        "active_instances": active_instances,
-        "set_desired_capacity": set_desired_capacity,
-    }
-    for name, method in group_methods.items():
-        _ORIGINAL[name] = getattr(FakeAutoScalingGroup, name)
-        setattr(FakeAutoScalingGroup, name, method)
+    _replace(
+        FakeAutoScalingGroup,
+        replace_autoscaling_group_instances=replace_instances,
+        active_instances=active_instances,
+        set_desired_capacity=set_desired_capacity,
+    )
     FakeAutoScalingGroup.instances = property(instances)
-
-    backend_methods = {
-        "update_attached_target_groups": update_attached_target_groups,
-        "describe_auto_scaling_instances": describe_auto_scaling_instances,
-        "terminate_instance": terminate_instance,
-    }
-    for name, method in backend_methods.items():
-        _ORIGINAL[name] = getattr(AutoScalingBackend, name)
-        setattr(AutoScalingBackend, name, method)
+    _replace(
+        AutoScalingBackend,
+        update_attached_target_groups=update_attached_target_groups,
+        describe_auto_scaling_instances=describe_auto_scaling_instances,
+        terminate_instance=terminate_instance,
+    )
     # The deletion of a force-deleted group once it is empty: whatever DeleteAutoScalingGroup does, patches included.
     _ORIGINAL["delete_auto_scaling_group"] = AutoScalingBackend.delete_auto_scaling_group
 
