@@ -31,6 +31,11 @@ description:
     behind its own load balancer), one a listener of a load balancer that the live names alias forwards to.
   - A clone that launches from a version its source created records it too; a version is deleted with the
     last group that records it, never while another group launches from it.
+  - O(state=present) refuses a source or clone that is being deleted (Status C(Delete in progress), while its
+    instances drain and terminate); run it again once the group is gone.
+  - O(state=absent) waits until the group has no instance left before deleting it, so it lasts at least the
+    target groups' deregistration delay where a listener forwards to them, and never deletes a group whose
+    instances still drain.
 author:
   - Teal Ops (@teal-ops)
 options:
