@@ -171,6 +171,18 @@ class Sandbox:
         """The sandbox's speed factor (tools/sandbox_time.py), set to ``factor`` first when given."""
         return load_tool("sandbox_time").request_factor(self.endpoint, factor)
 
+    @contextlib.contextmanager
+    def hurried(self, factor=3600):
+        """The sandbox's clock at ``factor`` AWS seconds per second for the block, then put back: for the waits a test
+        does not look at, such as the draining that a teardown waits out. The clock measures every wait from its
+        start, so a wait begun before the block ends as soon as the faster clock says it has."""
+        before = self.clock()
+        self.clock(factor)
+        try:
+            yield
+        finally:
+            self.clock(before)
+
     def target_states(self, target_group_arn):
         """Target id -> state (initial, healthy, draining, ...) of every target the target group lists."""
         found = self.client("elbv2").describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
@@ -333,9 +345,9 @@ LONGEST_FIRST = (
     "tests/instances/test_molecule.py",
     "tests/integration/test_release_role.py",
     "tests/integration/test_route53_strategy.py",
+    "tests/integration/test_route53_alias_flip.py",
     "tests/integration/test_deploy_role.py",
     "tests/integration/test_codedeploy_strategy.py",
-    "tests/integration/test_route53_alias_flip.py",
     "tests/integration/test_efs_strategy.py",
     "tests/integration/test_alb_swap.py",
     "tests/integration/test_switch_role.py",
@@ -343,6 +355,15 @@ LONGEST_FIRST = (
     "tests/integration/test_deploy_codedeploy.py",
     "tests/integration/test_deploy_lock.py",
 )
+
+
+# Test files that share a setup which each test process makes once (the route53 layer,
+# tests/integration/route53_sandbox.py): `make test` hands them to one pytest-xdist worker, one after the other, so
+# that only one worker makes it.
+TOGETHER = {
+    "tests/integration/test_route53_strategy.py": "route53",
+    "tests/integration/test_route53_alias_flip.py": "route53",
+}
 
 
 def pytest_collection_modifyitems(items):
@@ -353,6 +374,20 @@ def pytest_collection_modifyitems(items):
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under `--dist loadfile`, a file at a time to each worker, but the files TOGETHER groups as one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Together(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            path = super()._split_scope(nodeid)
+            return TOGETHER.get(path, path)
+
+    return Together(config, log)
 
 
 def sandbox_port():

@@ -40,6 +40,11 @@ factor of tools/sandbox_time.py (`BLUEGREEN_SANDBOX_TIME_FACTOR`; 0 leaves moto'
   (`Terminating` ones included) is refused with ResourceInUse; with ForceDelete every instance terminates as above
   (protected ones too), the group is listed with Status `Delete in progress` until the last one is gone, and only
   then deleted. CreateAutoScalingGroup of the name of a group being deleted is refused with AlreadyExists.
+- CreateAutoScalingGroup's LifecycleHookSpecificationList, which moto ignores: "One or more lifecycle hooks to add to
+  the Auto Scaling group before instances are launched" (API Reference, CreateAutoScalingGroup). The hooks are put
+  before moto makes the group, so that they hold its first instances, with PutLifecycleHook's defaults
+  (HeartbeatTimeout 3600, DefaultResult ABANDON).
+- A deleted group's lifecycle hooks go with it: moto keeps them, and a later group of the same name would find them.
 
 `Pending:Proceed` and `Terminating:Proceed` last PROCEED_SECONDS: AWS documents no duration for them.
 
@@ -304,7 +309,7 @@ def _advance_group(backend: Any, group: Any) -> None:
             backend.update_attached_elbs(group.name)
     if getattr(group, "sandbox_deleting", False) and not group.instance_states and not group.sandbox_leaving:
         if backend.autoscaling_groups.get(group.name) is group:
-            _ORIGINAL["delete_auto_scaling_group"](backend, group.name)
+            delete_auto_scaling_group(backend, group.name)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -446,12 +451,37 @@ def delete_auto_scaling_group_response(self: Any) -> Any:
 
 def create_auto_scaling_group_response(self: Any) -> Any:
     name = self._get_param("AutoScalingGroupName")
-    group = self.autoscaling_backend.autoscaling_groups.get(name)
+    backend = self.autoscaling_backend
+    group = backend.autoscaling_groups.get(name)
     if group is not None and getattr(group, "sandbox_deleting", False):
         raise AlreadyExistsError(
             f"AutoScalingGroup by this name already exists - A group with the name {name} is being deleted."
         )
-    return _ORIGINAL["create_auto_scaling_group_response"](self)
+    if group is not None or not _running():
+        return _ORIGINAL["create_auto_scaling_group_response"](self)
+    specifications = self._get_params().get("LifecycleHookSpecificationList") or []
+    for hook in specifications:
+        backend.create_lifecycle_hook(
+            name=hook["LifecycleHookName"],
+            as_name=name,
+            transition=hook["LifecycleTransition"],
+            timeout=int(hook.get("HeartbeatTimeout") or 3600),
+            result=hook.get("DefaultResult") or "ABANDON",
+        )
+    try:
+        return _ORIGINAL["create_auto_scaling_group_response"](self)
+    except Exception:
+        for hook in specifications:
+            backend.delete_lifecycle_hook(name, hook["LifecycleHookName"])
+        raise
+
+
+def delete_auto_scaling_group(self: Any, group_name: str) -> None:
+    _ORIGINAL["delete_auto_scaling_group"](self, group_name)
+    if not _running():
+        return
+    for hook in [hook for hook in self.lifecycle_hooks.values() if hook.auto_scaling_group_name == group_name]:
+        self.delete_lifecycle_hook(group_name, hook.name)
 
 
 def _find_action(backend: Any, params: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -558,6 +588,7 @@ def install() -> None:
     )
     # The deletion of a force-deleted group once it is empty: whatever DeleteAutoScalingGroup does, patches included.
     _ORIGINAL["delete_auto_scaling_group"] = AutoScalingBackend.delete_auto_scaling_group
+    AutoScalingBackend.delete_auto_scaling_group = delete_auto_scaling_group
 
     _ORIGINAL["terminate_instances"] = InstanceBackend.terminate_instances
     InstanceBackend.terminate_instances = terminate_instances

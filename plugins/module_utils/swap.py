@@ -11,6 +11,14 @@ import copy
 
 from . import state
 
+# Target states of a target that is leaving its target group and takes no new requests (ELB target health states).
+LEAVING = ("draining", "unhealthy.draining")
+
+
+def staying_targets(states):
+    """How many of a target group's targets, given by their health states, stay in it: the colour's fleet."""
+    return sum(1 for item in states if item not in LEAVING)
+
 
 def wanted_weights(live_color, traffic_percent):
     """Share of production traffic per colour: ``traffic_percent`` to ``live_color``, the rest to the other."""

@@ -94,7 +94,10 @@ options:
   force_unhealthy:
     description:
       - Move the traffic even when the target group of O(live_color) lacks healthy targets.
-      - Only for emergencies, such as returning to a colour whose health checks are themselves broken.
+      - Only for emergencies, such as returning to a colour whose health checks are themselves broken. The run warns
+        that it moved the traffic regardless.
+      - Never moves traffic to a colour without a fleet; a target group with no target, or only targets that are
+        draining, is refused all the same.
     type: bool
     default: false
   release_lock:
@@ -337,11 +340,25 @@ def health_counts(descriptions):
     }
 
 
-def guard_health(module, elbv2, group, color, health):
-    """Refuse to send traffic to a colour without enough healthy targets, after waiting when asked to."""
+def guard_health(module, elbv2, group, color, health, states):
+    """Refuse to send traffic to a colour without enough healthy targets, after waiting when asked to; with
+    force_unhealthy, only a colour without a fleet (``states``: its targets' health states)."""
     params = module.params
     wanted = params["min_healthy_targets"]
-    if health[color]["healthy"] >= wanted or params["force_unhealthy"]:
+    if health[color]["healthy"] >= wanted:
+        return
+    if params["force_unhealthy"]:
+        if not swap.staying_targets(states):
+            raise BlueGreenError(
+                f"target group {group['TargetGroupName']!r} ({color}) has no target that stays registered "
+                f"({health[color]['total']} listed, none but draining ones); force_unhealthy moves traffic to targets "
+                f"that fail their health checks, never to a colour without a fleet: start {color}'s fleet "
+                "(teal.bluegreen.asg_clone) and register it first"
+            )
+        module.warn(
+            f"force_unhealthy: moving traffic to {color} although target group {group['TargetGroupName']!r} has "
+            f"{health[color]['healthy']} of {health[color]['total']} targets healthy (min_healthy_targets={wanted})"
+        )
         return
     timeout = params["health_wait_timeout"]
     if timeout > 0 and not module.check_mode:
@@ -455,10 +472,11 @@ def do(module):
     planned = plan(module, lb, listeners, target_groups)
 
     live = params["live_color"]
-    health = {
-        color: health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
+    described = {
+        color: elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
         for color, group in target_groups.items()
     }
+    health = {color: health_counts(items) for color, items in described.items()}
     production = planned["production"]
     rule_changes, rules_skipped = [], []
     if params["swap_rules"]:
@@ -468,7 +486,14 @@ def do(module):
     test = planned["test"]
     moves_traffic = production["changed"] or bool(rule_changes)
     if moves_traffic:
-        guard_health(module, elbv2, target_groups[live], live, health)
+        guard_health(
+            module,
+            elbv2,
+            target_groups[live],
+            live,
+            health,
+            [item["TargetHealth"]["State"] for item in described[live]],
+        )
 
     production_color = swap.production_color(live, params["traffic_percent"])
     wanted_tags = swap.production_tags(planned["arns"], production_color)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import is_write
+from conftest import SANDBOX_WAIT, is_write, wait_for
 
 TARGET_GROUPS = {"blue": "demo-blue", "green": "demo-green"}
 SWAP = {"load_balancer": "demo", "target_groups": TARGET_GROUPS, "test_listener_port": 8080}
@@ -445,3 +445,103 @@ def test_targets_still_in_their_health_checks_are_refused_then_waited_for(sandbo
     assert not swapped.get("failed"), swapped.get("msg")
     assert swapped["target_health"]["green"] == {"healthy": 2, "total": 2}
     assert forwarded(listeners(sandbox, demo)[80]) == {arn: 100}
+
+
+@pytest.fixture
+def failing(sandbox, demo):
+    """fail(n): n of green's instances fail their health checks from now on (the sandbox's `sandbox:health` tag,
+    docs/sandbox.md), and green's targets are registered again, so that they go through their health checks. Green's
+    instances pass again afterwards."""
+    ec2 = sandbox.client("ec2")
+    elbv2 = sandbox.client("elbv2")
+    arn = demo["green"]["TargetGroupArn"]
+    targets = sorted(sandbox.target_states(arn))
+    tagged = []
+
+    def register_again():
+        found = [{"Id": target} for target in targets]
+        elbv2.deregister_targets(TargetGroupArn=arn, Targets=found)
+        elbv2.register_targets(TargetGroupArn=arn, Targets=found)
+
+    def fail(count):
+        tagged.extend(targets[:count])
+        ec2.create_tags(Resources=tagged, Tags=[{"Key": "sandbox:health", "Value": "unhealthy"}])
+        register_again()
+        return tagged
+
+    yield fail
+    if tagged:
+        ec2.delete_tags(Resources=tagged, Tags=[{"Key": "sandbox:health"}])
+        register_again()
+        sandbox.wait_for_healthy(arn, len(targets))
+
+
+def test_a_colour_that_fails_its_health_checks_is_refused_after_the_wait(sandbox, demo, live_on_blue, failing):
+    failing(2)
+    before = snapshot(sandbox, demo)
+    refused = sandbox.module("alb_swap", live_color="green", health_wait_timeout=5, health_poll_interval=1, **SWAP)
+    assert refused.get("failed"), refused
+    assert "target group 'demo-green' (green) has 0 of 2 targets healthy after waiting 5s" in refused["msg"], refused
+    assert set(sandbox.target_states(demo["green"]["TargetGroupArn"]).values()) == {"unhealthy"}
+    assert snapshot(sandbox, demo) == before
+
+
+def test_a_colour_healthy_below_the_minimum_is_refused(sandbox, demo, live_on_blue, failing):
+    failing(1)
+    arn = demo["green"]["TargetGroupArn"]
+    sandbox.wait_for_healthy(arn, 1)
+    before = snapshot(sandbox, demo)
+    refused = sandbox.module(
+        "alb_swap", live_color="green", min_healthy_targets=2, health_wait_timeout=5, health_poll_interval=1, **SWAP
+    )
+    assert refused.get("failed"), refused
+    assert "(green) has 1 of 2 targets healthy after waiting 5s, fewer than min_healthy_targets=2" in refused["msg"]
+    assert sorted(sandbox.target_states(arn).values()) == ["healthy", "unhealthy"]
+    assert snapshot(sandbox, demo) == before
+
+
+def test_force_unhealthy_moves_the_traffic_to_failing_targets_with_a_warning(sandbox, demo, live_on_blue, failing):
+    failing(2)
+    arn = demo["green"]["TargetGroupArn"]
+    wait_for(lambda: set(sandbox.target_states(arn).values()) == {"unhealthy"}, SANDBOX_WAIT)
+    before = snapshot(sandbox, demo)
+    predicted = sandbox.module("alb_swap", live_color="green", force_unhealthy=True, check=True, **SWAP)
+    assert predicted["changed"] is True, predicted
+    assert snapshot(sandbox, demo) == before
+    forced = sandbox.module("alb_swap", live_color="green", force_unhealthy=True, **SWAP)
+    assert forced["changed"] is True, forced
+    assert forced["target_health"]["green"] == {"healthy": 0, "total": 2}
+    assert any("force_unhealthy: moving traffic to green" in warning for warning in forced["warnings"]), forced
+    assert forwarded(listeners(sandbox, demo)[80]) == {arn: 100}
+
+
+def test_force_unhealthy_never_moves_the_traffic_to_a_colour_without_a_fleet(sandbox, demo, live_on_blue):
+    """Green's targets deregistered and draining, then a target group without targets: refused, force or not."""
+    elbv2 = sandbox.client("elbv2")
+    arn = demo["green"]["TargetGroupArn"]
+    targets = [{"Id": target} for target in sandbox.target_states(arn)]
+    empty = elbv2.create_target_group(Name="demo-leaving", Protocol="HTTP", Port=80, VpcId=demo["lb"]["VpcId"])
+    empty_arn = empty["TargetGroups"][0]["TargetGroupArn"]
+    forced = dict(SWAP, live_color="green", force_unhealthy=True)
+    without_targets = dict(forced, target_groups={"blue": "demo-blue", "green": "demo-leaving"})
+    without_targets.pop("test_listener_port")
+    before = snapshot(sandbox, demo)
+    elbv2.deregister_targets(TargetGroupArn=arn, Targets=targets)
+    try:
+        draining = set(sandbox.target_states(arn).values())
+        refused = {
+            "draining": sandbox.module("alb_swap", **forced),
+            "draining, check mode": sandbox.module("alb_swap", check=True, **forced),
+            "no target": sandbox.module("alb_swap", **without_targets),
+        }
+        after = snapshot(sandbox, demo)
+    finally:
+        elbv2.delete_target_group(TargetGroupArn=empty_arn)
+        elbv2.register_targets(TargetGroupArn=arn, Targets=targets)
+        sandbox.wait_for_healthy(arn, len(targets))
+    assert draining == {"draining"}
+    for case, result in refused.items():
+        assert result.get("failed"), (case, result)
+        assert "has no target that stays registered" in result["msg"], (case, result["msg"])
+        assert "start green's fleet (teal.bluegreen.asg_clone)" in result["msg"], (case, result["msg"])
+    assert after == before

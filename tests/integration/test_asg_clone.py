@@ -51,7 +51,9 @@ def clone_args(demo, **extra):
 
 
 def delete_clone(sandbox, demo):
-    result = run(sandbox, {"name": CLONE, "state": "absent", "test_listener_ports": [8080], "poll_interval": 1})
+    """The clone deleted, its draining hurried: the tests that look at the draining delete the clone themselves."""
+    with sandbox.hurried():
+        result = run(sandbox, {"name": CLONE, "state": "absent", "test_listener_ports": [8080], "poll_interval": 1})
     assert not result.get("failed"), result.get("msg")
     sandbox.forget_terminated_targets(demo["green"]["TargetGroupArn"], set())
 
@@ -415,10 +417,84 @@ def test_a_clone_being_deleted_is_refused_until_it_is_gone(sandbox, demo, clean)
     finally:
         delay[0]["Value"] = "300"
         elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=delay)
-    assert wait_for(lambda: group(sandbox, CLONE) is None, SANDBOX_WAIT)
+    with sandbox.hurried():
+        assert wait_for(lambda: group(sandbox, CLONE) is None, SANDBOX_WAIT)
     again = run(sandbox, clone_args(demo))
     assert not again.get("failed"), again.get("msg")
     assert again["changes"]["create"] is True
+
+
+def test_a_clone_whose_instances_stay_pending_fails_naming_them(sandbox, demo, clean):
+    """demo-blue's launch hook, copied to the clone at its creation, holds the clone's instances in Pending:Wait for its
+    heartbeat timeout (1800 s, 30 s here): the wait gives up after wait_timeout, naming each instance and its state."""
+    autoscaling = sandbox.client("autoscaling")
+    hold = {"LifecycleHookName": "hold", "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING"}
+    autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName="demo-blue", HeartbeatTimeout=1800, DefaultResult="CONTINUE", **hold
+    )
+    try:
+        failed = run(sandbox, clone_args(demo, wait_timeout=3))
+    finally:
+        autoscaling.delete_lifecycle_hook(AutoScalingGroupName="demo-blue", LifecycleHookName="hold")
+    assert failed.get("failed"), failed
+    instances = sorted(item["InstanceId"] for item in group(sandbox, CLONE)["Instances"])
+    assert failed["msg"].startswith(
+        f"Auto Scaling group '{CLONE}' has 0 of 2 instances InService and Healthy after 3s ("
+    ), failed["msg"]
+    assert all(f"{instance} Pending" in failed["msg"] for instance in instances), failed["msg"]
+    assert "look at its scaling activities, or raise wait_timeout" in failed["msg"]
+
+
+def test_a_clone_whose_targets_fail_their_health_checks_fails_naming_them(sandbox, demo, clean):
+    """A new image whose instances fail their health checks (sandbox:health=unhealthy, docs/sandbox.md): the clone's
+    instances go InService, its targets initial then unhealthy; the wait gives up after wait_timeout, naming each
+    target, its state and AWS's reason."""
+    ec2 = sandbox.client("ec2")
+    live = ec2.describe_launch_template_versions(LaunchTemplateName="demo", Versions=["$Latest"])
+    image = next(
+        item for item in sandbox.images() if item != live["LaunchTemplateVersions"][0]["LaunchTemplateData"]["ImageId"]
+    )
+    ec2.create_tags(Resources=[image], Tags=[{"Key": "sandbox:health", "Value": "unhealthy"}])
+    try:
+        failed = run(sandbox, clone_args(demo, image_id=image, wait_timeout=8))
+    finally:
+        ec2.delete_tags(Resources=[image], Tags=[{"Key": "sandbox:health"}])
+    assert failed.get("failed"), failed
+    instances = sorted(item["InstanceId"] for item in group(sandbox, CLONE)["Instances"])
+    assert failed["msg"].startswith(
+        f"instances of '{CLONE}' not healthy in target group {demo['green']['TargetGroupArn']} after 8s: "
+    ), failed["msg"]
+    assert all(f"{instance} unhealthy (Target.FailedHealthChecks" in failed["msg"] for instance in instances), failed
+    assert failed["msg"].endswith("check the target group's health check, or raise wait_timeout")
+
+
+def test_absent_out_of_time_keeps_the_group_at_zero_and_a_second_run_deletes_it(sandbox, demo, clean):
+    """Its targets draining for 1800 s (30 s here), the clone still has instances when wait_timeout ends: the run
+    fails saying the group was scaled to zero but not deleted, and the hint (raise wait_timeout and run again),
+    followed, deletes it."""
+    elbv2 = sandbox.client("elbv2")
+    arn = demo["green"]["TargetGroupArn"]
+    assert not run(sandbox, clone_args(demo)).get("failed")
+    delay = [{"Key": "deregistration_delay.timeout_seconds", "Value": "1800"}]
+    elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=delay)
+    absent = {"name": CLONE, "state": "absent", "test_listener_ports": [8080], "poll_interval": 1}
+    try:
+        failed = run(sandbox, dict(absent, wait_timeout=2))
+        kept = group(sandbox, CLONE)
+        with sandbox.hurried():
+            again = run(sandbox, dict(absent, wait_timeout=60))
+    finally:
+        delay[0]["Value"] = "300"
+        elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=delay)
+    assert failed.get("failed"), failed
+    assert failed["msg"] == (
+        f"Auto Scaling group '{CLONE}' still has instances after 2s at zero capacity; it was scaled to zero but not "
+        "deleted (raise wait_timeout and run again)"
+    )
+    assert (kept["MinSize"], kept["DesiredCapacity"], len(kept["Instances"])) == (0, 0, 2), kept
+    assert not again.get("failed"), again.get("msg")
+    assert again["changed"] is True
+    assert group(sandbox, CLONE) is None
 
 
 def test_stopped_scales_to_zero_and_keeps_the_group(sandbox, demo, clean):

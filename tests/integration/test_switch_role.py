@@ -119,7 +119,8 @@ def demo(sandbox):
         restore_blue(sandbox, {"listeners": listeners, "groups": groups})
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
         # The group's instances drain out of the target group; leave it as provisioned.
-        sandbox.wait_until_drained(groups["green"])
+        with sandbox.hurried():
+            sandbox.wait_until_drained(groups["green"])
 
 
 def healthy_targets(sandbox, group_arn):

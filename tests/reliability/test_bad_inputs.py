@@ -105,8 +105,9 @@ def green_drained(sandbox):
         TargetGroupArn=sandbox.target_group_arn("green"),
         Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "300"}],
     )
-    sandbox.wait_until_drained(sandbox.target_group_arn("green"))
-    wait_until_deleted(sandbox, {"demo-green"})
+    with sandbox.hurried():
+        sandbox.wait_until_drained(sandbox.target_group_arn("green"))
+        wait_until_deleted(sandbox, {"demo-green"})
 
 
 def wait_until_deleted(sandbox, names, timeout=60):
@@ -913,7 +914,8 @@ def tidy_up(sandbox, groups):
     made = set(sandbox.groups()) - groups
     for name in made:
         sandbox.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
-    wait_until_deleted(sandbox, made)
+    with sandbox.hurried():
+        wait_until_deleted(sandbox, made)
 
 
 @pytest.fixture(scope="module")

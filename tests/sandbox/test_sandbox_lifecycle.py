@@ -201,6 +201,43 @@ def test_a_launch_hook_holds_the_instance_in_pending_wait_until_completed(world)
         )
 
 
+def test_hooks_given_at_creation_hold_the_groups_first_instances(world):
+    """API Reference, CreateAutoScalingGroup: LifecycleHookSpecificationList, "One or more lifecycle hooks to add to the
+    Auto Scaling group before instances are launched". moto ignores the list: the group has no hook, and its first
+    instance goes InService."""
+    name = f"life-{world.suffix}-created-with-hooks"
+    world.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": world.template, "Version": "1"},
+        MinSize=0,
+        MaxSize=2,
+        DesiredCapacity=1,
+        VPCZoneIdentifier=world.subnets[0],
+        LifecycleHookSpecificationList=[{"LifecycleHookName": "hold", "LifecycleTransition": LAUNCHING}],
+    )
+    world.groups.append(name)
+    (hook,) = world.autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]
+    assert (hook["LifecycleHookName"], hook["HeartbeatTimeout"], hook["DefaultResult"]) == ("hold", 3600, "ABANDON")
+    instance, _state = only(world.states(name))
+    assert wait_for(lambda: world.states(name) == {instance: "Pending:Wait"}, SLACK + sandbox_seconds(30))
+
+
+def test_a_deleted_groups_hooks_go_with_it(world):
+    """A lifecycle hook belongs to its group (PutLifecycleHook: "Creates or updates a lifecycle hook for the specified
+    Auto Scaling group"): once the group is deleted, a new group of the same name has none. moto keeps them."""
+    name = world.group(hooks=[(LAUNCHING, 60, "CONTINUE")])
+    world.autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name)
+    world.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": world.template, "Version": "1"},
+        MinSize=0,
+        MaxSize=2,
+        DesiredCapacity=0,
+        VPCZoneIdentifier=world.subnets[0],
+    )
+    assert world.autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"] == []
+
+
 def test_the_heartbeat_timeout_applies_the_default_result_continue(world):
     """PutLifecycleHook: HeartbeatTimeout, "The maximum time, in seconds, that can elapse before the lifecycle hook
     times out [...] If the lifecycle hook times out, Amazon EC2 Auto Scaling performs the action that you specified in

@@ -142,3 +142,14 @@ def test_answer_differs_compares_the_shares_that_carry_traffic(answered, wanted,
 def test_describe_shares_names_each_colour_in_order():
     assert swap.describe_shares({"green": 10, "blue": 90}) == "blue 90%, green 10%"
     assert swap.describe_shares({}) == "no colour"
+
+
+class TestStayingTargets:
+    def test_draining_targets_are_leaving(self):
+        assert swap.staying_targets(["draining", "unhealthy.draining"]) == 0
+
+    def test_failing_and_new_targets_stay(self):
+        assert swap.staying_targets(["unhealthy", "initial", "healthy", "unused", "draining"]) == 4
+
+    def test_no_target(self):
+        assert swap.staying_targets([]) == 0
