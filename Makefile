@@ -26,7 +26,7 @@ SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null
 
 help:
 	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
-	@echo "make test    lint, ansible-test sanity, unit and integration tests (about 21 minutes on 2 CPUs)"
+	@echo "make test    lint, ansible-test sanity, unit and integration tests (about 19 minutes on 2 CPUs)"
 	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
 	@echo "make bench   API calls and wall time against a sandbox of its own, and the symlink switch under load (docs/benchmarks.md)"
 	@echo "make bench-symlink   only the symlink switch under load"
@@ -131,17 +131,21 @@ bench: install
 
 # The long reliability runs, which `make test` skips (it runs the quick reliability tests): deploy, switch and clean
 # under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set), the IAM policy under moto's
-# enforcement, and deploy, switch, rollback and clean killed after each of their writes (docs/reliability.md).
-# The three run at once, each against a sandbox of its own on the port below; the output of each is shown when it ends.
+# enforcement, deploy, switch, rollback and clean killed after each of their writes, and deploy, switch and clean with
+# the answer to each of their writes lost or replaced by a server error (docs/reliability.md).
+# They run at once, each against a sandbox of its own on the port below; the output of each is shown when it ends.
 RELIABILITY_THROTTLING_PORT ?= 4591
 RELIABILITY_CRASH_PORT ?= 4596
 RELIABILITY_LEAST_PRIVILEGE_PORT ?= 4598
+RELIABILITY_LOST_RESPONSES_PORT ?= 4592
 # -rP shows what the runs print: the seed and what it drew, the kill points, the figures.
 RELIABILITY_PYTEST = BLUEGREEN_RELIABILITY_RUNS=$${BLUEGREEN_RELIABILITY_RUNS:-20} $(BIN)/python -m pytest -p no:cacheprovider -m long -rP
 
-.PHONY: reliability reliability-sample reliability-throttling reliability-crash reliability-least-privilege
+.PHONY: reliability reliability-sample reliability-throttling reliability-crash reliability-least-privilege \
+    reliability-lost-responses
+RELIABILITY_TARGETS = reliability-throttling reliability-crash reliability-least-privilege reliability-lost-responses
 reliability: install
-	@$(MAKE) --no-print-directory -j3 --output-sync=target reliability-throttling reliability-crash reliability-least-privilege
+	@$(MAKE) --no-print-directory -j4 --output-sync=target $(RELIABILITY_TARGETS)
 
 # What CI runs of the long runs: the same three tests on a fixed sample drawn with RELIABILITY_SEED, which each prints
 # with what it drew: 4 throttled cycles (and 2 without faults), 1 kill point of each playbook, 1 action of each
@@ -160,6 +164,9 @@ reliability-crash: install
 
 reliability-least-privilege: install
 	BLUEGREEN_LEAST_PRIVILEGE_PORT=$(RELIABILITY_LEAST_PRIVILEGE_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_least_privilege.py
+
+reliability-lost-responses: install
+	BLUEGREEN_TEST_SANDBOX_PORT=$(RELIABILITY_LOST_RESPONSES_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_lost_responses.py
 
 # Zero-downtime benchmark of efs_symlink_switch against a local Apache; installs apache2-bin and wrk when missing.
 bench-symlink: install

@@ -35,12 +35,21 @@ times the rule fires. A rules file holds ``{"seed": 7, "rules": [{"service": "ss
     GET /_faults/crash      the crash point: armed after how many writes, the writes forwarded so far, the one
                             it tripped on, how many requests it holds
     DELETE /_faults/crash   disarm it; the requests it holds are dropped, never forwarded
+    PUT /_faults/write      fault one write: ``{"at": N, "fault": "drop_after"}`` answers the Nth write from now
+                            (of those matching ``match``, as for the crash point) with the fault (drop_after,
+                            drop, http500, http503 or throttle), once; the writes before and after it go through
+    GET /_faults/write      the write fault: at which write, the writes counted so far, the one it fired on
+    DELETE /_faults/write   disarm it
 
 The crash point stands for a client killed right after a write: it counts the forwarded calls that change
 something (by operation name: Create*, Delete*, Put*, Modify*, ...; unnamed REST calls by method) and, once
 the answer to the Nth has been sent, holds every later request, so the upstream sees exactly N writes
 whatever the client does next. A test kills the client then (``FaultProxy.crashed`` is set, or poll
 ``GET /_faults/crash``) and disarms the point.
+
+The write fault stands for the answer to one write lost on the way (drop_after: the call happened, the client never
+hears) or a server error in place of the write (http500, http503): the client's retry of that write is the next write,
+and goes through. Run after run, N going 1, 2, ..., it finds the writes whose retry is not idempotent.
 
 Requests the proxy cannot name (not signed, e.g. ``/moto-api/``) are forwarded untouched.
 """
@@ -454,6 +463,7 @@ class Injector:
         self._writes: list[str] = []
         self._tripped_on: str | None = None
         self._held = 0
+        self._write_fault: dict[str, Any] | None = None
 
     def set_rules(self, rules: Sequence[Rule], seed: int | None = 0) -> None:
         """Replace the rules and seed the generator again; requests being delayed go on at once."""
@@ -503,6 +513,41 @@ class Injector:
                 "held": self._held,
             }
 
+    def arm_write_fault(self, at: int, fault: str, match: str = "*") -> None:
+        """Answer the ``at``-th write from now (of those whose ``service:operation`` matches ``match``) with ``fault``,
+        once."""
+        if at < 1:
+            raise RuleError(f"a write fault at write {at!r} would fault none; give 1 or more")
+        if fault not in FAULTS or fault == DELAY:
+            raise RuleError(f"unknown write fault {fault!r}; expected one of {', '.join(set(FAULTS) - {DELAY})}")
+        with self._lock:
+            self._write_fault = {"at": at, "fault": fault, "match": match, "writes": [], "fired_on": None}
+
+    def disarm_write_fault(self) -> dict[str, Any] | None:
+        """Disarm the write fault and return what it saw."""
+        with self._lock:
+            seen, self._write_fault = self._write_fault, None
+            return seen
+
+    def write_fault_state(self) -> dict[str, Any] | None:
+        with self._lock:
+            return (
+                None if self._write_fault is None else dict(self._write_fault, writes=list(self._write_fault["writes"]))
+            )
+
+    def _fault_of_write(self, call: Call | None) -> str | None:
+        """The write fault's fault when ``call`` is the write it waits for (under the lock)."""
+        armed = self._write_fault
+        if armed is None or armed["fired_on"] is not None or not is_mutating(call):
+            return None
+        if not fnmatch.fnmatchcase(call.key, armed["match"]):
+            return None
+        armed["writes"].append(call.key)
+        if len(armed["writes"]) < armed["at"]:
+            return None
+        armed["fired_on"] = call.key
+        return armed["fault"]
+
     def pass_crash_point(self, call: Call | None) -> str:
         """FORWARD, LAST_WRITE (forward, then call ``trip`` once its answer is sent) or HELD: the request came
         after the crash point, was held until the point was disarmed, and must be dropped unforwarded."""
@@ -532,6 +577,7 @@ class Injector:
         """What to do with one request: the delays of every matching delay rule, then the first other fault drawn."""
         decision = Decision()
         with self._lock:
+            decision.fault = self._fault_of_write(call)
             if call is not None:
                 for index, rule in enumerate(self.rules):
                     if decision.fault and rule.fault != DELAY:
@@ -653,6 +699,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._send(400, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode())
                 return
             answer = injector.crash_state()
+        elif path == "/_faults/write" and self.command == "GET":
+            answer = injector.write_fault_state() or {}
+        elif path == "/_faults/write" and self.command == "DELETE":
+            answer = injector.disarm_write_fault() or {}
+        elif path == "/_faults/write" and self.command == "PUT":
+            try:
+                document = json.loads(body or b"{}")
+                injector.arm_write_fault(int(document["at"]), str(document["fault"]), str(document.get("match", "*")))
+            except (ValueError, TypeError, KeyError) as error:
+                message = f'a write fault is {{"at": N, "fault": "drop_after", "match": "service:operation"}}: {error}'
+                self._send(400, {"Content-Type": "application/json"}, json.dumps({"error": message}).encode())
+                return
+            answer = injector.write_fault_state()
         elif path == "/_faults/rules" and self.command == "PUT":
             try:
                 rules, seed = rules_from_document(json.loads(body or b"{}"))
@@ -793,6 +852,14 @@ class FaultProxy:
         """Disarm the crash point (the requests it held are dropped) and return what it saw."""
         self.injector.disarm_crash()
         return self.injector.crash_state()
+
+    def arm_write_fault(self, at: int, fault: str, match: str = "*") -> None:
+        """Answer the ``at``-th write from now (of those matching ``match``) with ``fault``, once."""
+        self.injector.arm_write_fault(at, fault, match)
+
+    def disarm_write_fault(self) -> dict[str, Any] | None:
+        """Disarm the write fault and return what it saw: the writes counted, the one it fired on (or None)."""
+        return self.injector.disarm_write_fault()
 
     @property
     def crashed(self) -> threading.Event:

@@ -548,6 +548,53 @@ def test_the_crash_point_can_count_only_some_writes_and_is_set_over_http(sandbox
     assert status == 400 and "1 or more" in error["error"]
 
 
+def test_a_lost_answer_to_the_nth_write_makes_botocore_write_again(sandbox, proxy):
+    """drop_after on the 2nd write: the sandbox took it, botocore never heard and sent it again (the 3rd write, which
+    goes through): a write whose retry is not idempotent shows here, as ParameterAlreadyExists does."""
+    ssm = client("ssm", endpoint=proxy.url, mode="standard", total_max_attempts=2)
+    proxy.arm_write_fault(2, "drop_after")
+    ssm.put_parameter(Name="/lost/one", Value="1", Type="String", Overwrite=True)
+    ssm.get_parameters(Names=["/lost/one"])
+    try:
+        with pytest.raises(ClientError, match="ParameterAlreadyExists"):
+            ssm.put_parameter(Name="/lost/two", Value="2", Type="String")
+        ssm.put_parameter(Name="/lost/three", Value="3", Type="String")
+        seen = proxy.disarm_write_fault()
+        counters = proxy.stats()["operations"]["ssm:PutParameter"]
+    finally:
+        sandbox.client("ssm").delete_parameters(Names=["/lost/one", "/lost/two", "/lost/three"])
+    assert seen == {
+        "at": 2,
+        "fault": "drop_after",
+        "match": "*",
+        "writes": ["ssm:PutParameter", "ssm:PutParameter"],
+        "fired_on": "ssm:PutParameter",
+    }
+    assert (counters["requests"], counters["forwarded"], counters["drop_after"]) == (4, 4, 1)
+
+
+def test_a_server_error_in_place_of_the_nth_matching_write_is_set_over_http(sandbox, proxy):
+    status, armed = http(
+        proxy, "PUT", "/_faults/write", json.dumps({"at": 1, "fault": "http500", "match": "ssm:Delete*"}).encode()
+    )
+    assert status == 200 and armed["at"] == 1 and armed["fired_on"] is None
+    ssm = client("ssm", endpoint=proxy.url, mode="standard", total_max_attempts=2)
+    ssm.put_parameter(Name="/lost/kept", Value="1", Type="String", Overwrite=True)
+    response = ssm.delete_parameter(Name="/lost/kept")
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert http(proxy, "GET", "/_faults/write")[1]["fired_on"] == "ssm:DeleteParameter"
+    assert proxy.stats()["operations"]["ssm:DeleteParameter"] == {"requests": 2, "forwarded": 1, "http500": 1}
+    assert sandbox.parameter("/lost/kept") is None
+    assert http(proxy, "DELETE", "/_faults/write")[1]["fired_on"] == "ssm:DeleteParameter"
+    for document, message in (
+        ({"at": 0, "fault": "http500"}, "1 or more"),
+        ({"at": 1, "fault": "delay"}, "unknown write fault 'delay'"),
+        ({"at": 1}, "a write fault is"),
+    ):
+        status, error = http(proxy, "PUT", "/_faults/write", json.dumps(document).encode())
+        assert status == 400 and message in error["error"], error
+
+
 def test_the_proxy_runs_as_a_process(sandbox):
     import subprocess
     import sys
