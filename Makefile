@@ -147,14 +147,14 @@ RELIABILITY_TARGETS = reliability-throttling reliability-crash reliability-least
 reliability: install
 	@$(MAKE) --no-print-directory -j4 --output-sync=target $(RELIABILITY_TARGETS)
 
-# What CI runs of the long runs: the same three tests on a fixed sample drawn with RELIABILITY_SEED, which each prints
+# What CI runs of the long runs: the same four tests on a fixed sample drawn with RELIABILITY_SEED, which each prints
 # with what it drew: 4 throttled cycles (and 2 without faults), 1 kill point of each playbook, 1 action of each
-# least-privilege cycle taken away (docs/reliability.md).
+# least-privilege cycle taken away, 1 faulted write of each playbook for each fault (docs/reliability.md).
 RELIABILITY_SEED ?= 1
 reliability-sample: install
 	@BLUEGREEN_RELIABILITY_SEED=$(RELIABILITY_SEED) BLUEGREEN_RELIABILITY_RUNS=4 BLUEGREEN_RELIABILITY_BASELINE_RUNS=2 \
-	    BLUEGREEN_RELIABILITY_CRASH_SAMPLE=1 BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=1 \
-	    $(MAKE) --no-print-directory -j3 --output-sync=target reliability-throttling reliability-crash reliability-least-privilege
+	    BLUEGREEN_RELIABILITY_CRASH_SAMPLE=1 BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=1 BLUEGREEN_RELIABILITY_LOST_SAMPLE=1 \
+	    $(MAKE) --no-print-directory -j4 --output-sync=target $(RELIABILITY_TARGETS)
 
 reliability-throttling: install
 	BLUEGREEN_TEST_SANDBOX_PORT=$(RELIABILITY_THROTTLING_PORT) $(RELIABILITY_PYTEST) tests/reliability/test_throttling.py

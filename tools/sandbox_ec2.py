@@ -25,20 +25,31 @@ lose their Ebs SnapshotId.
 RequestLaunchTemplateData, UserData: "You must provide base64-encoded text"; the EC2 User Guide ("Work with instance
 user data"): "what you specify is what you get back upon retrieval".
 
+- it ignores ClientToken, so a request sent again after its answer was lost makes a second version. The EC2
+  Developer Guide, "Ensuring idempotency in Amazon EC2 API requests": "If you repeat a request with the same client
+  token and the same parameters, Amazon EC2 returns the same result [...] If you repeat the request with the same
+  client token, but change one or more parameters, Amazon EC2 returns an IdempotentParameterMismatch error"; and
+  CreateLaunchTemplateVersion, ClientToken: "If a client token isn't specified, a randomly generated token is used
+  in the request to ensure idempotency" (botocore generates it once per call, so its own retries send the same one).
+
 The patch, as it could go upstream: ``LaunchTemplate.create_version`` takes an optional ``source`` version and
 builds the new version's data from the source's (`inherited`); CreateLaunchTemplateVersion parses UserData as
 CreateLaunchTemplate does and passes SourceVersion on. SourceVersion is resolved as moto resolves a version (a
 number, $Latest or $Default); an unknown one is InvalidLaunchTemplateId.VersionNotFound. The inherited data is the
 new LaunchTemplateVersion's own ``data`` (a deep copy), in moto's backend, so tools/sandbox_snapshot.py saves it
-with everything else; this module keeps no state.
+with everything else. The answers given to each ClientToken are kept on the template (``sandbox_client_tokens``),
+with the request they answered: the same token answers the same request with the first answer, and a different one
+with IdempotentParameterMismatch. This module keeps no state of its own.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.exceptions import InvalidLaunchTemplateVersionNotFound
 from moto.ec2.models.launch_templates import LaunchTemplate
 from moto.ec2.models.launch_templates import LaunchTemplateVersion
@@ -87,6 +98,20 @@ def create_launch_template_version(self: Any) -> ActionResult:
     version_description = self._get_param("VersionDescription")
 
     template_data = self._get_param("LaunchTemplateData", {})
+    token = self._get_param("ClientToken")
+    request = json.dumps(
+        [template_data, version_description, self._get_param("SourceVersion")], sort_keys=True, default=str
+    )
+    tokens = template.__dict__.setdefault("sandbox_client_tokens", {})
+    if token and token in tokens:
+        answered, result = tokens[token]
+        if answered != request:
+            raise EC2ClientError(
+                "IdempotentParameterMismatch",
+                f"The client token {token} was used before with different parameters.",
+            )
+        self.error_on_dryrun()
+        return ActionResult(copy.deepcopy(result))
     if "UserData" in template_data:
         template_data["UserData"] = parse_user_data(template_data["UserData"])
 
@@ -106,6 +131,8 @@ def create_launch_template_version(self: Any) -> ActionResult:
             "VersionNumber": version.number,
         },
     }
+    if token:
+        tokens[token] = (request, copy.deepcopy(result))
     return ActionResult(result)
 
 

@@ -180,6 +180,8 @@ notes:
     C(DeleteLaunchTemplateVersions); C(elasticloadbalancing:DescribeTargetGroups), C(DescribeTargetHealth),
     C(DescribeTags), C(DescribeListeners), C(DescribeRules); with O(live_records), C(elasticloadbalancing:DescribeLoadBalancers),
     C(route53:ListHostedZonesByName) (or C(GetHostedZone)) and C(route53:ListResourceRecordSets).
+  - The launch template version is created with a client token of the run, so that a request sent again after
+    its answer was lost makes no second version.
   - A first clone with a new AMI makes about 20 API calls plus the polls of the wait; a run that changes nothing
     makes about 15 and no write call.
 """
@@ -279,6 +281,7 @@ kept_launch_template_versions:
 """
 
 import datetime
+import uuid
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
@@ -397,7 +400,10 @@ def resolve_template(module, ec2, source, existing):
         number = latest + 1
     else:
         description = f"asg_clone {params['name']} from {params['source']} version {base['VersionNumber']}"
-        number = lt_api.create_version(ec2, template_id, data, description[:255])["VersionNumber"]
+        # One client token for the run: a request sent again after its answer was lost, by botocore or by the
+        # retry around the call, makes no second version.
+        token = f"asg-clone-{uuid.uuid4()}"
+        number = lt_api.create_version(ec2, template_id, data, description[:255], token)["VersionNumber"]
     record.setdefault(template_id, []).append(int(number))
     return {
         "LaunchTemplateId": template_id,

@@ -714,3 +714,24 @@ def test_a_module_gets_through_throttling_that_outlasts_botocore(sandbox, proxy,
     assert not result.get("failed"), result.get("msg")
     assert result["live_color"] == sandbox.parameter(LIVE)
     assert proxy.stats()["operations"][":".join(rule.split(":")[:2])]["throttle"] == 4
+
+
+@pytest.mark.parametrize("fault", ["drop_after", "http500"])
+def test_a_parameter_write_whose_answer_is_lost_makes_one_version(sandbox, proxy, fault):
+    """PutParameter has no client token: botocore, sending it again after a lost answer, would write a second version,
+    and a create would see its own parameter as someone else's. The collection reads the parameter instead."""
+    ssm = client("ssm", endpoint=proxy.url)
+    name = f"/lost/{fault}"
+    try:
+        proxy.arm_write_fault(1, fault)
+        created = ssm_api.put_parameter(ssm, name, "blue", "made once", overwrite=False)
+        proxy.arm_write_fault(1, fault)
+        overwritten = ssm_api.put_parameter(ssm, name, "green", "written once", overwrite=True)
+        seen = proxy.disarm_write_fault()
+        history = sandbox.client("ssm").get_parameter_history(Name=name)["Parameters"]
+    finally:
+        sandbox.client("ssm").delete_parameters(Names=[name])
+    assert seen["fired_on"] == "ssm:PutParameter"
+    assert (created, overwritten) == (1, 2)
+    assert [(item["Version"], item["Value"]) for item in history] == [(1, "blue"), (2, "green")]
+    assert proxy.stats()["operations"]["ssm:PutParameter"][fault] == 2

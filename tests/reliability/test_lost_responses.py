@@ -39,7 +39,6 @@ from .sandbox_state import FAST
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
 from .sandbox_state import forget_old_targets
-from .sandbox_state import run
 from .test_crash import OUTPUT
 from .test_crash import check_production
 
@@ -50,7 +49,7 @@ MOST_WRITES = 40
 SAMPLE = int(os.environ.get("BLUEGREEN_RELIABILITY_LOST_SAMPLE") or 0)
 SEED = int(os.environ.get("BLUEGREEN_RELIABILITY_SEED") or 1)
 # The writes of each playbook in the last full sweep (docs/reliability.md), which a sampled sweep draws from.
-WRITES = {"deploy": 7, "switch": 7, "clean": 6}
+WRITES = {"deploy": 6, "switch": 7, "clean": 5}
 # What a module crash looks like in a playbook's output, as opposed to a failure the module explains.
 CRASHES = ("MODULE FAILURE", "Traceback (most recent call last)")
 

@@ -206,3 +206,24 @@ def test_latest_and_default_still_resolve_and_an_unknown_source_version_is_refus
         world.ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"][0]["LatestVersionNumber"]
         == 3
     )
+
+
+def test_a_request_sent_again_with_its_client_token_makes_no_second_version(world):
+    """EC2 Developer Guide, "Ensuring idempotency in Amazon EC2 API requests": "If you repeat a request with the same
+    client token and the same parameters, Amazon EC2 returns the same result"; with different parameters,
+    IdempotentParameterMismatch. moto ignores ClientToken and makes a version for each request."""
+    name = world.template("token")[0]
+    request = {"LaunchTemplateName": name, "SourceVersion": "1", "LaunchTemplateData": {"ImageId": world.other_image}}
+
+    first = world.ec2.create_launch_template_version(ClientToken="deploy-42", **request)["LaunchTemplateVersion"]
+    again = world.ec2.create_launch_template_version(ClientToken="deploy-42", **request)["LaunchTemplateVersion"]
+    with pytest.raises(ClientError, match="IdempotentParameterMismatch"):
+        world.ec2.create_launch_template_version(
+            ClientToken="deploy-42", **dict(request, LaunchTemplateData={"ImageId": world.image})
+        )
+    other = world.ec2.create_launch_template_version(ClientToken="deploy-43", **request)["LaunchTemplateVersion"]
+
+    assert (first["VersionNumber"], again["VersionNumber"], other["VersionNumber"]) == (2, 2, 3)
+    assert again == first
+    found = world.ec2.describe_launch_template_versions(LaunchTemplateName=name)["LaunchTemplateVersions"]
+    assert sorted(item["VersionNumber"] for item in found) == [1, 2, 3]

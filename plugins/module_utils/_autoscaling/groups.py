@@ -3,11 +3,12 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Thin wrappers of the Auto Scaling read calls the modules need."""
+"""Thin wrappers of the Auto Scaling group calls the modules need."""
 
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.autoscaling import AutoScalingErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
@@ -63,7 +64,14 @@ def update_group(client, name, settings):
 @AutoScalingErrorHandler.deletion_error_handler("delete Auto Scaling group")
 @AWSRetry.jittered_backoff(catch_extra_error_codes=["ScalingActivityInProgress", "ResourceInUse"])
 def delete_group(client, name):
-    client.delete_auto_scaling_group(AutoScalingGroupName=name)
+    """Delete a group; False when there was none. Auto Scaling answers a missing group with ValidationError ("not
+    found"), which is also what a delete sent again after its answer was lost gets."""
+    try:
+        client.delete_auto_scaling_group(AutoScalingGroupName=name)
+    except is_boto3_error_code("ValidationError") as error:
+        if "not found" not in str(error):
+            raise
+        return False
     return True
 
 

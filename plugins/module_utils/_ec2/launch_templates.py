@@ -35,9 +35,10 @@ def describe_template(client, template_id):
 
 @LaunchTemplateErrorHandler.common_error_handler("create launch template version")
 @AWSRetry.jittered_backoff()
-def create_version(client, template_id, data, description):
+def create_version(client, template_id, data, description, token):
+    """A new version; ``token`` (ClientToken) makes the same request sent again answer with the same version."""
     return client.create_launch_template_version(
-        LaunchTemplateId=template_id, LaunchTemplateData=data, VersionDescription=description
+        LaunchTemplateId=template_id, LaunchTemplateData=data, VersionDescription=description, ClientToken=token
     )["LaunchTemplateVersion"]
 
 
