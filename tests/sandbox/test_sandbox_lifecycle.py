@@ -77,20 +77,23 @@ class World:
             )
         return arn
 
+    def create(self, name, **settings):
+        """CreateAutoScalingGroup of ``name`` from the run's template, empty unless ``settings`` say otherwise."""
+        group = {"MinSize": 0, "MaxSize": 4, "DesiredCapacity": 0, **settings}
+        self.autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=name,
+            LaunchTemplate={"LaunchTemplateName": self.template, "Version": "1"},
+            VPCZoneIdentifier=self.subnets[0],
+            **group,
+        )
+        if name not in self.groups:
+            self.groups.append(name)
+
     def group(self, desired=0, hooks=(), **settings):
         """A group with the lifecycle hooks ``hooks`` ((transition, HeartbeatTimeout, DefaultResult) each), put
         before it launches ``desired`` instances."""
         name = f"life-{self.suffix}-{len(self.groups)}"
-        self.autoscaling.create_auto_scaling_group(
-            AutoScalingGroupName=name,
-            LaunchTemplate={"LaunchTemplateName": self.template, "Version": "1"},
-            MinSize=0,
-            MaxSize=4,
-            DesiredCapacity=0,
-            VPCZoneIdentifier=self.subnets[0],
-            **settings,
-        )
-        self.groups.append(name)
+        self.create(name, **settings)
         for index, (transition, timeout, default) in enumerate(hooks):
             self.autoscaling.put_lifecycle_hook(
                 AutoScalingGroupName=name,
@@ -206,16 +209,11 @@ def test_hooks_given_at_creation_hold_the_groups_first_instances(world):
     Auto Scaling group before instances are launched". moto ignores the list: the group has no hook, and its first
     instance goes InService."""
     name = f"life-{world.suffix}-created-with-hooks"
-    world.autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchTemplate={"LaunchTemplateName": world.template, "Version": "1"},
-        MinSize=0,
-        MaxSize=2,
+    world.create(
+        name,
         DesiredCapacity=1,
-        VPCZoneIdentifier=world.subnets[0],
         LifecycleHookSpecificationList=[{"LifecycleHookName": "hold", "LifecycleTransition": LAUNCHING}],
     )
-    world.groups.append(name)
     (hook,) = world.autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]
     assert (hook["LifecycleHookName"], hook["HeartbeatTimeout"], hook["DefaultResult"]) == ("hold", 3600, "ABANDON")
     instance, _state = only(world.states(name))
@@ -227,14 +225,7 @@ def test_a_deleted_groups_hooks_go_with_it(world):
     Auto Scaling group"): once the group is deleted, a new group of the same name has none. moto keeps them."""
     name = world.group(hooks=[(LAUNCHING, 60, "CONTINUE")])
     world.autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name)
-    world.autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchTemplate={"LaunchTemplateName": world.template, "Version": "1"},
-        MinSize=0,
-        MaxSize=2,
-        DesiredCapacity=0,
-        VPCZoneIdentifier=world.subnets[0],
-    )
+    world.create(name)
     assert world.autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"] == []
 
 
