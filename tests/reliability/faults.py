@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,17 @@ def new_proxy(upstream):
         except OSError:
             continue
     pytest.skip(f"no free port in {PROXY_PORTS.start}-{PROXY_PORTS.stop - 1} for a fault proxy")
+
+
+def run_at_once(proxies, tasks):
+    """Start ``proxies``, run the callables ``tasks`` each in a thread of its own, wait for all (raising the first
+    failure), then stop the proxies."""
+    try:
+        for proxy in proxies:
+            proxy.start()
+        with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+            for future in [pool.submit(task) for task in tasks]:
+                future.result()
+    finally:
+        for proxy in proxies:
+            proxy.stop()

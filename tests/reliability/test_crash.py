@@ -31,6 +31,7 @@ points of each playbook in turn.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -38,7 +39,6 @@ import signal
 import subprocess
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -46,6 +46,7 @@ from conftest import BIN
 from conftest import ROOT
 
 from .faults import new_proxy
+from .faults import run_at_once
 from .sandbox_state import DEMO
 from .sandbox_state import FAST
 from .sandbox_state import PLAYBOOKS
@@ -414,15 +415,7 @@ def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_
     walk = Walk(sandbox, sample)
     proxies = [new_proxy(sandbox.endpoint) for _app in taken]
     started = time.monotonic()
-    try:
-        for proxy in proxies:
-            proxy.start()
-        with ThreadPoolExecutor(max_workers=len(taken)) as pool:
-            for future in [pool.submit(walk.walk, app, proxy) for app, proxy in zip(taken, proxies)]:
-                future.result()
-    finally:
-        for proxy in proxies:
-            proxy.stop()
+    run_at_once(proxies, [functools.partial(walk.walk, app, proxy) for app, proxy in zip(taken, proxies)])
 
     kill_points = {name: None if sweep.end is None else sweep.end - 1 for name, sweep in walk.sweeps.items()}
     points = sorted(walk.points, key=lambda item: (list(STARTS_FROM).index(item["playbook"]), item["point"]))

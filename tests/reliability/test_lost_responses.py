@@ -25,16 +25,17 @@ go to tests/output/reliability/lost-responses.json and docs/reliability.md.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from .faults import new_proxy
+from .faults import run_at_once
 from .sandbox_state import FAST
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
@@ -214,15 +215,7 @@ def test_deploy_switch_and_clean_with_a_lost_answer_or_a_server_error_on_each_wr
     walks = [Walk(sandbox, app, proxy, fault, sample) for app, proxy, fault in zip(taken, proxies, FAULTS)]
     stopped = threading.Event()
     started = time.monotonic()
-    try:
-        for proxy in proxies:
-            proxy.start()
-        with ThreadPoolExecutor(max_workers=len(walks)) as pool:
-            for future in [pool.submit(walk.walk, stopped) for walk in walks]:
-                future.result()
-    finally:
-        for proxy in proxies:
-            proxy.stop()
+    run_at_once(proxies, [functools.partial(walk.walk, stopped) for walk in walks])
     points = [point for walk in walks for point in walk.points]
     report = {
         "writes": {walk.fault: {name: end - 1 for name, end in walk.ends.items()} for walk in walks},
