@@ -382,12 +382,12 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class Together(LoadFileScheduling):
+    class LoadFileWithSharedSetups(LoadFileScheduling):
         def _split_scope(self, nodeid):
             path = super()._split_scope(nodeid)
             return TOGETHER.get(path, path)
 
-    return Together(config, log)
+    return LoadFileWithSharedSetups(config, log)
 
 
 def sandbox_port():

@@ -513,6 +513,11 @@ def test_force_unhealthy_moves_the_traffic_to_failing_targets_with_a_warning(san
     assert forced["target_health"]["green"] == {"healthy": 0, "total": 2}
     assert any("force_unhealthy: moving traffic to green" in warning for warning in forced["warnings"]), forced
     assert forwarded(listeners(sandbox, demo)[80]) == {arn: 100}
+    moved = snapshot(sandbox, demo)
+    again = sandbox.module("alb_swap", live_color="green", force_unhealthy=True, **SWAP)
+    assert again["changed"] is False, again
+    assert not again.get("warnings"), again
+    assert snapshot(sandbox, demo) == moved
 
 
 def test_force_unhealthy_never_moves_the_traffic_to_a_colour_without_a_fleet(sandbox, demo, live_on_blue):
