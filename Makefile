@@ -130,9 +130,10 @@ bench: install
 	bash benchmarks/symlink_switch.sh
 
 # The long reliability runs, which `make test` skips (it runs the quick reliability tests): deploy, switch and clean
-# under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set), the IAM policy under moto's
-# enforcement, deploy, switch, rollback and clean killed after each of their writes, and deploy, switch and clean with
-# the answer to each of their writes lost or replaced by a server error (docs/reliability.md).
+# under 30% throttling (BLUEGREEN_RELIABILITY_RUNS cycles, 20 unless set), the IAM policy as shipped under the
+# sandbox's enforcement, deploy, switch, rollback and clean of every strategy killed after each of their writes (the
+# kill points of each scenario printed), and deploy, switch and clean (strategies alb and route53) with the answer to
+# each of their writes lost or replaced by a server error (docs/reliability.md).
 # They run at once, each against a sandbox of its own on the port below; the output of each is shown when it ends.
 RELIABILITY_THROTTLING_PORT ?= 4591
 RELIABILITY_CRASH_PORT ?= 4596
@@ -148,8 +149,8 @@ reliability: install
 	@$(MAKE) --no-print-directory -j4 --output-sync=target $(RELIABILITY_TARGETS)
 
 # What CI runs of the long runs: the same four tests on a fixed sample drawn with RELIABILITY_SEED, which each prints
-# with what it drew: 4 throttled cycles (and 2 without faults), 1 kill point of each playbook, 1 action of each
-# least-privilege cycle taken away, 1 faulted write of each playbook for each fault (docs/reliability.md).
+# with what it drew: 4 throttled cycles (and 2 without faults), 1 kill point of each crash scenario (every strategy),
+# 1 action of each least-privilege cycle taken away, 1 faulted write of each playbook for each fault (strategy alb).
 RELIABILITY_SEED ?= 1
 reliability-sample: install
 	@BLUEGREEN_RELIABILITY_SEED=$(RELIABILITY_SEED) BLUEGREEN_RELIABILITY_RUNS=4 BLUEGREEN_RELIABILITY_BASELINE_RUNS=2 \

@@ -62,6 +62,15 @@ backends (tools/sandbox_snapshot.py) holds it. The pages cited are the Amazon EC
    operation to describe target groups that were attached by using AttachLoadBalancerTargetGroups, but not for
    target groups that were attached by using AttachTrafficSources"); a detached source is gone at once, never
    "Removing"; VPC Lattice, which moto does not emulate, is refused with a ValidationError.
+
+4. Lifecycle hooks keep their notification target and role. moto ignores PutLifecycleHook's RoleARN,
+   NotificationTargetARN and NotificationMetadata, and answers every hook with the same made-up RoleARN
+   (arn:aws:iam::1234567890:role/my-auto-scaling-role) and NotificationTargetARN (an SQS queue my-queue): a copy of
+   the hook puts a role no account has, which AWS would then check iam:PassRole on. AWS, PutLifecycleHook: RoleARN
+   "The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target",
+   NotificationTargetARN and NotificationMetadata, all optional; the LifecycleHook data type returns what was given.
+   The patch keeps the three as given (absent when not given) on PutLifecycleHook and on CreateAutoScalingGroup's
+   LifecycleHookSpecificationList (tools/sandbox_lifecycle.py).
 """
 
 from __future__ import annotations
@@ -351,8 +360,43 @@ def create_auto_scaling_group_response(self: AutoScalingResponse) -> ActionResul
 
 # ---------------------------------------------------------------------------------------------------------------
 
+
+def create_lifecycle_hook(
+    self: AutoScalingBackend,
+    name: str,
+    as_name: str,
+    transition: str,
+    timeout: int | None,
+    result: str,
+    role_arn: str | None = None,
+    notification_target_arn: str | None = None,
+    notification_metadata: str | None = None,
+) -> Any:
+    """moto's hook, with the notification target, role and metadata it was given, and none it was not."""
+    hook = _ORIGINAL["create_lifecycle_hook"](self, name, as_name, transition, timeout, result)
+    hook.role_arn = role_arn
+    hook.notification_target_arn = notification_target_arn
+    hook.notification_metadata = notification_metadata
+    return hook
+
+
+def put_lifecycle_hook_response(self: AutoScalingResponse) -> Any:
+    self.autoscaling_backend.create_lifecycle_hook(
+        name=self._get_param("LifecycleHookName"),
+        as_name=self._get_param("AutoScalingGroupName"),
+        transition=self._get_param("LifecycleTransition"),
+        timeout=self._get_int_param("HeartbeatTimeout"),
+        result=self._get_param("DefaultResult"),
+        role_arn=self._get_param("RoleARN"),
+        notification_target_arn=self._get_param("NotificationTargetARN"),
+        notification_metadata=self._get_param("NotificationMetadata"),
+    )
+    return EmptyResult()
+
+
 _BACKEND_METHODS = {
     "__init__": backend_init,
+    "create_lifecycle_hook": create_lifecycle_hook,
     "put_scaling_policy": put_scaling_policy,
     "put_scheduled_update_group_action": put_scheduled_update_group_action,
     "delete_policy": delete_policy,
@@ -368,6 +412,7 @@ _BACKEND_METHODS = {
 }
 # moto's AutoScalingResponse dispatches an action to the method of its snake_case name.
 _RESPONSE_METHODS = {
+    "put_lifecycle_hook": put_lifecycle_hook_response,
     "put_scaling_policy": put_scaling_policy_response,
     "delete_policy": delete_policy_response,
     "execute_policy": execute_policy_response,

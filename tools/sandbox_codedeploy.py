@@ -86,6 +86,8 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
+import sandbox_lifecycle
+
 # ---------------------------------------------------------------------------------------------------------------
 # Pure logic: plain data in, plain data out.
 
@@ -940,7 +942,8 @@ class Extension:
         if name not in self.autoscaling.autoscaling_groups:
             return
         self.detach(name, list(self.autoscaling.autoscaling_groups[name].target_group_arns))
-        self.autoscaling.delete_auto_scaling_group(name)
+        # As AWS deletes it for CodeDeploy: "Delete in progress" until its instances have terminated.
+        sandbox_lifecycle.force_delete(self.autoscaling, name)
 
     # What the API returns.
 

@@ -436,17 +436,36 @@ def delete_auto_scaling_group_response(self: Any) -> Any:
     group = backend.autoscaling_groups.get(name)
     if group is None:
         return _ORIGINAL["delete_auto_scaling_group_response"](self)
-    with _LOCK:
-        if group.instance_states or _leaving(group):
-            if not force:
-                raise ResourceInUseError()
-            group.sandbox_deleting = True
-            group.status = DELETING
-            group.min_size = 0
-            group.desired_capacity = 0
-            _start_leaving(backend, group, list(group.instance_states))
-            return EmptyResult()
+    if (group.instance_states or _leaving(group)) and not force:
+        raise ResourceInUseError()
+    if start_deleting(backend, group):
+        return EmptyResult()
     return _ORIGINAL["delete_auto_scaling_group_response"](self)
+
+
+def start_deleting(backend: Any, group: Any) -> bool:
+    """A forced delete of a group that still has instances: "Delete in progress", at zero capacity, its instances
+    leaving (deregistered, drained, held by their hooks, terminated); the group goes once they have. False when it has
+    none, to be deleted at once."""
+    with _LOCK:
+        if not (group.instance_states or _leaving(group)):
+            return False
+        group.sandbox_deleting = True
+        group.status = DELETING
+        group.min_size = 0
+        group.desired_capacity = 0
+        _start_leaving(backend, group, list(group.instance_states))
+        return True
+
+
+def force_delete(backend: Any, name: str) -> None:
+    """DeleteAutoScalingGroup with ForceDelete, as a service (CodeDeploy) calls it for the account: the same as the
+    API call."""
+    group = backend.autoscaling_groups.get(name)
+    if group is None:
+        return
+    if not _running() or not start_deleting(backend, group):
+        backend.delete_auto_scaling_group(name)
 
 
 def create_auto_scaling_group_response(self: Any) -> Any:
@@ -467,6 +486,9 @@ def create_auto_scaling_group_response(self: Any) -> Any:
             transition=hook["LifecycleTransition"],
             timeout=int(hook.get("HeartbeatTimeout") or 3600),
             result=hook.get("DefaultResult") or "ABANDON",
+            role_arn=hook.get("RoleARN"),
+            notification_target_arn=hook.get("NotificationTargetARN"),
+            notification_metadata=hook.get("NotificationMetadata"),
         )
     try:
         return _ORIGINAL["create_auto_scaling_group_response"](self)

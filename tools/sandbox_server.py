@@ -1,12 +1,13 @@
 """The sandbox's server: moto's server, with the sandbox's CodeDeploy (tools/sandbox_codedeploy.py) installed and moto
-patched where it differs from AWS (tools/sandbox_autoscaling.py, sandbox_ec2.py, sandbox_iam.py, sandbox_lifecycle.py,
-sandbox_time.py).
+patched where it differs from AWS (tools/sandbox_autoscaling.py, sandbox_ec2.py, sandbox_elbv2.py, sandbox_iam.py,
+sandbox_lifecycle.py, sandbox_time.py).
 
 Usage: sandbox_server.py [-H HOST] [-p PORT] (the arguments of `python -m moto.server`)
 
 tools/sandbox.py starts it. It serves everything moto serves, the recorder (MOTO_RECORDER_FILEPATH,
 /moto-api/recorder/*) and /moto-api/reset included, plus the control endpoints of the CodeDeploy outcomes
-(/_sandbox/codedeploy/outcomes), the snapshots (/_sandbox/snapshots) and the clock (/_sandbox/clock), which are not
+(/_sandbox/codedeploy/outcomes), the snapshots (/_sandbox/snapshots), the clock (/_sandbox/clock) and the IAM
+decisions (/_sandbox/iam/decisions), which are not
 AWS APIs and so are never recorded.
 """
 
@@ -22,6 +23,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 import sandbox_autoscaling
 import sandbox_codedeploy
 import sandbox_ec2
+import sandbox_elbv2
 import sandbox_iam
 import sandbox_lifecycle
 import sandbox_snapshot
@@ -36,6 +38,8 @@ class SandboxApplication(DomainDispatcherApplication):
             return sandbox_codedeploy.control(environ, start_response)
         if environ.get("PATH_INFO", "").startswith(sandbox_snapshot.PATH):
             return sandbox_snapshot.control(environ, start_response)
+        if environ.get("PATH_INFO", "").startswith(sandbox_iam.PATH):
+            return sandbox_iam.control(environ, start_response)
         if environ.get("PATH_INFO", "").startswith(sandbox_time.PATH):
             return sandbox_time.control(environ, start_response)
         return super().__call__(environ, start_response)
@@ -45,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sandbox_codedeploy.install()
     sandbox_autoscaling.install()
     sandbox_ec2.install()
+    sandbox_elbv2.install()
     sandbox_iam.install()
     sandbox_time.install()
     sandbox_lifecycle.install()

@@ -16,9 +16,7 @@ import os
 import pytest
 
 from .faults import new_proxy
-from .sandbox_state import App
-from .sandbox_state import one_fleet
-from .sandbox_state import provision_apps
+from .strategies import Alb
 
 
 def pytest_configure(config):
@@ -63,13 +61,6 @@ def apps(sandbox):
         sandbox.client(service)
 
     def take(count):
-        wanted = [App(f"demo{index}") for index in range(2, count + 2)]
-        # Restoring the sandbox (each test file, demo_from_blue) takes them away: ask the sandbox, not a memory.
-        missing = [app for app in wanted if sandbox.parameter(app.live) is None]
-        if missing:
-            provision_apps(sandbox, missing)
-        for app in wanted:
-            one_fleet(sandbox, app)
-        return wanted
+        return Alb().apps(sandbox, count)
 
     return take

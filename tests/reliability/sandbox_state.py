@@ -58,6 +58,11 @@ class App:
         return {"bluegreen_app": self.name, "bluegreen_load_balancer": self.name}
 
     @property
+    def state_args(self):
+        """The options of state_info that read its traffic layer."""
+        return {"load_balancer": self.name}
+
+    @property
     def host_vars(self):
         """What playbooks/sandbox.yml needs to provision it: the above, and a live name no other application uses.
 
@@ -281,7 +286,7 @@ def ansible_errors(output):
 
 
 def app_state(sandbox, app=DEMO):
-    return sandbox.module("state_info", app=app.name, load_balancer=app.name)
+    return sandbox.module("state_info", app=app.name, **app.state_args)
 
 
 def demo_state(sandbox):

@@ -3,34 +3,41 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Deploy, switch, rollback and clean (strategy alb), killed right after each write they make, then run again.
+"""Deploy, switch, rollback and clean, of every strategy, killed right after each write they make, then run again.
 
 Each playbook reaches the sandbox through tools/fault_proxy.py with its crash point armed: once the answer to the
 Nth write (a call whose operation changes something) has been sent, the proxy holds every later request and the
 test kills the playbook with SIGKILL, with every process below it (``kill_tree``), so the sandbox has seen exactly N
 writes. N goes 1, 2, ... until a run ends before its crash point: the number of kill points of the playbook.
 
-After each kill the same playbook runs again. Each run has a lock owner of its own, as AWX jobs do; when the killed
-run left its lock, the re-run must fail naming that owner and bluegreen_force_unlock, and succeed with it; otherwise
-it must succeed at once. After the kill and after each re-run, production stays safe (check_production); once a run
-has completed, the live parameter names the colour that takes the traffic and the layers agree.
+After each kill the same playbook runs again, or, in the sweeps named "<step>, then <other>", the other playbook a
+user would reach for: a clean that throws the deployment away after a killed deploy, a rollback after a killed
+switch. Each run has a lock owner of its own, as AWX jobs do; when the killed run left its lock, the next run must
+fail naming that owner and bluegreen_force_unlock, and succeed with it; otherwise it must succeed at once. After the
+kill and after each run, production stays safe (the strategy's ``check``, tests/reliability/strategies.py); once a
+run has completed, the live parameter names the colour that takes the traffic, the layers agree, and nothing of the
+application is left that where it stands does not account for (``leaks``).
 
-The full sweep is marked long; test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again is the
-one kill point `make test` runs. With BLUEGREEN_RELIABILITY_CRASH_SAMPLE=K (CI's `make reliability-sample`), the
-sweep takes K kill points of each playbook instead of all, drawn with BLUEGREEN_RELIABILITY_SEED from the points
-the last full sweep found (KILL_POINTS); a drawn point past a playbook's last write is a run to its end. Figures go
-to tests/output/reliability/crash.json and docs/reliability.md.
+SCENARIOS are the sweeps: strategy alb with its defaults, with canary steps and a new image on every deploy, and
+with clean's scale_to_zero; strategies route53, efs and codedeploy. The full sweeps are marked long;
+test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again is the one kill point `make test`
+runs. With BLUEGREEN_RELIABILITY_CRASH_SAMPLE=K (CI's `make reliability-sample`), each scenario takes K kill points
+in all, drawn with BLUEGREEN_RELIABILITY_SEED from those the last full sweep found (the scenario's
+``kill_points``); a drawn point past a playbook's last write is a run to its end. BLUEGREEN_RELIABILITY_SCENARIOS
+(names, comma-separated) limits the run to some scenarios. Figures go to
+tests/output/reliability/crash-<scenario>.json and docs/reliability.md.
 
-The sweep needs no restore between kill points: a kill point ends with its re-run completed, which leaves the
-application where the same playbook run to its end would, and that is where another playbook starts from (one
-fleet: deploy; deployed: switch; switched: rollback or clean). So each application walks the cycle, every step a
-kill point of the playbook it runs (``walk``), with a run to its end only where no sweep needs the step. CRASH_APPS
-applications of their own (the ``apps`` fixture) walk at once, each through a proxy of its own, taking the kill
-points of each playbook in turn.
+The sweep needs no restore between kill points: a kill point ends with its last run completed, which leaves the
+application where that playbook run to its end would, and that is where another starts from (the strategy's
+``MOVES``). So each application walks the cycle, every step a kill point of the sweep that starts there, with a
+plain run only to get where a sweep still has points. The scenario's applications walk at once, each through a
+proxy of its own, taking the kill points of each sweep in turn.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
 import json
 import os
@@ -51,90 +58,95 @@ from .sandbox_state import DEMO
 from .sandbox_state import FAST
 from .sandbox_state import PLAYBOOKS
 from .sandbox_state import ansible_errors
-from .sandbox_state import app_state
 from .sandbox_state import forget_old_targets
 from .sandbox_state import run
+from .strategies import STEPS
+from .strategies import Alb
+from .strategies import CodeDeploy
+from .strategies import Efs
+from .strategies import Route53
+from .strategies import group_color
 
 OUTPUT = ROOT / "tests" / "output" / "reliability"
 PROC = "/proc"
-# More kill points than any of the four playbooks has; reaching it means the sweep never ends.
+# More kill points than any playbook has; reaching it means the sweep never ends.
 MOST_KILL_POINTS = 40
 # How long a run may take to reach its crash point or end.
 RUN_TIMEOUT = 600
-COLORS = ("blue", "green")
-CRASH_APPS = int(os.environ.get("BLUEGREEN_RELIABILITY_CRASH_APPS") or 2)
-# Kill points per playbook in a sampled sweep (0: all of them), and the seed of the draw.
+# Kill points per scenario in a sampled sweep (0: all of them), and the seed of the draw.
 SAMPLE = int(os.environ.get("BLUEGREEN_RELIABILITY_CRASH_SAMPLE") or 0)
 SEED = int(os.environ.get("BLUEGREEN_RELIABILITY_SEED") or 1)
-# The kill points of each playbook in the last full sweep (docs/reliability.md), which a sampled sweep draws from.
-KILL_POINTS = {"deploy": 5, "switch": 7, "rollback": 7, "clean": 4}
-# Where an application stands in the cycle, and the playbooks that start from there with where they leave it.
-ONE_FLEET, DEPLOYED, SWITCHED = "one fleet", "deployed", "switched"
-STARTS_FROM = {"deploy": ONE_FLEET, "switch": DEPLOYED, "rollback": SWITCHED, "clean": SWITCHED}
+CRASH_APPS = int(os.environ.get("BLUEGREEN_RELIABILITY_CRASH_APPS") or 2)
+ONLY = [name for name in (os.environ.get("BLUEGREEN_RELIABILITY_SCENARIOS") or "").split(",") if name]
+ALB = Alb()
+ROUTE53 = Route53()
+EFS = Efs()
+CODEDEPLOY = CodeDeploy()
 
 
-def production(sandbox, app=DEMO):
-    """{colour: percent} of the target groups the app's production listener (port 80) sends traffic to."""
-    elbv2 = sandbox.client("elbv2")
-    balancer = elbv2.describe_load_balancers(Names=[app.name])["LoadBalancers"][0]
-    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
-    listener = next(item for item in listeners if item["Port"] == 80)
-    colors = {sandbox.target_group_arn(color, app.name): color for color in COLORS}
-    weights = {}
-    for action in listener["DefaultActions"]:
-        assert action["Type"] == "forward", listener["DefaultActions"]
-        groups = action.get("ForwardConfig", {}).get("TargetGroups") or [
-            {"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}
-        ]
-        total = sum(group.get("Weight", 1) for group in groups)
-        for group in groups:
-            if group.get("Weight", 1) > 0:
-                weights[colors[group["TargetGroupArn"]]] = round(100 * group.get("Weight", 1) / total)
-    return weights
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A crash sweep: the strategy, the steps swept (each a kill point of its playbook, then the same playbook run
+    again) and the recoveries swept (a kill point of the first, then the second run), the variables each step runs
+    with, and the kill points of each sweep that the last full sweep found."""
+
+    name: str
+    strategy: object
+    swept: tuple = ("deploy", "switch", "rollback", "clean")
+    recoveries: tuple = ()
+    step_vars: dict = dataclasses.field(default_factory=dict)
+    new_image: bool = False
+    # How many applications walk at once (0: BLUEGREEN_RELIABILITY_CRASH_APPS).
+    apps: int = 0
+    kill_points: dict = dataclasses.field(default_factory=dict)
+
+    def sweeps(self):
+        """{label: (step killed, step run next)}."""
+        found = {step: (step, step) for step in self.swept}
+        found.update({f"{step}, then {other}": (step, other) for step, other in self.recoveries})
+        return found
+
+    def extra_vars(self, sandbox, app, step):
+        """The variables of ``step``'s run (a killed run and the same step run again take the same)."""
+        found = {**STEPS[step][1], **self.strategy.step_vars(sandbox, app, step), **self.step_vars.get(step, {})}
+        if self.new_image and step == "deploy":
+            found["bluegreen_image_id"] = other_image(sandbox, app)
+        return found
 
 
-def check_production(sandbox, completed, where, app=DEMO):
-    """What must hold whatever point a run was killed at; and, after a run that completed, that the layers agree."""
-    elbv2 = sandbox.client("elbv2")
-    weights = production(sandbox, app)
-    groups = sandbox.groups(app.name)
-    colors_of_groups = {
-        tag["Value"]: name for name, group in groups.items() for tag in group["Tags"] if tag["Key"] == "bluegreen:color"
-    }
-    assert weights, f"{where}: production forwards to no target group"
-    for color in weights:
-        health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn(color, app.name))
-        healthy = [item for item in health["TargetHealthDescriptions"] if item["TargetHealth"]["State"] == "healthy"]
-        assert healthy, f"{where}: production forwards to {app.name}-{color}, which has no healthy target"
-        assert color in colors_of_groups, f"{where}: production forwards to {color}, which has no Auto Scaling group"
-        in_service = [
-            item for item in groups[colors_of_groups[color]]["Instances"] if item["LifecycleState"] == "InService"
-        ]
-        assert in_service, f"{where}: the Auto Scaling group of {color}, which takes production traffic, is empty"
-    assert len(groups) <= 2, f"{where}: {app.name} has {len(groups)} Auto Scaling groups: {sorted(groups)}"
-    if completed:
-        assert len(weights) == 1, f"{where}: production is split after a completed run: {weights}"
-        live = next(iter(weights))
-        recorded = sandbox.parameter(app.live)
-        assert recorded == live, f"{where}: {app.live} says {recorded}, traffic goes to {live}"
-        assert sandbox.parameter(app.lock) is None, f"{where}: the lock is left: {sandbox.parameter(app.lock)}"
-        arns = {sandbox.target_group_arn(color, app.name): color for color in COLORS}
-        tagged = {
-            arns[item["ResourceArn"]]: {tag["Key"]: tag["Value"] for tag in item["Tags"]}.get("IsProduction")
-            for item in elbv2.describe_tags(ResourceArns=list(arns))["TagDescriptions"]
-        }
-        wanted = {color: "true" if color == live else "false" for color in COLORS}
-        assert tagged == wanted, f"{where}: the IsProduction tags are {tagged}, traffic goes to {live}"
-        state = app_state(sandbox, app)
-        assert state["consistent"], f"{where}: {state['reasons']}"
+def other_image(sandbox, app):
+    """Of the sandbox's first two images, the one the live colour's instances do not run: each deploy a new image."""
+    live = sandbox.parameter(app.live)
+    group = next(group for group in sandbox.groups(app.name).values() if group_color(group) == live)
+    instance = group["Instances"][0]["InstanceId"]
+    found = sandbox.client("ec2").describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]
+    return next(image for image in sandbox.images()[:2] if image != found["ImageId"])
 
 
-def position(sandbox, app):
-    """Where a settled application stands: one fleet, deployed (two, the new one not live) or switched."""
-    if len(sandbox.groups(app.name)) == 1:
-        return ONE_FLEET
-    deployed = json.loads(sandbox.parameter(app.deployment))["color"]
-    return SWITCHED if sandbox.parameter(app.live) == deployed else DEPLOYED
+SCENARIOS = [
+    Scenario(
+        "alb",
+        ALB,
+        recoveries=(("deploy", "discard"), ("switch", "rollback")),
+        kill_points={"deploy": 5, "switch": 7, "rollback": 7, "clean": 4},
+    ),
+    Scenario(
+        "alb-canary-new-image",
+        ALB,
+        swept=("deploy", "switch"),
+        step_vars={"switch": {"bluegreen_canary_steps": [25, 100]}},
+        new_image=True,
+    ),
+    Scenario(
+        "alb-scale-to-zero",
+        ALB,
+        swept=("clean", "deploy"),
+        step_vars={"clean": {"bluegreen_clean_mode": "scale_to_zero"}},
+    ),
+    Scenario("route53", ROUTE53, recoveries=(("switch", "rollback"),)),
+    Scenario("efs", EFS, apps=1),
+    Scenario("codedeploy", CODEDEPLOY, recoveries=(("switch", "rollback"),)),
+]
 
 
 def children(pid):
@@ -181,10 +193,11 @@ class Crashes:
     """Runs an application's playbooks through its proxy, killed at a crash point, and keeps what each kill point
     took."""
 
-    def __init__(self, sandbox, proxy, app=DEMO):
+    def __init__(self, sandbox, proxy, app=DEMO, strategy=ALB):
         self.sandbox = sandbox
         self.proxy = proxy
         self.app = app
+        self.strategy = strategy
         self.points = []
 
     def extra_vars(self, **extra_vars):
@@ -228,44 +241,54 @@ class Crashes:
             assert process.returncode == 0, output
         return killed, output, crash
 
-    def rerun(self, name, owner, killed_owner, where):
-        """Run ``name`` again as ``owner``; through the lock the killed run left, if any, with bluegreen_force_unlock."""
+    def rerun(self, name, owner, killed_owner, where, extra_vars=None):
+        """Run ``name`` as ``owner``; through the lock the killed run left, if any, with bluegreen_force_unlock."""
+        extra_vars = {**(extra_vars or {}), "bluegreen_lock_owner": owner}
         left_lock = self.sandbox.parameter(self.app.lock)
-        done = self.sandbox.playbook(PLAYBOOKS / f"{name}.yml", extra_vars=self.extra_vars(bluegreen_lock_owner=owner))
+        done = self.sandbox.playbook(PLAYBOOKS / f"{name}.yml", extra_vars=self.extra_vars(**extra_vars))
         output = done.stdout + done.stderr
         refused = None
         if left_lock is not None:
             assert json.loads(left_lock)["owner"] == killed_owner, left_lock
-            assert done.returncode != 0, f"{where}: the re-run went through the lock of {killed_owner}:\n{output}"
+            assert done.returncode != 0, f"{where}: the next run went through the lock of {killed_owner}:\n{output}"
             refused = ansible_errors(output)
             assert killed_owner in refused and "bluegreen_force_unlock" in refused, output
-            check_production(self.sandbox, False, f"{where}, refused on the lock", self.app)
+            self.strategy.check(self.sandbox, self.app, False, f"{where}, refused on the lock")
             done = self.sandbox.playbook(
-                PLAYBOOKS / f"{name}.yml",
-                extra_vars=self.extra_vars(bluegreen_lock_owner=owner, bluegreen_force_unlock=True),
+                PLAYBOOKS / f"{name}.yml", extra_vars=self.extra_vars(**extra_vars, bluegreen_force_unlock=True)
             )
             output = done.stdout + done.stderr
-        assert done.returncode == 0, f"{where}: the re-run did not converge:\n{output}"
-        check_production(self.sandbox, True, f"{where}, run again", self.app)
+        assert done.returncode == 0, f"{where}: the next run did not converge:\n{output}"
+        self.settled(f"{where}, then {name} run")
         return refused
 
-    def kill_point(self, name, point):
-        """Kill ``name`` after write ``point`` and run it again; False when the run ended before that write."""
-        where = f"{self.app.name}: {name} killed after write {point}"
-        killed_owner = f"{name}-run-{point}"
+    def settled(self, where):
+        """After a run that completed: production safe and agreed on, and nothing of the application leaked."""
+        self.strategy.check(self.sandbox, self.app, True, where)
+        self.strategy.settle(self.sandbox, self.app)
+        leaks = self.strategy.leaks(self.sandbox, self.app)
+        assert not leaks, f"{where}: {self.app.name} leaks {leaks}"
+
+    def kill_point(self, label, killed_step, next_step, point, scenario):
+        """Kill ``killed_step`` after write ``point``, then run ``next_step``; False when the run ended before that
+        write."""
+        where = f"{self.app.name}: {killed_step} killed after write {point}"
+        killed_owner = f"{killed_step}-run-{point}"
         started = time.monotonic()
-        killed, _output, crash = self.killed_at(name, point, {"bluegreen_lock_owner": killed_owner})
+        playbook = STEPS[killed_step][0]
+        step_vars = scenario.extra_vars(self.sandbox, self.app, killed_step)
+        killed, _output, crash = self.killed_at(playbook, point, {**step_vars, "bluegreen_lock_owner": killed_owner})
         if not killed:
-            check_production(self.sandbox, True, f"{self.app.name}: {name} run to its end", self.app)
-            forget_old_targets(self.sandbox, self.app)
+            self.settled(f"{self.app.name}: {killed_step} run to its end")
             return False
-        check_production(self.sandbox, False, where, self.app)
+        self.strategy.check(self.sandbox, self.app, False, where)
         lock_left = self.sandbox.parameter(self.app.lock) is not None
-        refused = self.rerun(name, f"{name}-rerun-{point}", killed_owner, where)
-        forget_old_targets(self.sandbox, self.app)
+        if next_step != killed_step:
+            step_vars = scenario.extra_vars(self.sandbox, self.app, next_step)
+        refused = self.rerun(STEPS[next_step][0], f"{next_step}-after-{point}", killed_owner, where, step_vars)
         self.points.append(
             {
-                "playbook": name,
+                "sweep": label,
                 "point": point,
                 "app": self.app.name,
                 "write": crash["tripped_on"],
@@ -277,23 +300,29 @@ class Crashes:
         return True
 
 
-def sample_points(count, seed, known=None):
-    """{playbook: ``count`` of its kill points in order}, drawn with ``seed`` from 1 to its number in ``known``
-    (KILL_POINTS unless given)."""
+def sample_points(count, seed, known):
+    """{sweep: its kill points in order}, ``count`` of them in all, drawn with ``seed`` from the kill points
+    ``known`` ({sweep: number}); every sweep gets one before any gets two."""
     draw = random.Random(seed)
-    return {
-        name: sorted(draw.sample(range(1, points + 1), min(count, points)))
-        for name, points in (known or KILL_POINTS).items()
-    }
+    labels = sorted(known)
+    draw.shuffle(labels)
+    taken = collections.defaultdict(list)
+    for index in range(min(count, sum(known.values()))):
+        label = labels[index % len(labels)]
+        left = [point for point in range(1, known[label] + 1) if point not in taken[label]]
+        if left:
+            taken[label].append(draw.choice(left))
+    return {label: sorted(points) for label, points in taken.items()}
 
 
 class Sweep:
-    """The kill points of one playbook, handed out in order to whichever application runs it next: 1, 2, ... until a
+    """The kill points of one sweep, handed out in order to whichever application gets there next: 1, 2, ... until a
     run ends before its crash point; the points are then 1 to that one less one. A sampled sweep hands out only the
     points of ``sample``."""
 
-    def __init__(self, name, sample=None):
-        self.name = name
+    def __init__(self, label, steps, sample=None):
+        self.label = label
+        self.step, self.next_step = steps
         self.lock = threading.Lock()
         self.next_point = 1
         self.end = None
@@ -316,7 +345,7 @@ class Sweep:
                 return None
             point = self.next_point
             self.next_point += 1
-            assert point <= MOST_KILL_POINTS, f"{self.name} still had writes after {MOST_KILL_POINTS} kill points"
+            assert point <= MOST_KILL_POINTS, f"{self.label} still had writes after {MOST_KILL_POINTS} kill points"
             return point
 
     def record(self, point, killed):
@@ -328,55 +357,67 @@ class Sweep:
 
 
 class Walk:
-    """The four sweeps, and the choice of each application's next playbook from where it stands."""
+    """A scenario's sweeps, and the choice of each application's next step from where it stands."""
 
-    def __init__(self, sandbox, sample=None):
+    def __init__(self, sandbox, scenario, sample=None):
         self.sandbox = sandbox
-        self.sweeps = {name: Sweep(name, sample[name] if sample else None) for name in STARTS_FROM}
+        self.scenario = scenario
+        self.moves = scenario.strategy.MOVES
+        self.sweeps = {
+            label: Sweep(label, steps, None if sample is None else sample.get(label, []))
+            for label, steps in scenario.sweeps().items()
+        }
         self.lock = threading.Lock()
         self.points = []
-        self.plain_runs = {}
+        self.plain_runs = collections.Counter()
         self.stopped = threading.Event()
 
-    def pending(self, *names):
-        return [name for name in names if self.sweeps[name].pending]
+    def pending_from(self, where):
+        return [sweep for sweep in self.sweeps.values() if sweep.pending and sweep.step in self.moves[where]]
 
-    def next_playbook(self, where):
-        """The playbook to run from ``where``; a clean with bluegreen_discard_deployment is "discard"."""
-        if where == ONE_FLEET:
-            return "deploy"
-        if where == DEPLOYED:
-            # Only the deploy's sweep left: the way back to one fleet is to throw the deployment away.
-            return "discard" if self.pending(*STARTS_FROM) == ["deploy"] else "switch"
-        # Switched: a clean leads on to a deploy, a rollback to a switch; take the way that serves two sweeps.
-        if self.pending("clean", "deploy") == ["clean", "deploy"]:
-            return "clean"
-        if self.pending("rollback", "switch") == ["rollback", "switch"]:
-            return "rollback"
-        if self.pending("clean"):
-            return "clean"
-        if self.pending("rollback"):
-            return "rollback"
-        return "clean" if self.pending("deploy") else "rollback"
+    def toward_pending(self, where):
+        """The first step on the shortest way from ``where`` to a place where a sweep has points left."""
+        queue, seen = collections.deque([(where, None)]), {where}
+        while queue:
+            current, first = queue.popleft()
+            if first is not None and self.pending_from(current):
+                return first
+            for step, onward in self.moves[current].items():
+                if onward not in seen:
+                    seen.add(onward)
+                    queue.append((onward, first or step))
+        raise AssertionError(f"no way from {where} to a sweep with points left")
+
+    def next_step(self, where):
+        """(step, sweep) to run from ``where``: a sweep that starts here, the one whose step leads where another
+        still has points first; else (a step toward one, None)."""
+        here = self.pending_from(where)
+        if not here:
+            return self.toward_pending(where), None
+        onward = [
+            sweep
+            for sweep in here
+            if [other for other in self.pending_from(self.moves[where][sweep.step]) if other is not sweep]
+        ]
+        sweep = (onward or here)[0]
+        return sweep.step, sweep
 
     def walk(self, app, proxy):
         """Walk ``app`` through the cycle until every sweep has found its end (or another application's walk failed)."""
-        crashes = Crashes(self.sandbox, proxy, app)
+        strategy = self.scenario.strategy
+        crashes = Crashes(self.sandbox, proxy, app, strategy)
         try:
-            while self.pending(*STARTS_FROM) and not self.stopped.is_set():
-                name = self.next_playbook(position(self.sandbox, app))
-                point = self.sweeps[name].take() if name in self.sweeps else None
+            while any(sweep.pending for sweep in self.sweeps.values()) and not self.stopped.is_set():
+                step, sweep = self.next_step(strategy.position(self.sandbox, app))
+                point = sweep.take() if sweep else None
                 if point is None:
-                    # No sweep needs this step: the playbook runs to its end, without the proxy, to get where one does.
-                    if name == "discard":
-                        run(self.sandbox, "clean", app, bluegreen_discard_deployment=True)
-                    else:
-                        run(self.sandbox, name, app)
-                    forget_old_targets(self.sandbox, app)
+                    # No sweep needs this step: it runs to its end, without the proxy, to get where one does.
+                    run(self.sandbox, STEPS[step][0], app, **self.scenario.extra_vars(self.sandbox, app, step))
+                    crashes.settled(f"{app.name}: {step} run to its end")
                     with self.lock:
-                        self.plain_runs[name] = self.plain_runs.get(name, 0) + 1
+                        self.plain_runs[step] += 1
                     continue
-                self.sweeps[name].record(point, crashes.kill_point(name, point))
+                sweep.record(point, crashes.kill_point(sweep.label, sweep.step, sweep.next_step, point, self.scenario))
         except BaseException:
             self.stopped.set()
             raise
@@ -397,8 +438,8 @@ def test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again
 
     assert killed, output
     assert crash["tripped_on"] == "elbv2:ModifyListener", crash
-    assert production(sandbox) == {"green": 100}
-    check_production(sandbox, False, "switch killed after ModifyListener")
+    assert ALB.production(sandbox, DEMO) == {"green": 100}
+    ALB.check(sandbox, DEMO, False, "switch killed after ModifyListener")
     assert json.loads(sandbox.parameter(DEMO.lock))["owner"] == "switch-killed"
     refused = crashes.rerun("switch", "switch-rerun", "switch-killed", "switch killed after ModifyListener")
     assert refused
@@ -406,41 +447,53 @@ def test_a_switch_killed_right_after_moving_the_traffic_converges_when_run_again
 
 
 @pytest.mark.long
-def test_deploy_switch_rollback_and_clean_killed_after_each_write_converge_when_run_again(sandbox, apps):
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.name for scenario in SCENARIOS])
+def test_every_step_killed_after_each_write_converges_when_run_again(sandbox, scenario):
+    if ONLY and scenario.name not in ONLY:
+        pytest.skip(f"BLUEGREEN_RELIABILITY_SCENARIOS is {','.join(ONLY)}")
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    sample = sample_points(SAMPLE, SEED) if SAMPLE else None
-    if sample:
-        print(f"a sampled sweep, seed {SEED}: kill points {sample}")
-    taken = apps(CRASH_APPS)
-    walk = Walk(sandbox, sample)
+    sample = sample_points(SAMPLE, SEED, scenario.kill_points) if SAMPLE else None
+    if sample is not None:
+        assert scenario.kill_points, f"{scenario.name}: no full sweep has counted its kill points to draw from"
+        print(f"{scenario.name}: a sampled sweep, seed {SEED}: kill points {sample}")
+    # boto3's default session sets itself up with its first clients; the walks' threads must not race for it.
+    for service in ("autoscaling", "codedeploy", "ec2", "elbv2", "route53", "s3", "ssm"):
+        sandbox.client(service)
+    # A sample of K kill points needs no more than K applications to walk at once.
+    count = scenario.apps or CRASH_APPS
+    taken = scenario.strategy.apps(sandbox, min(count, SAMPLE) if SAMPLE else count)
+    walk = Walk(sandbox, scenario, sample)
     proxies = [new_proxy(sandbox.endpoint) for _app in taken]
     started = time.monotonic()
     run_at_once(proxies, [functools.partial(walk.walk, app, proxy) for app, proxy in zip(taken, proxies)])
 
-    kill_points = {name: None if sweep.end is None else sweep.end - 1 for name, sweep in walk.sweeps.items()}
-    points = sorted(walk.points, key=lambda item: (list(STARTS_FROM).index(item["playbook"]), item["point"]))
+    kill_points = {label: None if sweep.end is None else sweep.end - 1 for label, sweep in walk.sweeps.items()}
+    labels = list(walk.sweeps)
+    points = sorted(walk.points, key=lambda item: (labels.index(item["sweep"]), item["point"]))
     report = {
+        "scenario": scenario.name,
         "kill_points": kill_points,
         "sample": sample,
         "seed": SEED if sample else None,
         "apps": [app.name for app in taken],
         "seconds": {
-            name: round(sum(item["seconds"] for item in points if item["playbook"] == name), 1) for name in STARTS_FROM
+            label: round(sum(item["seconds"] for item in points if item["sweep"] == label), 1) for label in labels
         },
-        "plain_runs": walk.plain_runs,
+        "plain_runs": dict(walk.plain_runs),
         "total_seconds": round(time.monotonic() - started, 1),
         "points": points,
     }
-    (OUTPUT / "crash.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (OUTPUT / f"crash-{scenario.name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(
-        f"killed: { {name: sorted(sweep.killed) for name, sweep in walk.sweeps.items()} }, in {report['total_seconds']} s"
+        f"{scenario.name}: kill points {kill_points}; killed "
+        f"{ {label: sorted(sweep.killed) for label, sweep in walk.sweeps.items()} } in {report['total_seconds']} s"
     )
-    if sample:
-        for name, sweep in walk.sweeps.items():
+    if sample is not None:
+        for label, sweep in walk.sweeps.items():
             beyond = [point for point in sweep.sample if sweep.end is not None and point >= sweep.end]
-            assert sorted(sweep.killed + beyond) == sweep.sample, (name, sorted(sweep.killed), sweep.end)
-            assert sweep.killed, f"{name}: none of the drawn points {sweep.sample} is a write of the playbook"
+            assert sorted(sweep.killed + beyond) == sweep.sample, (label, sorted(sweep.killed), sweep.end)
+        assert any(sweep.killed for sweep in walk.sweeps.values()), f"{scenario.name}: no drawn point was a write"
         return
-    for name, sweep in walk.sweeps.items():
-        assert sorted(sweep.killed) == list(range(1, sweep.end)), (name, sorted(sweep.killed), sweep.end)
+    for label, sweep in walk.sweeps.items():
+        assert sorted(sweep.killed) == list(range(1, sweep.end)), (label, sorted(sweep.killed), sweep.end)
     assert all(kill_points.values()), kill_points

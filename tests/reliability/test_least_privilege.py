@@ -5,25 +5,28 @@
 
 """docs/iam/bluegreen-policy.json is enough for deploy, switch, rollback and clean, and each action it grants is needed.
 
-A sandbox of its own (port LEAST_PRIVILEGE_PORT) runs with moto's IAM enforcement: started with
-INITIAL_NO_AUTH_ACTION_COUNT, then switched on and off with /moto-api/reset-auth, so that provisioning
-and the restores between the checks run unchecked. The playbooks run with the keys of an IAM user whose
-only policy is the file's, as moto can check it: every action on every resource, without conditions
-(moto matches resources as given to it, "*", and evaluates no condition keys; docs/reliability.md).
+A sandbox of its own (port LEAST_PRIVILEGE_PORT) runs with IAM enforcement: started with INITIAL_NO_AUTH_ACTION_COUNT,
+then switched on and off with /moto-api/reset-auth, so that provisioning and the restores between the checks run
+unchecked. The playbooks run with the keys of an IAM user whose only policy is the file's, as shipped: its resource
+ARNs and conditions are evaluated as AWS evaluates them (tools/sandbox_policy.py), on the resources and request
+context each call has (tools/sandbox_authorization.py), the authorizations a call needs besides its own action
+included (ec2:RunInstances for a group created from a launch template, iam:PassRole for a deployment group's
+service role). The sandbox lists the decisions it took (/_sandbox/iam/decisions): what a cycle "calls" is the actions
+it was allowed.
 
-Four cycles of playbooks run once with the whole policy, through a fault proxy that records every call: one of
-strategy alb on demo, one of strategy codedeploy on cdapp (an application as tests/integration/
-test_codedeploy_strategy.py makes it, whose deploys upload the revision to S3 and have the sandbox's CodeDeploy copy
-the fleet), one on demo fitted out with lifecycle hooks, scaling policies, scheduled actions, a listener rule and
-an idle fleet made by hand, which the deploy converges, and one of strategy route53 on demo with a load balancer per
-colour and the live and staging names in Route 53 (as tests/integration/route53_sandbox.py provisions them; the
-sandbox's moto checks Route 53's signatures as AWS does, tools/sandbox_iam.py). Each action the policy grants is
-either called by a cycle or listed in NOT_EXERCISED with the reason.
-Then, for each action a cycle calls first (but those in TOLERATED and UNCHECKED), the cycle runs with the policy less
-that action from the playbook that first calls it, and some playbook must fail, naming it (or, for those in MASKED,
-with the error that shows it without naming it). With BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=K (CI's `make
+Four cycles of playbooks run once with the whole policy: one of strategy alb on demo, one of strategy codedeploy on
+cdapp (an application as tests/integration/test_codedeploy_strategy.py makes it, whose deploys upload the revision to
+S3 and have the sandbox's CodeDeploy copy the fleet), one on demo fitted out with lifecycle hooks, scaling policies,
+scheduled actions, a listener rule and an idle fleet made by hand, which the deploy converges, and one of strategy
+route53 on demo with a load balancer per colour and the live and staging names in Route 53 (as
+tests/integration/route53_sandbox.py provisions them). Each action the policy grants is either allowed to a cycle or
+listed in NOT_EXERCISED with the reason.
+Then, for each action a cycle is first allowed (but those in TOLERATED), the cycle runs with the policy less that
+action, from the playbook that first calls it, and some playbook must fail, naming it (or, for those in MASKED, with
+the error that shows it without naming it). With BLUEGREEN_LEAST_PRIVILEGE_SAMPLE=K (CI's `make
 reliability-sample`), K of each cycle's actions are taken away, drawn with BLUEGREEN_RELIABILITY_SEED; the four
-cycles still run whole with the policy.
+cycles still run whole with the policy. tests/sandbox/test_sandbox_authorization.py shows each of the policy's scoped
+statements refusing a call outside its scope.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ from conftest import ROOT
 from conftest import SANDBOX_WAIT
 from conftest import Sandbox
 
-from .faults import new_proxy
 from .sandbox_state import FAST
 from .sandbox_state import app_state
 from .sandbox_state import PLAYBOOKS
@@ -65,15 +67,7 @@ POLICY = ROOT / "docs" / "iam" / "bluegreen-policy.json"
 # Outside the fault proxies' ports (faults.PROXY_PORTS), which runs going on at once take.
 LEAST_PRIVILEGE_PORT = int(os.environ.get("BLUEGREEN_LEAST_PRIVILEGE_PORT") or 4598)
 USER = "bluegreen-operator"
-# IAM's prefix of each service, by botocore's name for it.
-IAM_PREFIX = {"elbv2": "elasticloadbalancing", "resourcegroupstaggingapi": "tag"}
-# IAM's action for the S3 operations that have none of their own name.
-IAM_ACTION = {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}
-# moto names the action after the service's signing name, which differs from the IAM prefix for this one.
-MOTO_PREFIX = {"tag": "tagging"}
-# What moto checks besides an action's own name for the calls AWS checks under it: a HEAD on a bucket as
-# s3:HeadBucket, which IAM does not have (the ACTION_MAP of moto's s3/responses.py).
-MOTO_ALSO = {"s3:ListBucket": ("s3:HeadBucket",)}
+DECISIONS = "/_sandbox/iam/decisions"
 # The bucket of the revisions in inventories/local (bluegreen_codedeploy_bucket), which playbooks/sandbox.yml creates.
 REVISIONS_BUCKET = "bluegreen-revisions"
 CODEDEPLOY_APP = "cdapp"
@@ -88,10 +82,6 @@ BEFORE_APART = "least-privilege-before-apart"
 NOT_EXERCISED = {
     "autoscaling:DisableMetricsCollection": "a deploy calls it when the idle fleet collects metrics and the live one "
     "does not; moto does not implement it (the sandbox answers 500)",
-    "ec2:RunInstances": "AWS checks it when a group is created from a launch template; moto does not",
-    "iam:PassRole": "AWS checks it when the launch template names an instance profile, and for the CodeDeploy service "
-    "role a deployment group is created or updated with; moto checks neither (CreateDeploymentGroup passes without it)",
-    "ssm:AddTagsToResource": "AWS checks it for the tags given to PutParameter; moto does not",
 }
 
 # Called, but a refusal does not fail the playbook, by design: the policy grants them so that nothing is left
@@ -102,11 +92,6 @@ TOLERATED = {
     "autoscaling:DescribeWarmPool": "asg_clone reports the warm pool as not copied ('could not read')",
     "autoscaling:DescribeNotificationConfigurations": "asg_clone reports them as not copied ('could not read')",
     "autoscaling:DescribeTrafficSources": "asg_clone reports them as not copied ('could not read')",
-}
-# Called, but moto checks another action for it: taking it away changes nothing moto sees.
-UNCHECKED = {
-    "s3:GetBucketOwnershipControls": "moto checks s3:ListBucket for it (the ACTION_MAP of moto's s3/responses.py has "
-    "no entry for it)",
 }
 # Refused, the playbook fails, but with an error that does not name the action. moto's S3 answers a refusal with
 # "Access Denied" alone, and a refused HEAD with no body at all: the output names the refused call instead.
@@ -142,25 +127,17 @@ def policy_actions():
     return actions
 
 
-def moto_policy(actions):
-    """The policy as moto can check it: the actions, on every resource, without conditions."""
-    names = {moto_name(action) for action in actions}
-    names.update(other for action in actions for other in MOTO_ALSO.get(action, ()))
-    return json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": sorted(names), "Resource": "*"}]}
-    )
-
-
-def moto_name(action):
-    prefix, name = action.split(":", 1)
-    return f"{MOTO_PREFIX.get(prefix, prefix)}:{name}"
-
-
-def iam_action(operation_key):
-    if operation_key in IAM_ACTION:
-        return IAM_ACTION[operation_key]
-    service, operation = operation_key.split(":", 1)
-    return f"{IAM_PREFIX.get(service, service)}:{operation}"
+def shipped_policy(actions):
+    """The policy as shipped, each statement keeping only the actions of ``actions``; statements left without one
+    go."""
+    document = json.loads(POLICY.read_text(encoding="utf-8"))
+    statements = []
+    for statement in document["Statement"]:
+        granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        kept = [action for action in granted if action in actions]
+        if kept:
+            statements.append({**statement, "Action": kept})
+    return json.dumps({**document, "Statement": statements})
 
 
 class Enforced(Sandbox):
@@ -185,7 +162,9 @@ class Enforced(Sandbox):
 
     def grant(self, actions):
         self.enforce(False)
-        self.client("iam").put_user_policy(UserName=USER, PolicyName="bluegreen", PolicyDocument=moto_policy(actions))
+        self.client("iam").put_user_policy(
+            UserName=USER, PolicyName="bluegreen", PolicyDocument=shipped_policy(actions)
+        )
         self.granted = frozenset(actions)
 
     def save(self, name=PROVISIONED):
@@ -198,6 +177,12 @@ class Enforced(Sandbox):
         super().restore(name)
         if self.granted is not None:
             self.grant(self.granted)
+
+    def decisions(self, forget=False):
+        """The sandbox's IAM decisions since they were last forgotten (and forgets them, with ``forget``)."""
+        request = urllib.request.Request(f"{self.endpoint}{DECISIONS}", method="DELETE" if forget else "GET")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["decisions"]
 
     def as_operator(self, playbook, extra_vars, endpoint=None):
         extra_vars = {
@@ -471,21 +456,22 @@ def exercised(enforced):
     enforced.grant(policy_actions())
     back_to_blue(enforced)
     called = {}
-    with new_proxy(enforced.endpoint) as recorder:
-        for cycle in CYCLES:
-            if cycle.apart:
-                enforced.save(BEFORE_APART)
-            cycle.restart(enforced)
-            called[cycle.name] = {}
-            for index, (playbook, _vars) in enumerate(cycle.steps):
-                recorder.reset_stats()
-                done = enforced.as_operator(playbook, cycle.operator_vars(enforced, index), endpoint=recorder.url)
-                failure = f"{cycle.name} cycle: {playbook} failed with only the policy: {ansible_errors(done.stdout)}"
-                assert done.returncode == 0, failure
-                operations = recorder.stats()["operations"]
-                called[cycle.name][index] = {iam_action(key) for key in operations if key != "unsigned"}
-            if cycle.apart:
-                enforced.restore(BEFORE_APART)
+    for cycle in CYCLES:
+        if cycle.apart:
+            enforced.save(BEFORE_APART)
+        cycle.restart(enforced)
+        called[cycle.name] = {}
+        for index, (playbook, _vars) in enumerate(cycle.steps):
+            enforced.decisions(forget=True)
+            done = enforced.as_operator(playbook, cycle.operator_vars(enforced, index))
+            failure = f"{cycle.name} cycle: {playbook} failed with only the policy: {ansible_errors(done.stdout)}"
+            assert done.returncode == 0, failure
+            decisions = enforced.decisions()
+            called[cycle.name][index] = {item["action"] for item in decisions if item["outcome"] == "allowed"}
+            refused = sorted({(item["action"], item["resource"]) for item in decisions if item["outcome"] != "allowed"})
+            assert refused == [], f"{cycle.name} cycle: {playbook} was refused {refused} with the whole policy"
+        if cycle.apart:
+            enforced.restore(BEFORE_APART)
     plain(enforced)
     back_to_blue(enforced)
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -504,7 +490,6 @@ def test_the_policy_grants_what_the_playbooks_call_and_each_grant_is_accounted_f
     called = set().union(*(actions for steps in exercised.values() for actions in steps.values()))
     assert sorted(called - granted) == [], "called but not granted"
     assert sorted(granted - called) == sorted(NOT_EXERCISED), "granted but neither called nor in NOT_EXERCISED"
-    assert sorted(set(UNCHECKED) - called) == [], "in UNCHECKED but not called"
 
 
 def run_until_a_failure(enforced, cycle, start):
@@ -539,7 +524,7 @@ def without_each_action(enforced, cycle, first_use):
         enforced.grant(policy_actions() - {action})
         index, done = run_until_a_failure(enforced, cycle, start)
         output = done.stdout + done.stderr
-        expected = MASKED.get(action, moto_name(action))
+        expected = MASKED.get(action, f"not authorized to perform: {action}")
         if done.returncode == 0 or expected not in output:
             outcome = "every playbook passed" if done.returncode == 0 else f"{cycle.steps[index][0]} failed otherwise"
             wrong.append(f"{action}: {outcome}: {ansible_errors(output)[:300]}")
@@ -553,7 +538,7 @@ def first_calls(steps, leave_out=frozenset(), sample=SAMPLE, seed=SEED):
     ``sample`` of them, drawn with ``seed``, when ``sample`` is not 0."""
     first_use = {}
     for index in sorted(steps):
-        for action in sorted(steps[index] - set(TOLERATED) - set(UNCHECKED) - leave_out):
+        for action in sorted(steps[index] - set(TOLERATED) - leave_out):
             first_use.setdefault(action, index)
     if sample:
         drawn = random.Random(seed).sample(sorted(first_use), min(sample, len(first_use)))

@@ -413,6 +413,41 @@ def test_traffic_sources_page_with_max_records_and_next_token(world):
 # The sandbox's snapshots hold the state the patches add.
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Lifecycle hooks keep their notification target and role.
+
+
+def test_a_lifecycle_hook_keeps_the_role_and_target_it_was_given_and_has_none_it_was_not_given(world):
+    """PutLifecycleHook: RoleARN, NotificationTargetARN and NotificationMetadata are optional, and DescribeLifecycleHooks
+    returns them as given (the LifecycleHook data type). Plain moto answers every hook with the same made-up role and
+    SQS queue, so a copy of a hook without one would pass a role that does not exist."""
+    group = world.group("hooks")
+    world.autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName=group, LifecycleHookName="plain", LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING"
+    )
+    role = f"arn:aws:iam::123456789012:role/hooks-{world.suffix}"
+    target = f"arn:aws:sns:us-east-1:123456789012:hooks-{world.suffix}"
+    world.autoscaling.put_lifecycle_hook(
+        AutoScalingGroupName=group,
+        LifecycleHookName="notified",
+        LifecycleTransition="autoscaling:EC2_INSTANCE_TERMINATING",
+        RoleARN=role,
+        NotificationTargetARN=target,
+        NotificationMetadata="drain",
+    )
+    hooks = {
+        hook["LifecycleHookName"]: hook
+        for hook in world.autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=group)["LifecycleHooks"]
+    }
+    assert not {"RoleARN", "NotificationTargetARN", "NotificationMetadata"} & set(hooks["plain"]), hooks["plain"]
+    notified = hooks["notified"]
+    assert (notified["RoleARN"], notified["NotificationTargetARN"], notified["NotificationMetadata"]) == (
+        role,
+        target,
+        "drain",
+    )
+
+
 def snapshot(server, path, method="POST"):
     request = urllib.request.Request(f"{server.endpoint}/_sandbox/snapshots/{path}", method=method, data=b"")
     with urllib.request.urlopen(request, timeout=30) as response:

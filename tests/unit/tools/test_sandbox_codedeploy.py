@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "sandbox_codedeploy.py"
+# The tool imports its sibling modules by name, as the sandbox server (run from tools/) does.
+sys.path.insert(0, str(TOOL.parent))
 _spec = importlib.util.spec_from_file_location("bluegreen_sandbox_codedeploy", TOOL)
 codedeploy = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = codedeploy
