@@ -20,6 +20,34 @@ def staying_targets(states):
     return sum(1 for item in states if item not in LEAVING)
 
 
+def not_in_use(states):
+    """Whether a target group's targets, given by their health states, are all ``unused``: no listener of the load
+    balancer forwards to it, so none is health checked (Elastic Load Balancing User Guide, "Target health status":
+    Target.NotInUse, "Target group is not configured to receive traffic from the load balancer")."""
+    return bool(states) and all(item == "unused" for item in states)
+
+
+def bring_into_use(actions, arn):
+    """``actions`` with target group ``arn`` added to their forward action at weight 0: no traffic goes to it, but the
+    load balancer uses it, and so health checks its targets. The other target groups keep their weights, the forward
+    its stickiness and the other actions stay as they are."""
+    result = []
+    for action in actions:
+        if action.get("Type") != "forward":
+            result.append(copy.deepcopy(action))
+            continue
+        config = copy.deepcopy(action.get("ForwardConfig") or {})
+        groups = config.get("TargetGroups") or [{"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
+        if arn not in [group["TargetGroupArn"] for group in groups]:
+            groups.append({"TargetGroupArn": arn, "Weight": 0})
+        config["TargetGroups"] = groups
+        forward = {"Type": "forward", "ForwardConfig": config}
+        if "Order" in action:
+            forward["Order"] = action["Order"]
+        result.append(forward)
+    return result
+
+
 def wanted_weights(live_color, traffic_percent):
     """Share of production traffic per colour: ``traffic_percent`` to ``live_color``, the rest to the other."""
     if not 1 <= traffic_percent <= 100:

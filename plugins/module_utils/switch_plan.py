@@ -12,6 +12,7 @@ them through the ``switch_plan`` filter, so that nothing here costs a task.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
 
@@ -41,6 +42,63 @@ def same_run_color(ssm, operation, deployment_id):
     return next((entry.get("value") for entry in newest if pattern.search(entry.get("description") or "")), None)
 
 
+def _moment(value):
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _written_by(lock, entry, operation):
+    """Whether the live parameter's history ``entry`` was written by the run of ``operation`` that took ``lock``."""
+    taken, written = _moment(lock.get("since")), _moment(entry.get("last_modified"))
+    if taken is None or written is None or written < taken:
+        return False
+    return (entry.get("description") or "").startswith(f"{operation} ")
+
+
+def interrupted_run_color(state, operation):
+    """The colour a run of the same operation had already recorded as live when it died holding the lock.
+
+    The lock is held (its holder is taken over with bluegreen_force_unlock, or is this run's owner) by a run of
+    ``operation``, and the newest version of the live parameter was written by a run of ``operation`` after that lock
+    was taken (both dated by SSM): that run moved the traffic and recorded it, and died before it released the lock.
+    Running the operation again finishes it, rather than starting another: a rollback run again would otherwise roll
+    the rollback back.
+    """
+    lock = state.get("lock") or {}
+    if not lock.get("valid") or lock.get("operation") != operation:
+        return None
+    newest = (state.get("layers", {}).get("ssm", {}).get("history") or [])[:1]
+    if not newest or not _written_by(lock, newest[0], operation):
+        return None
+    return newest[0].get("value") if newest[0].get("value") in COLORS else None
+
+
+def undone_switch_color(state, operation):
+    """The colour a rollback goes back to when a switch died holding the lock before it recorded anything: the one the
+    live parameter still names, which was live before that switch began. (Once the switch has recorded its colour,
+    the colour live before it is the previous one of the history, as after any switch.)"""
+    lock = state.get("lock") or {}
+    if operation != "rollback" or not lock.get("valid") or lock.get("operation") != "switch":
+        return None
+    ssm = state.get("layers", {}).get("ssm", {})
+    newest = (ssm.get("history") or [])[:1]
+    if newest and _written_by(lock, newest[0], "switch"):
+        return None
+    return ssm.get("live_color") if ssm.get("live_color") in COLORS else None
+
+
+def rolled_back_color(ssm):
+    """The colour the last rollback restored, when the newest version of the live parameter is a rollback's: a rollback
+    then stays there (nothing to do) rather than rolling the rollback back onto the release it left. Going forward
+    again is a switch, which goes to the colour the deploy role last deployed to."""
+    newest = (ssm.get("history") or [])[:1]
+    if newest and (newest[0].get("description") or "").startswith("rollback ") and newest[0].get("value") in COLORS:
+        return newest[0]["value"]
+    return None
+
+
 def from_color(state, target_color):
     """The colour production traffic moves away from. The traffic layer is the ground truth; without a colour there
     (an even split), the live parameter still names the colour that was live before the interrupted switch."""
@@ -52,24 +110,31 @@ def to_color(state, operation, target_color=None, deployment_id=None, repair=Fal
     """The colour that takes the traffic.
 
     A given target colour wins. A repair without one keeps production on the colour the traffic layer sends all of
-    it to, and only moves the other layers there. A re-run with the same deployment id goes where the first run went;
-    a switch goes to the colour the deploy role last deployed to, so that a finished switch run again finds nothing
-    to do instead of toggling back; a rollback goes to the colour that was live before. Without a deployment record, a
-    switch goes to the idle colour, and without a history, a rollback too.
+    it to, and only moves the other layers there. A re-run with the same deployment id goes where the first run went,
+    and so does a run of the operation that died holding the lock once it had recorded the live colour
+    (interrupted_run_color); a rollback after a switch that died before it recorded anything goes back to the colour
+    the live parameter names (undone_switch_color). A switch goes to the colour the deploy role last deployed to, so that a finished switch
+    run again finds nothing to do instead of toggling back; a rollback goes to the colour that was live before, and
+    after a rollback stays where it is (rolled_back_color).
+    Without a deployment record, a switch goes to the idle colour, and without a history, a rollback too.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     if target_color:
         return target_color
     if repair and state.get("live_color") in COLORS:
         return state["live_color"]
-    repeated = same_run_color(ssm, operation, deployment_id)
+    repeated = (
+        same_run_color(ssm, operation, deployment_id)
+        or interrupted_run_color(state, operation)
+        or undone_switch_color(state, operation)
+    )
     if repeated:
         return repeated
     deployed = state.get("deployment") or {}
     if operation == "switch" and deployed.get("valid"):
         return deployed.get("color")
     if operation == "rollback" and "history" in ssm:
-        return ssm.get("previous_color")
+        return rolled_back_color(ssm) or ssm.get("previous_color")
     return other_color(from_color(state, target_color))
 
 

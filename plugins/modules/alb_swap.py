@@ -340,6 +340,26 @@ def health_counts(descriptions):
     }
 
 
+def bring_into_use(module, elbv2, listener, group, color, described, health):
+    """When no listener forwards to the colour's target group (after a switch interrupted between its listeners, say),
+    its targets are not health checked and never become healthy: add it to the production listener at weight 0 first,
+    no traffic moved, so that the wait for healthy targets can end. Only when the run waits (health_wait_timeout)."""
+    states = [item["TargetHealth"]["State"] for item in described[color]]
+    if not swap.not_in_use(states) or module.params["health_wait_timeout"] <= 0 or module.params["force_unhealthy"]:
+        return
+    if module.check_mode:
+        module.warn(
+            f"target group {group['TargetGroupName']!r} ({color}) is used by no listener, so its targets are not "
+            "health checked; a real run would add it to the production listener at weight 0 first"
+        )
+        return
+    elbv2_api.modify_listener(
+        elbv2, listener["ListenerArn"], swap.bring_into_use(listener["DefaultActions"], group["TargetGroupArn"])
+    )
+    described[color] = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
+    health[color] = health_counts(described[color])
+
+
 def guard_health(module, elbv2, group, color, health, states):
     """Refuse to send traffic to a colour without enough healthy targets, after waiting when asked to; with
     force_unhealthy, only a colour without a fleet (``states``: its targets' health states)."""
@@ -486,6 +506,7 @@ def do(module):
     test = planned["test"]
     moves_traffic = production["changed"] or bool(rule_changes)
     if moves_traffic:
+        bring_into_use(module, elbv2, production["listener"], target_groups[live], live, described, health)
         guard_health(
             module,
             elbv2,

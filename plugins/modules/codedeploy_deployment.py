@@ -514,6 +514,21 @@ def do_present(module, client, config, result):
     return wait_for(module, client, info, codedeploy.milestone(params, config))
 
 
+def wait_for_rollback(module, client, info, result):
+    """Wait for CodeDeploy's rollback of a stopped deployment, if it has one and the run waits: the traffic is back on
+    the original instances only once it has ended. Fails when it did not succeed."""
+    rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
+    if not (rollback and module.params["wait"]):
+        return
+    rolled_back = wait_for(module, client, codedeploy_api.get_deployment(client, rollback), "finished")
+    result["rollback_status"] = rolled_back.get("status")
+    if rolled_back.get("status") != "Succeeded":
+        raise BlueGreenError(
+            codedeploy.failure_message(rolled_back, codedeploy.failed_event(instances(client, rolled_back)))
+            + f"; deployment {info['deploymentId']} was stopped but its rollback did not succeed"
+        )
+
+
 def do_step(module, client, config, result):
     """state=rerouted | finished | stopped on an existing deployment."""
     params = module.params
@@ -532,23 +547,18 @@ def do_step(module, client, config, result):
     status = info.get("status")
     if params["state"] == "stopped":
         if status in codedeploy_waiters.FINAL_STATUSES:
+            # Stopped already, by a run that may not have seen its rollback through: the traffic is back only once
+            # that rollback has ended, so it is waited for all the same.
             result["action"] = "none"
+            if not module.check_mode:
+                wait_for_rollback(module, client, info, result)
             return info
         result.update(action="stopped", changed=True)
         if module.check_mode:
             return info
         codedeploy_api.stop_deployment(client, info["deploymentId"], params["rollback"])
         info = wait_for(module, client, codedeploy_api.get_deployment(client, info["deploymentId"]), "finished")
-        # The traffic is back only once CodeDeploy's rollback deployment has ended.
-        rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
-        if rollback and params["wait"]:
-            rolled_back = wait_for(module, client, codedeploy_api.get_deployment(client, rollback), "finished")
-            result["rollback_status"] = rolled_back.get("status")
-            if rolled_back.get("status") != "Succeeded":
-                raise BlueGreenError(
-                    codedeploy.failure_message(rolled_back, codedeploy.failed_event(instances(client, rolled_back)))
-                    + f"; deployment {info['deploymentId']} was stopped but its rollback did not succeed"
-                )
+        wait_for_rollback(module, client, info, result)
         return info
 
     if status in ("Failed", "Stopped"):

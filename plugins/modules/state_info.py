@@ -347,9 +347,16 @@ lock:
   description:
     - The holder of the deployment lock C(<prefix>/<app>/lock), or null when the app is not locked.
     - C(valid) is false when the lock parameter does not hold the expected JSON document.
+    - C(since) is when SSM wrote the lock parameter, by the clock that dates C(layers.ssm.history).
   returned: always
   type: dict
-  sample: {"owner": "awx-job-812", "operation": "switch", "started": "2026-11-22T10:04:00Z", "valid": true, "version": 1}
+  sample:
+    owner: awx-job-812
+    operation: switch
+    started: "2026-11-22T10:04:00Z"
+    valid: true
+    version: 1
+    since: "2026-11-22T10:04:00.412000+00:00"
 deployment:
   description:
     - The last deployment the teal.bluegreen.deploy role recorded in C(<prefix>/<app>/deployment), or null.
@@ -520,6 +527,10 @@ def do(module):
     traffic = [name for name in state.TRAFFIC_LAYERS if name in layers]
     colors = describe_colors(elbv2, target_groups, layers["asg"], next(map(layers.get, traffic), None), shared)
     lock = state.parse_lock(parameters[names["lock"]])
+    if lock is not None:
+        # When SSM wrote the lock, by the clock that also dates the live parameter's history.
+        modified = parameters[names["lock"]].get("LastModifiedDate")
+        lock["since"] = modified.isoformat() if hasattr(modified, "isoformat") else modified
     flags = state.flags(
         summary["live_color"],
         colors,

@@ -128,7 +128,14 @@ SCENARIOS = [
         "alb",
         ALB,
         recoveries=(("deploy", "discard"), ("switch", "rollback")),
-        kill_points={"deploy": 5, "switch": 7, "rollback": 7, "clean": 4},
+        kill_points={
+            "deploy": 5,
+            "switch": 7,
+            "rollback": 7,
+            "clean": 4,
+            "deploy, then discard": 5,
+            "switch, then rollback": 7,
+        },
     ),
     Scenario(
         "alb-canary-new-image",
@@ -136,15 +143,29 @@ SCENARIOS = [
         swept=("deploy", "switch"),
         step_vars={"switch": {"bluegreen_canary_steps": [25, 100]}},
         new_image=True,
+        kill_points={"deploy": 6, "switch": 10},
     ),
     Scenario(
         "alb-scale-to-zero",
         ALB,
         swept=("clean", "deploy"),
         step_vars={"clean": {"bluegreen_clean_mode": "scale_to_zero"}},
+        kill_points={"clean": 3, "deploy": 4},
     ),
-    Scenario("route53", ROUTE53, recoveries=(("switch", "rollback"),)),
-    Scenario("efs", EFS, apps=1),
+    Scenario(
+        "route53",
+        ROUTE53,
+        recoveries=(("switch", "rollback"),),
+        kill_points={"deploy": 5, "switch": 5, "rollback": 5, "clean": 4, "switch, then rollback": 5},
+    ),
+    # A clean of strategy efs writes nothing: the old colour's directory stays as the rollback target.
+    Scenario(
+        "efs",
+        EFS,
+        swept=("deploy", "switch", "rollback"),
+        apps=1,
+        kill_points={"deploy": 3, "switch": 3, "rollback": 3},
+    ),
     Scenario("codedeploy", CODEDEPLOY, recoveries=(("switch", "rollback"),)),
 ]
 
@@ -276,6 +297,10 @@ class Crashes:
         killed_owner = f"{killed_step}-run-{point}"
         started = time.monotonic()
         playbook = STEPS[killed_step][0]
+        live_before = self.sandbox.parameter(self.app.live)
+        record = self.sandbox.parameter(self.app.deployment)
+        deployed = json.loads(record)["color"] if record else None
+        wanted = expected_live(killed_step, next_step, live_before, deployed)
         step_vars = scenario.extra_vars(self.sandbox, self.app, killed_step)
         killed, _output, crash = self.killed_at(playbook, point, {**step_vars, "bluegreen_lock_owner": killed_owner})
         if not killed:
@@ -283,9 +308,17 @@ class Crashes:
             return False
         self.strategy.check(self.sandbox, self.app, False, where)
         lock_left = self.sandbox.parameter(self.app.lock) is not None
+        if not lock_left:
+            # Killed after its last write, the lock's release: the run was complete, and the next one starts afresh;
+            # a rollback right after a rollback stays where the first one went.
+            live_now = self.sandbox.parameter(self.app.live)
+            fresh = killed_step == next_step == "rollback"
+            wanted = live_now if fresh else expected_live(next_step, next_step, live_now, deployed)
         if next_step != killed_step:
             step_vars = scenario.extra_vars(self.sandbox, self.app, next_step)
         refused = self.rerun(STEPS[next_step][0], f"{next_step}-after-{point}", killed_owner, where, step_vars)
+        live = self.sandbox.parameter(self.app.live)
+        assert live == wanted, f"{where}, then {next_step} run: {live} is live, {wanted} should be"
         self.points.append(
             {
                 "sweep": label,
@@ -298,6 +331,18 @@ class Crashes:
             }
         )
         return True
+
+
+def expected_live(killed_step, next_step, live_before, deployed):
+    """The colour that is live once ``next_step`` has run to its end after ``killed_step`` was killed, from the one
+    live before: a switch ends on the deployed colour; a rollback on the colour live before the kill's operation began
+    (the other one, when the rollback itself was killed, or started afresh); a deploy or a clean leaves the live
+    colour as it was."""
+    if next_step == "switch":
+        return deployed
+    if next_step == "rollback" and killed_step == "rollback":
+        return next(color for color in ("blue", "green") if color != live_before)
+    return live_before
 
 
 def sample_points(count, seed, known):

@@ -153,3 +153,34 @@ class TestStayingTargets:
 
     def test_no_target(self):
         assert swap.staying_targets([]) == 0
+
+
+class TestBringIntoUse:
+    def test_targets_all_unused_are_not_in_use(self):
+        assert swap.not_in_use(["unused", "unused"])
+        assert not swap.not_in_use(["unused", "initial"])
+        assert not swap.not_in_use([])
+
+    def test_a_plain_forward_gets_the_target_group_at_weight_zero(self):
+        after = swap.bring_into_use(plain(GREEN), BLUE)
+        assert after == weighted((GREEN, 1), (BLUE, 0))
+        assert swap.color_weights(after, {BLUE: "blue", GREEN: "green"}) == {"green": 100}
+
+    def test_weights_stickiness_and_other_actions_are_kept(self):
+        stickiness = {"Enabled": True, "DurationSeconds": 300}
+        auth = {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {"Issuer": "https://id.example"}}
+        actions = [auth, dict(weighted((GREEN, 90), (OTHER, 10), stickiness=stickiness)[0], Order=2)]
+        after = swap.bring_into_use(actions, BLUE)
+        assert after[0] == auth
+        assert after[1]["Order"] == 2
+        assert after[1]["ForwardConfig"] == {
+            "TargetGroups": [
+                {"TargetGroupArn": GREEN, "Weight": 90},
+                {"TargetGroupArn": OTHER, "Weight": 10},
+                {"TargetGroupArn": BLUE, "Weight": 0},
+            ],
+            "TargetGroupStickinessConfig": stickiness,
+        }
+
+    def test_a_target_group_already_forwarded_to_is_not_added_again(self):
+        assert swap.bring_into_use(weighted((GREEN, 1), (BLUE, 0)), BLUE) == weighted((GREEN, 1), (BLUE, 0))

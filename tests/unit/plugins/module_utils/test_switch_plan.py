@@ -51,8 +51,18 @@ def deployed(color, **more):
     return {"valid": True, "color": color, **more}
 
 
-def entry(value, description=""):
-    return {"value": value, "description": description}
+def entry(value, description="", last_modified=None):
+    return {"value": value, "description": description, "last_modified": last_modified}
+
+
+def locked(operation, since="2026-12-06T21:00:00+00:00"):
+    return {
+        "owner": "awx-job-7",
+        "operation": operation,
+        "started": "2026-12-06T21:00:00Z",
+        "valid": True,
+        "since": since,
+    }
 
 
 @pytest.mark.parametrize(
@@ -73,6 +83,26 @@ def entry(value, description=""):
                 operation="rollback",
             ),
             "blue",
+        ),
+        (
+            "a rollback right after a rollback stays on the colour it restored",
+            dict(
+                state=state(live="blue", ssm_live="blue", history=[entry("blue", "rollback 8: blue"), entry("green")]),
+                operation="rollback",
+            ),
+            "blue",
+        ),
+        (
+            "a switch after a rollback goes forward to the deployed colour again",
+            dict(
+                state=state(
+                    live="blue",
+                    ssm_live="blue",
+                    history=[entry("blue", "rollback 8: blue"), entry("green")],
+                    deployment=deployed("green"),
+                ),
+            ),
+            "green",
         ),
         (
             "a rollback without a history goes to the other colour",
@@ -115,6 +145,66 @@ def entry(value, description=""):
             "green",
         ),
         ("a repair with a target colour goes there", dict(state=state(), repair=True, target_color="green"), "green"),
+        (
+            "a rollback that died holding its lock after recording blue is finished, not rolled back again",
+            dict(
+                state=dict(
+                    state(
+                        live="blue",
+                        ssm_live="blue",
+                        history=[entry("blue", "rollback 7: blue", "2026-12-06T21:00:05+00:00"), entry("green")],
+                    ),
+                    lock=locked("rollback"),
+                ),
+                operation="rollback",
+            ),
+            "blue",
+        ),
+        (
+            "a rollback whose dead run had not recorded anything yet goes to the colour live before",
+            dict(
+                state=dict(
+                    state(
+                        live="green",
+                        ssm_live="green",
+                        history=[entry("green", "switch 6: green", "2026-12-06T20:50:00+00:00"), entry("blue")],
+                    ),
+                    lock=locked("rollback"),
+                ),
+                operation="rollback",
+            ),
+            "blue",
+        ),
+        (
+            "a rollback after a switch that died holding its lock before it recorded goes back to the recorded colour",
+            dict(
+                state=dict(
+                    state(
+                        live="green",
+                        ssm_live="blue",
+                        history=[entry("blue", "rollback 5: blue", "2026-12-06T20:50:00+00:00"), entry("green")],
+                    ),
+                    lock=locked("switch"),
+                ),
+                operation="rollback",
+            ),
+            "blue",
+        ),
+        (
+            "a rollback after a switch that died holding its lock undoes the switch",
+            dict(
+                state=dict(
+                    state(
+                        live="green",
+                        ssm_live="green",
+                        history=[entry("green", "switch 6: green", "2026-12-06T21:00:05+00:00"), entry("blue")],
+                    ),
+                    lock=locked("switch"),
+                ),
+                operation="rollback",
+            ),
+            "blue",
+        ),
     ],
 )
 def test_where_the_traffic_goes(case, arguments, expected_to):
@@ -132,6 +222,16 @@ def test_the_idle_colour_of_a_repair_is_not_where_an_unrecorded_switch_would_hav
     )
 
     assert (repaired["from"], repaired["to"], repaired["done"], repaired["refusals"]) == ("green", "green", True, [])
+
+
+def test_a_rollback_run_again_after_its_run_died_having_recorded_the_colour_has_nothing_left_to_do():
+    history = [entry("blue", "rollback 7: blue", "2026-12-06T21:00:05+00:00"), entry("green")]
+    plan = plan_switch(
+        dict(state(live="blue", ssm_live="blue", history=history), lock=locked("rollback")),
+        "demo",
+        operation="rollback",
+    )
+    assert (plan["from"], plan["to"], plan["done"], plan["refusals"]) == ("blue", "blue", True, [])
 
 
 def test_steps_already_reached_are_skipped_and_alb_always_runs_its_last():
