@@ -166,7 +166,12 @@ SCENARIOS = [
         apps=1,
         kill_points={"deploy": 3, "switch": 3, "rollback": 3},
     ),
-    Scenario("codedeploy", CODEDEPLOY, recoveries=(("switch", "rollback"),)),
+    Scenario(
+        "codedeploy",
+        CODEDEPLOY,
+        recoveries=(("switch", "rollback"),),
+        kill_points={"deploy": 4, "switch": 4, "rollback": 4, "clean": 3, "switch, then rollback": 4},
+    ),
 ]
 
 
