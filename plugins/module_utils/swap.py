@@ -27,6 +27,13 @@ def not_in_use(states):
     return bool(states) and all(item == "unused" for item in states)
 
 
+def settle_seconds(group):
+    """How long a target group's health checks take to find a new target healthy, with one interval to spare: the
+    interval times one more than the healthy threshold (AWS's defaults, 30 s and 5: 180 s)."""
+    interval = int(group.get("HealthCheckIntervalSeconds") or 30)
+    return interval * (int(group.get("HealthyThresholdCount") or 5) + 1)
+
+
 def bring_into_use(actions, arn):
     """``actions`` with target group ``arn`` added to their forward action at weight 0: no traffic goes to it, but the
     load balancer uses it, and so health checks its targets. The other target groups keep their weights, the forward

@@ -342,27 +342,30 @@ def health_counts(descriptions):
 
 def bring_into_use(module, elbv2, listener, group, color, described, health):
     """When no listener forwards to the colour's target group (after a switch interrupted between its listeners, say),
-    its targets are not health checked and never become healthy: add it to the production listener at weight 0 first,
-    no traffic moved, so that the wait for healthy targets can end. Only when the run waits (health_wait_timeout)."""
+    its targets are ``unused``: not health checked, so neither healthy nor unhealthy. Add it to the production
+    listener at weight 0 first, no traffic moved, so that they are; returns how long their health checks take to
+    judge them (swap.settle_seconds), which the health guard waits at least, or 0 when they were in use."""
     states = [item["TargetHealth"]["State"] for item in described[color]]
-    if not swap.not_in_use(states) or module.params["health_wait_timeout"] <= 0 or module.params["force_unhealthy"]:
-        return
+    if not swap.not_in_use(states) or module.params["force_unhealthy"]:
+        return 0
     if module.check_mode:
         module.warn(
             f"target group {group['TargetGroupName']!r} ({color}) is used by no listener, so its targets are not "
             "health checked; a real run would add it to the production listener at weight 0 first"
         )
-        return
+        return 0
     elbv2_api.modify_listener(
         elbv2, listener["ListenerArn"], swap.bring_into_use(listener["DefaultActions"], group["TargetGroupArn"])
     )
     described[color] = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
     health[color] = health_counts(described[color])
+    return swap.settle_seconds(group)
 
 
-def guard_health(module, elbv2, group, color, health, states):
-    """Refuse to send traffic to a colour without enough healthy targets, after waiting when asked to; with
-    force_unhealthy, only a colour without a fleet (``states``: its targets' health states)."""
+def guard_health(module, elbv2, group, color, health, states, settle=0):
+    """Refuse to send traffic to a colour without enough healthy targets, after waiting when asked to (at least
+    ``settle`` seconds for targets just brought into use); with force_unhealthy, only a colour without a fleet
+    (``states``: its targets' health states)."""
     params = module.params
     wanted = params["min_healthy_targets"]
     if health[color]["healthy"] >= wanted:
@@ -380,7 +383,7 @@ def guard_health(module, elbv2, group, color, health, states):
             f"{health[color]['healthy']} of {health[color]['total']} targets healthy (min_healthy_targets={wanted})"
         )
         return
-    timeout = params["health_wait_timeout"]
+    timeout = max(params["health_wait_timeout"], settle)
     if timeout > 0 and not module.check_mode:
         try:
             elbv2_waiters.wait_for_healthy_targets(
@@ -506,7 +509,7 @@ def do(module):
     test = planned["test"]
     moves_traffic = production["changed"] or bool(rule_changes)
     if moves_traffic:
-        bring_into_use(module, elbv2, production["listener"], target_groups[live], live, described, health)
+        settle = bring_into_use(module, elbv2, production["listener"], target_groups[live], live, described, health)
         guard_health(
             module,
             elbv2,
@@ -514,6 +517,7 @@ def do(module):
             live,
             health,
             [item["TargetHealth"]["State"] for item in described[live]],
+            settle,
         )
 
     production_color = swap.production_color(live, params["traffic_percent"])

@@ -182,5 +182,9 @@ class TestBringIntoUse:
             "TargetGroupStickinessConfig": stickiness,
         }
 
+    def test_the_health_checks_settle_in_one_interval_more_than_the_healthy_threshold(self):
+        assert swap.settle_seconds({"HealthCheckIntervalSeconds": 10, "HealthyThresholdCount": 3}) == 40
+        assert swap.settle_seconds({}) == 180
+
     def test_a_target_group_already_forwarded_to_is_not_added_again(self):
         assert swap.bring_into_use(weighted((GREEN, 1), (BLUE, 0)), BLUE) == weighted((GREEN, 1), (BLUE, 0))
