@@ -73,6 +73,36 @@ def check_fleet(sandbox, app, color, healthy, where):
     assert set(healthy) & in_service, f"{where}: none of {color}'s healthy targets {healthy} is in its fleet"
 
 
+def healthy_targets(sandbox, target_group_arn):
+    """The ids of a target group's healthy targets."""
+    health = sandbox.client("elbv2").describe_target_health(TargetGroupArn=target_group_arn)
+    return [
+        item["Target"]["Id"]
+        for item in health["TargetHealthDescriptions"]
+        if item["TargetHealth"]["State"] == "healthy"
+    ]
+
+
+def fleet_leaks(sandbox, app, wanted):
+    """What leaked of an application whose colours are Auto Scaling groups: other than ``wanted`` groups with capacity,
+    two groups of one colour, instances outside every group, parameters besides live and deployment."""
+    found = []
+    groups = sandbox.groups(app.name)
+    fleets = [name for name, group in groups.items() if group["DesiredCapacity"] > 0]
+    if len(fleets) != wanted:
+        found.append(f"{len(fleets)} groups with capacity where {wanted} belong: {sorted(fleets)}")
+    colors = sorted(group_color(group) for group in groups.values())
+    if len(set(colors)) != len(colors):
+        found.append(f"two groups of one colour: {colors}")
+    stray = stray_instances(sandbox, app)
+    if stray:
+        found.append(f"instances outside every group: {stray}")
+    extra = stray_parameters(sandbox, app, {app.live, app.deployment})
+    if extra:
+        found.append(f"parameters: {extra}")
+    return found
+
+
 def check_completed(sandbox, app, weights, where, state):
     assert len(weights) == 1, f"{where}: production is split after a completed run: {weights}"
     live = next(iter(weights))
@@ -163,13 +193,7 @@ class Alb:
         weights = self.production(sandbox, app)
         assert weights, f"{where}: production forwards to no target group"
         for color in weights:
-            health = elbv2.describe_target_health(TargetGroupArn=sandbox.target_group_arn(color, app.name))
-            healthy = [
-                item["Target"]["Id"]
-                for item in health["TargetHealthDescriptions"]
-                if item["TargetHealth"]["State"] == "healthy"
-            ]
-            check_fleet(sandbox, app, color, healthy, where)
+            check_fleet(sandbox, app, color, healthy_targets(sandbox, sandbox.target_group_arn(color, app.name)), where)
         groups = sandbox.groups(app.name)
         assert len(groups) <= 2, f"{where}: {app.name} has {len(groups)} Auto Scaling groups: {sorted(groups)}"
         if completed:
@@ -193,22 +217,8 @@ class Alb:
     def leaks(self, sandbox, app):
         """A settled application has its load balancer's two listeners, its two target groups, one group per colour
         with capacity where it stands, no instance outside them and no parameter besides live and deployment."""
-        found = []
         elbv2 = sandbox.client("elbv2")
-        groups = sandbox.groups(app.name)
-        fleets = [name for name, group in groups.items() if group["DesiredCapacity"] > 0]
-        wanted = 1 if self.position(sandbox, app) == ONE_FLEET else 2
-        if len(fleets) != wanted:
-            found.append(f"{len(fleets)} groups with capacity where {wanted} belong: {sorted(fleets)}")
-        colors = sorted(group_color(group) for group in groups.values())
-        if len(set(colors)) != len(colors):
-            found.append(f"two groups of one colour: {colors}")
-        stray = stray_instances(sandbox, app)
-        if stray:
-            found.append(f"instances outside every group: {stray}")
-        extra = stray_parameters(sandbox, app, {app.live, app.deployment})
-        if extra:
-            found.append(f"parameters: {extra}")
+        found = fleet_leaks(sandbox, app, 1 if self.position(sandbox, app) == ONE_FLEET else 2)
         target_groups = [
             group["TargetGroupName"]
             for group in elbv2.describe_target_groups()["TargetGroups"]
@@ -539,15 +549,7 @@ class Route53(Alb):
         assert weights, f"{where}: {app.fqdn} answers nothing"
         for color in weights:
             assert color in COLORS, f"{where}: {app.fqdn} aliases {color}, no colour's load balancer"
-            health = sandbox.client("elbv2").describe_target_health(
-                TargetGroupArn=sandbox.target_group_arn(color, app.name)
-            )
-            healthy = [
-                item["Target"]["Id"]
-                for item in health["TargetHealthDescriptions"]
-                if item["TargetHealth"]["State"] == "healthy"
-            ]
-            check_fleet(sandbox, app, color, healthy, where)
+            check_fleet(sandbox, app, color, healthy_targets(sandbox, sandbox.target_group_arn(color, app.name)), where)
         groups = sandbox.groups(app.name)
         assert len(groups) <= 2, f"{where}: {app.name} has {len(groups)} Auto Scaling groups: {sorted(groups)}"
         if completed:
@@ -555,18 +557,7 @@ class Route53(Alb):
 
     def leaks(self, sandbox, app):
         """As strategy alb's, with the records of the live name in place of the listeners: one per colour at most."""
-        found = []
-        groups = sandbox.groups(app.name)
-        fleets = [name for name, group in groups.items() if group["DesiredCapacity"] > 0]
-        wanted = 1 if self.position(sandbox, app) == ONE_FLEET else 2
-        if len(fleets) != wanted:
-            found.append(f"{len(fleets)} groups with capacity where {wanted} belong: {sorted(fleets)}")
-        stray = stray_instances(sandbox, app)
-        if stray:
-            found.append(f"instances outside every group: {stray}")
-        extra = stray_parameters(sandbox, app, {app.live, app.deployment})
-        if extra:
-            found.append(f"parameters: {extra}")
+        found = fleet_leaks(sandbox, app, 1 if self.position(sandbox, app) == ONE_FLEET else 2)
         route53 = sandbox.client("route53")
         zone = route53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"]
         records = [
