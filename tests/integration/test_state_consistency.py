@@ -201,10 +201,12 @@ def test_lock_holder_is_reported(sandbox):
     holder = {"owner": "ci-runner-7", "operation": "switch", "started": "2026-11-22T10:00:00Z"}
     ssm.put_parameter(Name=LOCK, Value=json.dumps(holder), Type="String", Overwrite=False)
     try:
+        written = ssm.get_parameter(Name=LOCK)["Parameter"]["LastModifiedDate"]
         result = state(sandbox)
     finally:
         ssm.delete_parameter(Name=LOCK)
-    assert result["lock"] == dict(holder, valid=True, version=1)
+    # ``since`` is when SSM wrote the lock, by the clock of the live parameter's history.
+    assert result["lock"] == dict(holder, valid=True, version=1, since=written.isoformat())
     assert result["consistent"] is True
     assert state(sandbox)["lock"] is None
 
