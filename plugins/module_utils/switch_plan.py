@@ -113,10 +113,10 @@ def to_color(state, operation, target_color=None, deployment_id=None, repair=Fal
     it to, and only moves the other layers there. A re-run with the same deployment id goes where the first run went,
     and so does a run of the operation that died holding the lock once it had recorded the live colour
     (interrupted_run_color); a rollback after a switch that died before it recorded anything goes back to the colour
-    the live parameter names (undone_switch_color). A switch goes to the colour the deploy role last deployed to, so that a finished switch
-    run again finds nothing to do instead of toggling back; a rollback goes to the colour that was live before, and
-    after a rollback stays where it is (rolled_back_color).
-    Without a deployment record, a switch goes to the idle colour, and without a history, a rollback too.
+    the live parameter names (undone_switch_color). A switch goes to the colour the deploy role last deployed to, so
+    that a finished switch run again finds nothing to do instead of toggling back; a rollback goes to the colour that
+    was live before, and right after a rollback stays where it is (rolled_back_color). Without a deployment record,
+    a switch goes to the idle colour, and without a history, a rollback too.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     if target_color:

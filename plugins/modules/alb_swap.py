@@ -84,7 +84,11 @@ options:
   health_wait_timeout:
     description:
       - Seconds to wait for O(min_healthy_targets) healthy targets before giving up. V(0) does not wait.
-      - Check mode never waits.
+      - A target group that no listener uses (its targets C(unused), as after a switch interrupted between its
+        listeners) is first added to the production listener at weight 0, no traffic moved, so that its targets are
+        health checked; the run then waits at least as long as the checks take to judge them (the health check
+        interval times one more than the healthy threshold), whatever this option says.
+      - Check mode never waits, and only warns that it would add such a target group.
     type: int
     default: 0
   health_poll_interval:
