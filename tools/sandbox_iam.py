@@ -45,6 +45,7 @@ to read: GET /_sandbox/iam/decisions lists them (action, resource, outcome, stat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from typing import Any
@@ -140,6 +141,8 @@ def check_action_permitted(self: IAMRequestBase, resource: str) -> None:
     needed = sandbox_authorization.requests(
         call, sandbox_authorization.Backends(self.account_id, self._region), resource
     )
+    principal = principal_context(self._access_key)
+    needed = [dataclasses.replace(request, context={**principal, **request.context}) for request in needed]
     documents = [IAMPolicy(policy)._policy_json for policy in self._access_key.collect_policies()]
     try:
         decisions = sandbox_policy.decide_each(documents, needed)
@@ -153,6 +156,23 @@ def check_action_permitted(self: IAMRequestBase, resource: str) -> None:
     if isinstance(self, S3IAMRequest):
         self._raise_access_denied()
     raise Refused(self._access_key.arn, decision)
+
+
+def principal_context(access_key: Any) -> dict[str, Any]:
+    """The request context keys of the IAM user that signed (IAM User Guide, "AWS global condition context keys"):
+    aws:username, aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType and an aws:PrincipalTag/<key> per tag of
+    the user, which policy variables name (``${aws:PrincipalTag/bluegreen:app}``)."""
+    # pylint: disable=protected-access
+    name = access_key._owner_user_name
+    context = {
+        "aws:username": name,
+        "aws:principalarn": access_key.arn,
+        "aws:principalaccount": access_key.account_id,
+        "aws:principaltype": "User",
+    }
+    for tag in access_key.backend.list_user_tags(name):
+        context[f"aws:principaltag/{tag['Key'].lower()}"] = tag["Value"]
+    return context
 
 
 def keep(decisions: list[sandbox_policy.Decision]) -> None:

@@ -22,6 +22,12 @@ This module decides as AWS documents it, for what one account's identity policie
   operator). ``ForAllValues:`` holds when every value of a multivalued key (``aws:TagKeys``) matches one of the
   policy's, and when the key is absent; ``ForAnyValue:`` when at least one does, and never when the key is absent.
 
+- "IAM policy elements: Variables and tags" (reference_policies_variables.html): ``${key}`` in a Resource or in the
+  value of a String or ARN condition stands for the request context's value of ``key`` (``aws:PrincipalTag/...``,
+  ``aws:username``...), ``${key, 'default'}`` for the default when the key has no value; a variable without a value
+  leaves its resource or condition value matching nothing. ``${*}``, ``${?}`` and ``${$}`` are the characters
+  themselves, never wildcards. A multivalued key is no variable.
+
 An operator this module does not know makes the statement raise ``Unsupported``, so that a policy is never judged
 by a rule it does not follow. Pure functions: tools/sandbox_authorization.py works out a request's resources and
 context and calls ``decide``.
@@ -68,9 +74,45 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# ${*} and ${?} in a policy: the characters themselves. Substituted into a pattern as these stand-ins, which _glob
+# matches literally and literal() turns back.
+LITERAL = {"*": "\x00", "?": "\x01", "$": "$"}
+VARIABLE = re.compile(r"\$\{([^}]*)\}")
+DEFAULTED = re.compile(r"^\s*([^,\s]+)\s*,\s*'((?:[^']|'')*)'\s*$")
+
+
+def substitute(text: str, context: dict[str, Any]) -> str | None:
+    """A policy value with its variables replaced from the request context; None when one has no value."""
+    missing = False
+
+    def value(match: re.Match) -> str:
+        nonlocal missing
+        inside = match.group(1)
+        if inside in LITERAL:
+            return LITERAL[inside]
+        defaulted = DEFAULTED.match(inside)
+        key, default = (defaulted.group(1), defaulted.group(2).replace("''", "'")) if defaulted else (inside, None)
+        found = context.get(key.strip().lower())
+        if isinstance(found, str):
+            # A value is matched as it is: its own * and ? are no wildcards.
+            return found.replace("*", LITERAL["*"]).replace("?", LITERAL["?"])
+        if default is not None:
+            return default
+        missing = True
+        return ""
+
+    result = VARIABLE.sub(value, text)
+    return None if missing else result
+
+
+def literal(text: str) -> str:
+    """A substituted value as the characters it stands for."""
+    return text.replace(LITERAL["*"], "*").replace(LITERAL["?"], "?")
+
+
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
     """IAM's wildcard match: ``*`` any run of characters (``/`` and ``:`` too), ``?`` one character."""
-    expression = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
+    expression = "".join(".*" if char == "*" else "." if char == "?" else re.escape(literal(char)) for char in pattern)
     return re.fullmatch(expression, value, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
 
 
@@ -93,9 +135,9 @@ def _arn_matches(pattern: str, arn: str) -> bool:
 
 def _compare(operator: str, wanted: str, value: str) -> bool:
     if operator in ("StringEquals", "StringNotEquals"):
-        return wanted == value
+        return literal(wanted) == value
     if operator in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
-        return wanted.lower() == value.lower()
+        return literal(wanted).lower() == value.lower()
     if operator in ("StringLike", "StringNotLike"):
         return _glob(wanted, value)
     if operator in ("ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"):
@@ -105,13 +147,13 @@ def _compare(operator: str, wanted: str, value: str) -> bool:
     raise Unsupported(f"condition operator {operator}")
 
 
-def _key_holds(qualifier: str | None, operator: str, wanted: list[str], found: Any) -> bool:
-    """One key of one operator: the policy's values ``wanted`` against the request context's ``found`` (None when the
-    key is absent)."""
+def _key_holds(qualifier: str | None, operator: str, wanted: list[str | None], found: Any) -> bool:
+    """One key of one operator: the policy's values ``wanted`` (None for one whose variable has no value, which
+    matches nothing) against the request context's ``found`` (None when the key is absent)."""
     negated = operator in NEGATED
 
     def matches(value: Any) -> bool:
-        return any(_compare(operator, str(item), str(value)) for item in wanted)
+        return any(item is not None and _compare(operator, item, str(value)) for item in wanted)
 
     if qualifier is None:
         if found is None:
@@ -148,9 +190,16 @@ def condition_holds(block: dict[str, Any] | None, context: dict[str, Any]) -> bo
                 continue
             if if_exists and found is None:
                 continue
+            if name != "Bool":
+                wanted = [substitute(item, context) for item in wanted]
             if not _key_holds(qualifier, name, wanted, found):
                 return False
     return True
+
+
+def _resource_matches(pattern: str, request: Request) -> bool:
+    pattern = substitute(pattern, request.context)
+    return pattern is not None and resource_matches(pattern, request.resource)
 
 
 def statement_applies(statement: dict[str, Any], request: Request) -> bool:
@@ -163,9 +212,9 @@ def statement_applies(statement: dict[str, Any], request: Request) -> bool:
     elif any(action_matches(item, request.action) for item in _listed(statement.get("NotAction", []))):
         return False
     if "Resource" in statement:
-        if not any(resource_matches(item, request.resource) for item in _listed(statement["Resource"])):
+        if not any(_resource_matches(item, request) for item in _listed(statement["Resource"])):
             return False
-    elif any(resource_matches(item, request.resource) for item in _listed(statement.get("NotResource", []))):
+    elif any(_resource_matches(item, request) for item in _listed(statement.get("NotResource", []))):
         return False
     return condition_holds(statement.get("Condition"), request.context)
 

@@ -25,6 +25,10 @@ TRAFFIC_LAYERS = ("codedeploy", "alb", "route53", "efs")
 # The Status of an Auto Scaling group that DeleteAutoScalingGroup is removing (AutoScalingGroup, Status).
 DELETING_STATUS = "Delete in progress"
 
+# How CodeDeploy names the Auto Scaling group a blue/green deployment copies (COPY_AUTO_SCALING_GROUP):
+# CodeDeploy_<deployment group>_<deployment id>.
+CODEDEPLOY_COPY_PREFIX = "CodeDeploy_"
+
 
 def other_color(color):
     """Return the colour that is not ``color``."""
@@ -204,18 +208,52 @@ def route53_layer(records, lb_colors, shared_lb_dns=None, shared_color=None):
     return layer
 
 
+def untagged_copies(groups):
+    """The groups CodeDeploy copied that still carry the colour of the group they copy: name -> the other colour.
+
+    CodeDeploy gives its copy the tags of the group it copies, so the copy carries that group's colour until the
+    deployment tags it with its own (codedeploy_deployment's ``replacement_tags``); a run stopped in between leaves
+    two groups of one colour. The later of the two is that copy when CodeDeploy named it and the other colour has
+    no group: it is the other colour's fleet, its tag still to come. ``groups`` are DescribeAutoScalingGroups
+    entries with a ``tags`` dict.
+    """
+    by_color = {color: [] for color in COLORS}
+    for group in groups:
+        color = color_of_tags(group.get("tags"))
+        if color is not None:
+            by_color[color].append(group)
+    copies = {}
+    for color, same in by_color.items():
+        if len(same) != 2 or by_color[other_color(color)] or not all(group.get("CreatedTime") for group in same):
+            continue
+        older, newer = sorted(same, key=lambda group: group["CreatedTime"])
+        if (
+            newer["AutoScalingGroupName"].startswith(CODEDEPLOY_COPY_PREFIX)
+            and older["CreatedTime"] < newer["CreatedTime"]
+        ):
+            copies[newer["AutoScalingGroupName"]] = other_color(color)
+    return copies
+
+
+def fleet_color(group, copies):
+    """The colour of an Auto Scaling group: its tag's, or, for one of ``copies`` (untagged_copies), the one to come."""
+    return copies.get(group["AutoScalingGroupName"]) or color_of_tags(group.get("tags"))
+
+
 def asg_layer(groups, tg_colors):
     """Which colour's Auto Scaling group has capacity.
 
     ``groups`` are DescribeAutoScalingGroups entries with a ``tags`` dict, ``tg_colors`` maps target
     group ARNs to colours. Both colours having capacity is normal while a deployment runs, so it is
-    not a reason by itself; an ASG attached to the other colour's target group is.
+    not a reason by itself; an ASG attached to the other colour's target group is. A copy CodeDeploy made that
+    still carries its original's colour counts as the other colour's, with ``awaiting_color_tag`` (untagged_copies).
     """
     layer = {"live_color": None, "groups": {}, "reasons": []}
     with_capacity = set()
+    copies = untagged_copies(groups)
     for group in groups:
         name = group["AutoScalingGroupName"]
-        color = color_of_tags(group.get("tags"))
+        color = fleet_color(group, copies)
         if color is None:
             layer["reasons"].append(f"Auto Scaling group {name} has no valid {COLOR_TAG} tag")
             continue
@@ -241,6 +279,7 @@ def asg_layer(groups, tg_colors):
             # DeleteAutoScalingGroup keeps a group, Status "Delete in progress", until its instances have drained
             # and terminated.
             "deleting": group.get("Status") == DELETING_STATUS,
+            "awaiting_color_tag": name in copies,
         }
         if group.get("DesiredCapacity", 0) > 0:
             with_capacity.add(color)
@@ -266,9 +305,10 @@ def codedeploy_layer(target_group_arn, health, groups):
         "reasons": [],
     }
     owners = {}
+    copies = untagged_copies(groups)
     for group in groups:
         for instance in group.get("Instances") or []:
-            owners[instance["InstanceId"]] = color_of_tags(group.get("tags"))
+            owners[instance["InstanceId"]] = fleet_color(group, copies)
     strangers = []
     for item in health:
         status = item["TargetHealth"]["State"]

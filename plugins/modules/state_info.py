@@ -320,6 +320,9 @@ colors:
       O(load_balancer), the Route 53 layer.
     - C(deleting) is true while the colour's Auto Scaling group is being deleted (its instances drain and
       terminate before it goes).
+    - C(awaiting_color_tag) is true when the colour's Auto Scaling group is the copy a CodeDeploy blue/green
+      deployment made (C(CodeDeploy_<deployment group>_<deployment id>)) and still carries the tags of the group it
+      copied, the other colour's; the deployment tags it with its colour once the copy is Ready.
   returned: always
   type: dict
   sample:
@@ -333,6 +336,7 @@ colors:
       desired_capacity: 2
       instances_in_service: 2
       deleting: false
+      awaiting_color_tag: false
     green:
       target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-green/fedcba9876543210
       target_group_name: demo-green
@@ -343,6 +347,7 @@ colors:
       desired_capacity: 0
       instances_in_service: 0
       deleting: false
+      awaiting_color_tag: false
 lock:
   description:
     - The holder of the deployment lock C(<prefix>/<app>/lock), or null when the app is not locked.
@@ -455,6 +460,7 @@ def describe_colors(elbv2, target_groups, asg, traffic, shared=None):
             "desired_capacity": fleet.get("desired_capacity", 0),
             "instances_in_service": fleet.get("instances_in_service", 0),
             "deleting": fleet.get("deleting", False),
+            "awaiting_color_tag": fleet.get("awaiting_color_tag", False),
         }
         if traffic is not None:
             colors[color]["traffic_percent"] = traffic["weights"].get(color, 0)

@@ -64,6 +64,8 @@ from route53_sandbox import record_sets  # noqa: E402  pylint: disable=wrong-imp
 from route53_sandbox import renew_zone  # noqa: E402  pylint: disable=wrong-import-position
 
 POLICY = ROOT / "docs" / "iam" / "bluegreen-policy.json"
+# The same grants, scoped to the application of the operator's tag bluegreen:app.
+ONE_APP_POLICY = ROOT / "docs" / "iam" / "bluegreen-policy-one-app.json"
 # Outside the fault proxies' ports (faults.PROXY_PORTS), which runs going on at once take.
 LEAST_PRIVILEGE_PORT = int(os.environ.get("BLUEGREEN_LEAST_PRIVILEGE_PORT") or 4598)
 USER = "bluegreen-operator"
@@ -130,10 +132,10 @@ def policy_actions():
     return actions
 
 
-def shipped_policy(actions):
+def shipped_policy(actions, path=POLICY):
     """The policy as shipped, each statement keeping only the actions of ``actions``; statements left without one
     go."""
-    document = json.loads(POLICY.read_text(encoding="utf-8"))
+    document = json.loads(path.read_text(encoding="utf-8"))
     statements = []
     for statement in document["Statement"]:
         granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
@@ -152,6 +154,7 @@ class Enforced(Sandbox):
         self.keys = None
         self.newest_image = None
         self.granted = None
+        self.policy = POLICY
         self.saved = set()
 
     def enforce(self, on):
@@ -163,10 +166,11 @@ class Enforced(Sandbox):
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
-    def grant(self, actions):
+    def grant(self, actions, policy=None):
         self.enforce(False)
+        self.policy = policy or self.policy
         self.client("iam").put_user_policy(
-            UserName=USER, PolicyName="bluegreen", PolicyDocument=shipped_policy(actions)
+            UserName=USER, PolicyName="bluegreen", PolicyDocument=shipped_policy(actions, self.policy)
         )
         self.granted = frozenset(actions)
 
@@ -493,6 +497,87 @@ def test_the_policy_grants_what_the_playbooks_call_and_each_grant_is_accounted_f
     called = set().union(*(actions for steps in exercised.values() for actions in steps.values()))
     assert sorted(called - granted) == [], "called but not granted"
     assert sorted(granted - called) == sorted(NOT_EXERCISED), "granted but neither called nor in NOT_EXERCISED"
+
+
+# The application each cycle works on, which the one-application policy's operator is tagged with.
+CYCLE_APPS = {"alb": "demo", "codedeploy": CODEDEPLOY_APP, "converge": "demo", "route53": "demo"}
+ANOTHER_APP = "another-app"
+
+
+def tag_operator(enforced, app):
+    enforced.client("iam").tag_user(UserName=USER, Tags=[{"Key": "bluegreen:app", "Value": app}])
+
+
+def tag_listeners(enforced, app):
+    """Tag each listener and listener rule with ``app``, as a team that scopes its operators by application does with
+    the ones its switches move (the one-application policy's MoveTrafficOnApplicationLoadBalancers)."""
+    elbv2 = enforced.client("elbv2")
+    arns = []
+    for balancer in elbv2.describe_load_balancers()["LoadBalancers"]:
+        for listener in elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]:
+            arns.append(listener["ListenerArn"])
+            rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+            arns += [rule["RuleArn"] for rule in rules if not rule["IsDefault"]]
+    for start in range(0, len(arns), 20):
+        elbv2.add_tags(ResourceArns=arns[start : start + 20], Tags=[{"Key": "bluegreen:app", "Value": app}])
+
+
+def settled_state(enforced, cycle, timeout=120):
+    """The cycle's state once no target is in its first health checks (``initial``): the sandbox's health model moves
+    them on its own clock, which is no change of the operator's."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = cycle.state(enforced)
+        groups = state.get("elbv2", {}).get("target_groups", {})
+        if "initial" not in json.dumps(groups, default=str) or time.monotonic() > deadline:
+            return state
+        time.sleep(2)
+
+
+def test_the_one_application_policy_runs_each_cycle_for_its_application_and_refuses_another(enforced, exercised):
+    """docs/iam/bluegreen-policy-one-app.json, whole: tagged with another application, the operator's first playbook
+    of each cycle fails refused and changes nothing; tagged with the cycle's, every playbook passes, refused
+    nothing. The sampled run leaves it to `make reliability`: tests/sandbox/test_sandbox_authorization.py shows each of
+    its scoped statements refusing another application's resource."""
+    if SAMPLE:
+        pytest.skip("the sampled run leaves the one-application policy's cycles to `make reliability`")
+    enforced.grant(policy_actions(), ONE_APP_POLICY)
+    try:
+        back_to_blue(enforced)
+        for cycle in CYCLES:
+            if cycle.apart:
+                enforced.save(BEFORE_APART)
+            cycle.restart(enforced)
+            tag_listeners(enforced, CYCLE_APPS[cycle.name])
+            tag_operator(enforced, ANOTHER_APP)
+            before = settled_state(enforced, cycle)
+            enforced.decisions(forget=True)
+            done = enforced.as_operator(cycle.steps[0][0], cycle.operator_vars(enforced, 0))
+            refused = [item for item in enforced.decisions() if item["outcome"] != "allowed"]
+            assert done.returncode != 0, f"{cycle.name} cycle: {cycle.steps[0][0]} passed for {ANOTHER_APP}'s operator"
+            assert refused and "not authorized to perform" in done.stdout, ansible_errors(done.stdout)
+            assert differences(before, cycle.state(enforced)) == []
+            tag_operator(enforced, CYCLE_APPS[cycle.name])
+            for index, (playbook, _vars) in enumerate(cycle.steps):
+                enforced.decisions(forget=True)
+                done = enforced.as_operator(playbook, cycle.operator_vars(enforced, index))
+                failure = f"{cycle.name} cycle: {playbook} failed with the one-application policy: "
+                assert done.returncode == 0, failure + ansible_errors(done.stdout)
+                refused = sorted(
+                    {
+                        (item["action"], item["resource"])
+                        for item in enforced.decisions()
+                        if item["outcome"] != "allowed"
+                    }
+                )
+                assert refused == [], f"{cycle.name} cycle: {playbook} was refused {refused}"
+            if cycle.apart:
+                enforced.restore(BEFORE_APART)
+    finally:
+        enforced.client("iam").untag_user(UserName=USER, TagKeys=["bluegreen:app"])
+        enforced.grant(policy_actions(), POLICY)
+        plain(enforced)
+        back_to_blue(enforced)
 
 
 def run_until_a_failure(enforced, cycle, start):

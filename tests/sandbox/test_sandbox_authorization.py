@@ -43,10 +43,13 @@ class Account:
     """What the calls act on, made as root: for each kind, one resource of an application (tagged bluegreen:app) and
     one that is not; and an operator whose only policy is the shipped one."""
 
-    def __init__(self, server):
+    def __init__(self, server, policy=POLICY, other_app=None):
         self.server = server
         self.suffix = uuid.uuid4().hex[:6]
         self.app = f"authz-{self.suffix}"
+        # The resources of kind "other": untagged, or, given other_app, another application's.
+        self.other_app = other_app
+        other = [{"Key": "bluegreen:app", "Value": other_app}] if other_app else []
         ec2, elbv2, autoscaling, iam = (server.client(name) for name in ("ec2", "elbv2", "autoscaling", "iam"))
         vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
         self.subnets = [
@@ -58,7 +61,7 @@ class Account:
         self.vpc = vpc
         image = sorted(item["ImageId"] for item in ec2.describe_images(Owners=["amazon"])["Images"])[0]
         self.templates = {}
-        for kind, tags in (("app", [{"Key": "bluegreen:app", "Value": self.app}]), ("other", [])):
+        for kind, tags in (("app", [{"Key": "bluegreen:app", "Value": self.app}]), ("other", other)):
             spec = [{"ResourceType": "launch-template", "Tags": tags}] if tags else []
             self.templates[kind] = ec2.create_launch_template(
                 LaunchTemplateName=f"{self.app}-{kind}",
@@ -69,10 +72,10 @@ class Account:
             kind: elbv2.create_target_group(
                 Name=f"{self.app}-{kind}", Protocol="HTTP", Port=80, VpcId=vpc, **({"Tags": tags} if tags else {})
             )["TargetGroups"][0]["TargetGroupArn"]
-            for kind, tags in (("app", [{"Key": "bluegreen:app", "Value": self.app}]), ("other", []))
+            for kind, tags in (("app", [{"Key": "bluegreen:app", "Value": self.app}]), ("other", other))
         }
         self.groups = {}
-        for kind, tags in (("app", [{"Key": "bluegreen:app", "Value": self.app}]), ("other", [])):
+        for kind, tags in (("app", [{"Key": "bluegreen:app", "Value": self.app}]), ("other", other)):
             name = f"{self.app}-{kind}"
             autoscaling.create_auto_scaling_group(
                 AutoScalingGroupName=name,
@@ -85,18 +88,21 @@ class Account:
             )
             self.groups[kind] = name
         self.listeners = {}
-        for kind, scheme in (("app", "application"), ("other", "network")):
+        # The application's listener carries its tag; "another" is another application's, on a load balancer of its
+        # own; "other" is a Network Load Balancer's.
+        for kind, scheme in (("app", "application"), ("other", "network"), ("another", "application")):
             balancer = elbv2.create_load_balancer(Name=f"{self.app}-{kind}", Subnets=self.subnets, Type=scheme)[
                 "LoadBalancers"
             ][0]["LoadBalancerArn"]
             target = elbv2.create_target_group(
-                Name=f"{self.app}-{kind}-l", Protocol="HTTP" if kind == "app" else "TCP", Port=80, VpcId=vpc
+                Name=f"{self.app}-{kind}-l", Protocol="TCP" if kind == "other" else "HTTP", Port=80, VpcId=vpc
             )["TargetGroups"][0]["TargetGroupArn"]
             self.listeners[kind] = elbv2.create_listener(
                 LoadBalancerArn=balancer,
-                Protocol="HTTP" if kind == "app" else "TCP",
+                Protocol="TCP" if kind == "other" else "HTTP",
                 Port=80,
                 DefaultActions=[{"Type": "forward", "TargetGroupArn": target}],
+                Tags=[{"Key": "bluegreen:app", "Value": self.app if kind == "app" else f"{self.app}-another"}],
             )["Listeners"][0]
         self.roles = {
             kind: iam.create_role(RoleName=f"{self.app}-{kind}", Path=path, AssumeRolePolicyDocument="{}")["Role"][
@@ -109,10 +115,12 @@ class Account:
         if self.made_bucket:
             s3.create_bucket(Bucket=BUCKET)
         s3.create_bucket(Bucket=f"{self.app}-other")
-        server.client("codedeploy").create_application(applicationName=self.app, computePlatform="Server")
+        for name in (self.app, f"{self.app}-another"):
+            server.client("codedeploy").create_application(applicationName=name, computePlatform="Server")
         self.user = f"{self.app}-operator"
-        iam.create_user(UserName=self.user)
-        iam.put_user_policy(UserName=self.user, PolicyName="bluegreen", PolicyDocument=POLICY.read_text("utf-8"))
+        # The operator works for the application: its tag is what the one-application policy names.
+        iam.create_user(UserName=self.user, Tags=[{"Key": "bluegreen:app", "Value": self.app}])
+        iam.put_user_policy(UserName=self.user, PolicyName="bluegreen", PolicyDocument=policy.read_text("utf-8"))
         self.keys = iam.create_access_key(UserName=self.user)["AccessKey"]
 
     def remove(self):
@@ -146,7 +154,8 @@ class Account:
         s3.delete_bucket(Bucket=f"{self.app}-other")
         if self.made_bucket:
             s3.delete_bucket(Bucket=BUCKET)
-        self.server.client("codedeploy").delete_application(applicationName=self.app)
+        for name in (self.app, f"{self.app}-another"):
+            self.server.client("codedeploy").delete_application(applicationName=name)
         for name in (f"/bluegreen/{self.app}/live",):
             if ssm.get_parameters(Names=[name])["Parameters"]:
                 ssm.delete_parameter(Name=name)
@@ -362,3 +371,146 @@ def test_the_sandbox_lists_the_decisions_it_took(account):
         ("autoscaling:CreateAutoScalingGroup", "allowed", "CreateOnlyFleetsTaggedWithTheirApp"),
         ("ec2:RunInstances", "allowed", "LaunchTheInstancesOfANewFleet"),
     ]
+
+
+# docs/iam/bluegreen-policy-one-app.json: the same grants, each scoped to the application its operator works for, the
+# operator's tag bluegreen:app (${aws:PrincipalTag/bluegreen:app}, IAM User Guide, "IAM policy elements: Variables
+# and tags"). Each scoped statement allows the call on the operator's application and refuses it on another's.
+ONE_APP_POLICY = POLICY.with_name("bluegreen-policy-one-app.json")
+
+
+@pytest.fixture(scope="module")
+def one_app(server):
+    reset_auth(server, NOT_ENFORCED)
+    made = Account(server, ONE_APP_POLICY, other_app="authz-another")
+    yield made
+    made.remove()
+
+
+def test_the_one_application_policy_grants_what_the_shipped_one_does_each_scope_narrowed_to_the_operators_app():
+    shipped, one_app_only = (json.loads(path.read_text("utf-8"))["Statement"] for path in (POLICY, ONE_APP_POLICY))
+    assert [(item["Sid"], item["Effect"], item["Action"]) for item in one_app_only] == [
+        (item["Sid"], item["Effect"], item["Action"]) for item in shipped
+    ]
+    narrowed = {
+        item["Sid"]
+        for item, before in zip(one_app_only, shipped)
+        if (item.get("Resource"), item.get("Condition")) != (before.get("Resource"), before.get("Condition"))
+    }
+    assert all(
+        "${aws:PrincipalTag/bluegreen:app}" in json.dumps(item) for item in one_app_only if item["Sid"] in narrowed
+    )
+    assert narrowed == {
+        "KeepTheLiveColourLockAndDeploymentRecord",
+        "CreateOnlyFleetsTaggedWithTheirApp",
+        "ChangeOnlyFleetsOfAnApp",
+        "VersionOnlyLaunchTemplatesOfAnApp",
+        "MoveTrafficOnApplicationLoadBalancers",
+        "TagOnlyTargetGroupsOfAnApp",
+        "CodeDeployReadAndCreateTheApplication",
+        "CodeDeployDeployThroughTheDeploymentGroups",
+        "CodeDeployUploadAndReadTheRevisions",
+    }
+
+
+def test_one_app_creates_only_fleets_tagged_with_its_app_and_retags_no_other_apps(one_app):
+    mine = {"Key": "bluegreen:app", "Value": one_app.app, "PropagateAtLaunch": True}
+    one_app.as_operator(
+        "autoscaling", "create_auto_scaling_group", **group_params(one_app, f"{one_app.app}-new", [mine])
+    )
+    theirs = dict(mine, Value=one_app.other_app)
+    name = f"{one_app.app}-theirs"
+    response = one_app.refused("autoscaling", "create_auto_scaling_group", **group_params(one_app, name, [theirs]))
+    assert_refused(response, "autoscaling:CreateAutoScalingGroup", f"autoScalingGroupName/{name}")
+    # Another application's group, tagged as this one's: taking it over is refused too.
+    claim = [dict(mine, ResourceId=one_app.groups["other"], ResourceType="auto-scaling-group")]
+    response = one_app.refused("autoscaling", "create_or_update_tags", Tags=claim)
+    assert_refused(response, "autoscaling:CreateOrUpdateTags", one_app.groups["other"])
+    # And handing this application's group to another.
+    handed = [dict(theirs, ResourceId=one_app.groups["app"], ResourceType="auto-scaling-group")]
+    response = one_app.refused("autoscaling", "create_or_update_tags", Tags=handed)
+    assert_refused(response, "autoscaling:CreateOrUpdateTags", one_app.groups["app"])
+    groups = one_app.server.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
+    tags = {group["AutoScalingGroupName"]: {tag["Key"]: tag["Value"] for tag in group["Tags"]} for group in groups}
+    assert name not in tags
+    assert tags[one_app.groups["other"]]["bluegreen:app"] == one_app.other_app
+    assert tags[one_app.groups["app"]]["bluegreen:app"] == one_app.app
+
+
+def test_one_app_changes_only_its_own_fleets_templates_and_target_groups(one_app):
+    one_app.as_operator(
+        "autoscaling", "update_auto_scaling_group", AutoScalingGroupName=one_app.groups["app"], MaxSize=2
+    )
+    response = one_app.refused(
+        "autoscaling", "update_auto_scaling_group", AutoScalingGroupName=one_app.groups["other"], MaxSize=2
+    )
+    assert_refused(response, "autoscaling:UpdateAutoScalingGroup", f"autoScalingGroupName/{one_app.groups['other']}")
+    data = {"ImageId": "ami-12c6146b", "InstanceType": "t3.small"}
+    one_app.as_operator(
+        "ec2", "create_launch_template_version", LaunchTemplateId=one_app.templates["app"], LaunchTemplateData=data
+    )
+    response = one_app.refused(
+        "ec2", "create_launch_template_version", LaunchTemplateId=one_app.templates["other"], LaunchTemplateData=data
+    )
+    assert_refused(response, "ec2:CreateLaunchTemplateVersion", f"launch-template/{one_app.templates['other']}")
+    tags = [{"Key": "IsProduction", "Value": "true"}]
+    one_app.as_operator("elbv2", "add_tags", ResourceArns=[one_app.target_groups["app"]], Tags=tags)
+    response = one_app.refused("elbv2", "add_tags", ResourceArns=[one_app.target_groups["other"]], Tags=tags)
+    assert_refused(response, "elasticloadbalancing:AddTags", one_app.target_groups["other"])
+    elbv2 = one_app.server.client("elbv2")
+    found = elbv2.describe_tags(ResourceArns=[one_app.target_groups["other"]])["TagDescriptions"][0]["Tags"]
+    assert "IsProduction" not in [tag["Key"] for tag in found]
+
+
+def test_one_app_moves_only_its_own_listeners_traffic(one_app):
+    for kind in ("app", "another"):
+        listener = one_app.listeners[kind]
+        params = {"ListenerArn": listener["ListenerArn"], "DefaultActions": listener["DefaultActions"]}
+        if kind == "app":
+            one_app.as_operator("elbv2", "modify_listener", **params)
+        else:
+            response = one_app.refused("elbv2", "modify_listener", **params)
+            assert_refused(response, "elasticloadbalancing:ModifyListener", listener["ListenerArn"])
+
+
+def test_one_app_keeps_only_its_own_parameters(one_app):
+    mine, theirs = (f"/bluegreen/{app}/live" for app in (one_app.app, one_app.other_app))
+    one_app.as_operator("ssm", "put_parameter", Name=mine, Value="blue", Type="String")
+    response = one_app.refused("ssm", "put_parameter", Name=theirs, Value="green", Type="String", Overwrite=True)
+    assert_refused(response, "ssm:PutParameter", f"parameter/bluegreen/{one_app.other_app}/live")
+    assert not one_app.server.client("ssm").get_parameters(Names=[theirs])["Parameters"]
+
+
+def test_one_app_deploys_only_through_its_own_codedeploy_application_and_revisions(one_app):
+    for application in (one_app.app, f"{one_app.app}-another"):
+        params = {
+            "applicationName": application,
+            "deploymentGroupName": "fleet",
+            "serviceRoleArn": one_app.roles["app"],
+        }
+        if application == one_app.app:
+            one_app.as_operator("codedeploy", "create_deployment_group", **params)
+        else:
+            response = one_app.refused("codedeploy", "create_deployment_group", **params)
+            assert_refused(response, "codedeploy:CreateDeploymentGroup", f"deploymentgroup:{application}/fleet")
+    mine = f"revisions/{one_app.app}/1.zip"
+    one_app.as_operator("s3", "put_object", Bucket=BUCKET, Key=mine, Body=b"zip")
+    with pytest.raises(ClientError) as raised:
+        one_app.as_operator("s3", "put_object", Bucket=BUCKET, Key=f"revisions/{one_app.other_app}/1.zip", Body=b"zip")
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+    one_app.server.client("s3").delete_object(Bucket=BUCKET, Key=mine)
+
+
+def test_one_app_without_the_operators_tag_allows_none_of_the_scoped_calls(one_app):
+    """A variable without a value matches nothing: untagged, the operator is refused its own application's resources."""
+    iam = one_app.server.client("iam")
+    iam.untag_user(UserName=one_app.user, TagKeys=["bluegreen:app"])
+    try:
+        response = one_app.refused("ssm", "get_parameter", Name=f"/bluegreen/{one_app.app}/live")
+        assert_refused(response, "ssm:GetParameter", f"parameter/bluegreen/{one_app.app}/live")
+        response = one_app.refused(
+            "autoscaling", "update_auto_scaling_group", AutoScalingGroupName=one_app.groups["app"], MaxSize=1
+        )
+        assert_refused(response, "autoscaling:UpdateAutoScalingGroup", one_app.groups["app"])
+    finally:
+        iam.tag_user(UserName=one_app.user, Tags=[{"Key": "bluegreen:app", "Value": one_app.app}])

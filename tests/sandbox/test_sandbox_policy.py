@@ -171,3 +171,53 @@ def test_a_call_that_needs_several_authorizations_is_refused_on_the_first_not_al
     refused = decide_all(documents, [create, Request("ec2:RunInstances")])
     assert (refused.outcome, refused.request.action) == (IMPLICIT_DENY, "ec2:RunInstances")
     assert decide_all(documents + policy(allow("ec2:RunInstances")), [create, Request("ec2:RunInstances")]).allowed
+
+
+# "IAM policy elements: Variables and tags": a variable stands for the request context's value of its key, in a
+# Resource and in a String or ARN condition's value; without a value it matches nothing, but for its default.
+TAGGED = {"aws:principaltag/bluegreen:app": "demo", "aws:username": "deployer"}
+
+
+def test_a_variable_in_a_resource_stands_for_the_principals_value_and_matches_nothing_without_one():
+    documents = policy(
+        allow("ssm:PutParameter", "arn:aws:ssm:*:*:parameter/bluegreen/${aws:PrincipalTag/bluegreen:app}/*")
+    )
+    assert decide(documents, Request("ssm:PutParameter", PARAMETER, TAGGED)).outcome == ALLOW
+    other = PARAMETER.replace("/demo/", "/shop/")
+    assert decide(documents, Request("ssm:PutParameter", other, TAGGED)).outcome == IMPLICIT_DENY
+    # Without the tag the statement covers nothing, not every parameter under /bluegreen/.
+    assert decide(documents, Request("ssm:PutParameter", PARAMETER, {})).outcome == IMPLICIT_DENY
+    assert decide(documents, Request("ssm:PutParameter", "arn:aws:ssm:*:*:parameter/bluegreen//x", {})).outcome == (
+        IMPLICIT_DENY
+    )
+
+
+def test_a_variable_in_a_condition_value_compares_the_two_keys_of_the_request():
+    block = {"StringEquals": {"aws:ResourceTag/bluegreen:app": "${aws:PrincipalTag/bluegreen:app}"}}
+    assert condition_holds(block, {**TAGGED, "aws:resourcetag/bluegreen:app": "demo"})
+    assert not condition_holds(block, {**TAGGED, "aws:resourcetag/bluegreen:app": "shop"})
+    # No principal tag: the value matches nothing, not even a resource without the tag.
+    assert not condition_holds(block, {"aws:resourcetag/bluegreen:app": ""})
+    negated = {"StringNotEquals": {"aws:ResourceTag/bluegreen:app": "${aws:PrincipalTag/bluegreen:app}"}}
+    assert condition_holds(negated, {**TAGGED, "aws:resourcetag/bluegreen:app": "shop"})
+    assert not condition_holds(negated, {**TAGGED, "aws:resourcetag/bluegreen:app": "demo"})
+    arn = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}"}}
+    assert condition_holds(arn, {**TAGGED, "aws:principalarn": "arn:aws:iam::123456789012:user/deployer"})
+    assert not condition_holds(arn, {**TAGGED, "aws:principalarn": "arn:aws:iam::123456789012:user/other"})
+
+
+def test_a_variables_default_stands_in_when_the_key_has_no_value_and_special_characters_are_literal():
+    defaulted = {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team, 'platform'}"}}
+    assert condition_holds(defaulted, {"aws:resourcetag/team": "platform"})
+    assert not condition_holds(defaulted, {"aws:principaltag/team": "web", "aws:resourcetag/team": "platform"})
+    documents = policy(allow("s3:GetObject", "arn:aws:s3:::bucket/${*}/${aws:username}"))
+    assert decide(documents, Request("s3:GetObject", "arn:aws:s3:::bucket/*/deployer", TAGGED)).outcome == ALLOW
+    assert decide(documents, Request("s3:GetObject", "arn:aws:s3:::bucket/a/deployer", TAGGED)).outcome == (
+        IMPLICIT_DENY
+    )
+    # A substituted value is matched as it is: its * is no wildcard.
+    starred = {"aws:principaltag/bluegreen:app": "*"}
+    resource = policy(
+        allow("ssm:GetParameter", "arn:aws:ssm:*:*:parameter/bluegreen/${aws:PrincipalTag/bluegreen:app}/*")
+    )
+    assert decide(resource, Request("ssm:GetParameter", PARAMETER, starred)).outcome == IMPLICIT_DENY

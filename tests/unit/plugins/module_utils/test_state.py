@@ -472,6 +472,45 @@ def test_codedeploy_layer_a_stranger_or_nothing_registered_is_named():
     assert empty["reasons"] == ["target group tg holds no instance of either colour"] and empty["weights"] == {}
 
 
+def created(entry, minute):
+    return dict(entry, CreatedTime=datetime.datetime(2026, 12, 7, 10, minute, tzinfo=datetime.timezone.utc))
+
+
+# CodeDeploy's copy of shop-blue, made before the deployment gave it its colour: it still carries blue.
+ORIGINAL = created(cd_group("shop-blue", "blue", "i-b1"), 0)
+UNTAGGED_COPY = created(cd_group("CodeDeploy_shop_d-2", "blue", "i-g1"), 5)
+
+
+def test_a_codedeploy_copy_with_its_originals_colour_is_the_other_colours_fleet_in_the_making():
+    layer = state.asg_layer([UNTAGGED_COPY, ORIGINAL], {})
+    assert layer["reasons"] == []
+    assert layer["groups"]["blue"]["name"] == "shop-blue" and not layer["groups"]["blue"]["awaiting_color_tag"]
+    assert layer["groups"]["green"]["name"] == "CodeDeploy_shop_d-2"
+    assert layer["groups"]["green"]["awaiting_color_tag"]
+    registered = state.codedeploy_layer("tg", [cd_target("i-b1")], [ORIGINAL, UNTAGGED_COPY])
+    assert registered["live_color"] == "blue" and registered["targets"]["green"] == {"healthy": 0, "total": 0}
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        # Named as CodeDeploy names its copies, but older than the other group: not a copy of it.
+        [created(cd_group("CodeDeploy_shop_d-1", "blue", "i-g1"), 0), created(cd_group("shop-blue", "blue"), 5)],
+        # Not named as CodeDeploy names its copies.
+        [ORIGINAL, created(cd_group("shop-blue-2", "blue"), 5)],
+        # The other colour has a group already.
+        [ORIGINAL, UNTAGGED_COPY, created(cd_group("shop-green", "green"), 1)],
+        # No creation time to tell which came first.
+        [cd_group("shop-blue", "blue"), cd_group("CodeDeploy_shop_d-2", "blue")],
+    ],
+    ids=["older", "not-codedeploys", "other-colour-taken", "no-creation-time"],
+)
+def test_two_groups_of_one_colour_stay_a_reason_unless_one_is_codedeploys_later_copy(groups):
+    layer = state.asg_layer(groups, {})
+    assert any("are both tagged blue" in reason for reason in layer["reasons"])
+    assert not any(fleet["awaiting_color_tag"] for fleet in layer["groups"].values())
+
+
 def test_summarize_trusts_the_codedeploy_layer_first():
     layers = {
         "codedeploy": state.codedeploy_layer("tg", [cd_target("i-g1")], CD_GROUPS),
