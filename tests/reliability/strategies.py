@@ -357,6 +357,11 @@ class CodeDeploy:
         allowed = [] if where == ONE_FLEET else [json.loads(recorded)["codedeploy_deployment_id"]]
         if sorted(unfinished) != allowed:
             found.append(f"CodeDeploy deployments not ended: {unfinished}, where {allowed or 'none'} belong")
+        # Once a run has ended, no deployment moves traffic on its own: each waits in Ready, or its originals wait
+        # for their termination (a deploy waits for Ready before it ends).
+        for info in codedeploy.batch_get_deployments(deploymentIds=unfinished)["deploymentsInfo"] if unfinished else []:
+            if info["status"] != "Ready" and not info.get("instanceTerminationWaitTimeStarted"):
+                found.append(f"CodeDeploy deployment {info['deploymentId']} is {info['status']}, moving on its own")
         return found
 
     def settle(self, sandbox, app):

@@ -170,7 +170,7 @@ SCENARIOS = [
         "codedeploy",
         CODEDEPLOY,
         recoveries=(("switch", "rollback"),),
-        kill_points={"deploy": 9, "switch": 4, "rollback": 4, "clean": 3, "switch, then rollback": 3},
+        kill_points={"deploy": 9, "switch": 4, "rollback": 4, "clean": 3, "switch, then rollback": 4},
     ),
 ]
 
