@@ -25,7 +25,8 @@ This module decides as AWS documents it, for what one account's identity policie
 - "IAM policy elements: Variables and tags" (reference_policies_variables.html): ``${key}`` in a Resource or in the
   value of a String or ARN condition stands for the request context's value of ``key`` (``aws:PrincipalTag/...``,
   ``aws:username``...), ``${key, 'default'}`` for the default when the key has no value; a variable without a value
-  leaves its resource or condition value matching nothing. ``${*}``, ``${?}`` and ``${$}`` are the characters
+  leaves its resource matching nothing and makes its condition false, negated or not: AWS then takes the statement
+  as invalid. ``${*}``, ``${?}`` and ``${$}`` are the characters
   themselves, never wildcards. A multivalued key is no variable.
 
 An operator this module does not know makes the statement raise ``Unsupported``, so that a policy is never judged
@@ -148,12 +149,15 @@ def _compare(operator: str, wanted: str, value: str) -> bool:
 
 
 def _key_holds(qualifier: str | None, operator: str, wanted: list[str | None], found: Any) -> bool:
-    """One key of one operator: the policy's values ``wanted`` (None for one whose variable has no value, which
-    matches nothing) against the request context's ``found`` (None when the key is absent)."""
+    """One key of one operator: the policy's values ``wanted`` (None for one whose variable has no value, which makes
+    the key false) against the request context's ``found`` (None when the key is absent)."""
     negated = operator in NEGATED
 
+    if None in wanted:
+        return False
+
     def matches(value: Any) -> bool:
-        return any(item is not None and _compare(operator, item, str(value)) for item in wanted)
+        return any(_compare(operator, item, str(value)) for item in wanted)
 
     if qualifier is None:
         if found is None:

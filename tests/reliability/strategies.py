@@ -94,12 +94,7 @@ def fleet_leaks(sandbox, app, wanted):
     colors = sorted(group_color(group) for group in groups.values())
     if len(set(colors)) != len(colors):
         found.append(f"two groups of one colour: {colors}")
-    stray = stray_instances(sandbox, app)
-    if stray:
-        found.append(f"instances outside every group: {stray}")
-    extra = stray_parameters(sandbox, app, {app.live, app.deployment})
-    if extra:
-        found.append(f"parameters: {extra}")
+    found += fleet_strays(sandbox, app)
     return found
 
 
@@ -124,6 +119,18 @@ def stray_instances(sandbox, app):
     )
     ids = {item["InstanceId"] for reservation in found["Reservations"] for item in reservation["Instances"]}
     return sorted(ids - members)
+
+
+def fleet_strays(sandbox, app):
+    """Instances of the app outside every group, and parameters besides live and deployment."""
+    found = []
+    stray = stray_instances(sandbox, app)
+    if stray:
+        found.append(f"instances outside every group: {stray}")
+    extra = stray_parameters(sandbox, app, {app.live, app.deployment})
+    if extra:
+        found.append(f"parameters: {extra}")
+    return found
 
 
 def stray_parameters(sandbox, app, allowed):
@@ -338,12 +345,7 @@ class CodeDeploy:
         wanted = 1 if where == ONE_FLEET else 2
         if len(groups) != wanted:
             found.append(f"{len(groups)} groups where {wanted} belong: {sorted(groups)}")
-        stray = stray_instances(sandbox, app)
-        if stray:
-            found.append(f"instances outside every group: {stray}")
-        extra = stray_parameters(sandbox, app, {app.live, app.deployment})
-        if extra:
-            found.append(f"parameters: {extra}")
+        found += fleet_strays(sandbox, app)
         codedeploy = sandbox.client("codedeploy")
         groups_of_app = codedeploy.list_deployment_groups(applicationName=app.name)["deploymentGroups"]
         unfinished = [

@@ -201,6 +201,8 @@ def test_a_variable_in_a_condition_value_compares_the_two_keys_of_the_request():
     negated = {"StringNotEquals": {"aws:ResourceTag/bluegreen:app": "${aws:PrincipalTag/bluegreen:app}"}}
     assert condition_holds(negated, {**TAGGED, "aws:resourcetag/bluegreen:app": "shop"})
     assert not condition_holds(negated, {**TAGGED, "aws:resourcetag/bluegreen:app": "demo"})
+    # Negated or not, a variable without a value makes the condition false: the statement does not apply.
+    assert not condition_holds(negated, {"aws:resourcetag/bluegreen:app": "shop"})
     arn = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}"}}
     assert condition_holds(arn, {**TAGGED, "aws:principalarn": "arn:aws:iam::123456789012:user/deployer"})
     assert not condition_holds(arn, {**TAGGED, "aws:principalarn": "arn:aws:iam::123456789012:user/other"})
