@@ -1,102 +1,83 @@
-"""Ensure an EFS file system with a given creation token exists; print the outcome as one JSON object.
+"""The sandbox's Amazon EFS: moto's, with the file-system tag actions EFS has had since its first API version.
 
-Usage: sandbox_efs.py --creation-token TOKEN [--tag KEY=VALUE ...] [--check]
+What moto 5.2.5 does (moto/efs/urls.py, responses.py): it serves ListTagsForResource, TagResource and UntagResource,
+but not DescribeTags, CreateTags and DeleteTags, the file-system tag actions of the same API version (2015-02-01).
+A call to them ends in moto's "not yet implemented" error.
 
-playbooks/sandbox.yml uses this instead of community.aws.efs, which reads tags through EFS's legacy
-DescribeTags API on every call; the sandbox (moto) only emulates the current tagging API, which
-community.aws.efs_tag uses, so tags are converged there and only set here at creation.
+What AWS documents (Amazon EFS API Reference, DescribeTags, CreateTags, DeleteTags): the three are deprecated in favour
+of the resource-tag actions, yet served:
+- ``GET /2015-02-01/tags/{FileSystemId}/`` returns the file system's tags (``{"Tags": [...]}``, 100 at the most, the
+  rest behind ``NextMarker``);
+- ``POST /2015-02-01/create-tags/{FileSystemId}`` with ``{"Tags": [...]}`` adds or overwrites tags, ``204`` with no body;
+- ``POST /2015-02-01/delete-tags/{FileSystemId}`` with ``{"TagKeys": [...]}`` removes them, ``204``;
+- an unknown file system is ``404 FileSystemNotFound``.
+community.aws.efs reads and converges a file system's tags with them, so the sandbox's playbook can create its
+file system with that module, as an operator's playbook would on AWS.
 
-Connection settings are the standard AWS environment variables (AWS_ENDPOINT_URL, AWS_DEFAULT_REGION,
-credentials or AWS_PROFILE), as for the AWS CLI. Output: {"changed", "file_system_id", "life_cycle_state"}.
+The patch: the three routes and responses, over moto's own tag store, so both families of actions see the same tags.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-import time
-from collections.abc import Sequence
+from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError
-from botocore.exceptions import ClientError
+import moto.efs.urls
+from moto.efs.exceptions import FileSystemNotFound
+from moto.efs.responses import EFSResponse
 
-AVAILABLE = "available"
-WAIT_TIMEOUT = 300.0
-POLL_INTERVAL = 2.0
+# DescribeTags' page size: "Currently, this number is automatically set to 100, and other values are ignored."
+PAGE = 100
 
+ROUTES = {
+    "/2015-02-01/tags/<file_system_id>/": moto.efs.urls.response.dispatch,
+    "/2015-02-01/create-tags/<file_system_id>": moto.efs.urls.response.dispatch,
+    "/2015-02-01/delete-tags/<file_system_id>": moto.efs.urls.response.dispatch,
+}
 
-def parse_tag(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
+NO_CONTENT = {"status": 204, "Content-Type": "application/json"}
 
 
-def find(client, creation_token: str) -> dict | None:
-    systems = client.describe_file_systems(CreationToken=creation_token)["FileSystems"]
-    return systems[0] if systems else None
+def _file_system_id(response: EFSResponse) -> str:
+    """The file system the request names, which must exist."""
+    file_system_id = response._get_param("FileSystemId").rsplit("/", 1)[-1]
+    if file_system_id not in response.efs_backend.file_systems_by_id:
+        raise FileSystemNotFound(file_system_id)
+    return file_system_id
 
 
-def create(client, creation_token: str, tags: dict[str, str]) -> dict:
-    return client.create_file_system(
-        CreationToken=creation_token,
-        PerformanceMode="generalPurpose",
-        Encrypted=True,
-        Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
-    )
+def describe_tags(self: EFSResponse) -> Any:
+    """DescribeTags: the file system's tags, a page of PAGE at a time."""
+    file_system_id = _file_system_id(self)
+    tags = self.efs_backend.list_tags_for_resource(file_system_id)
+    marker = self._get_param("Marker")
+    start = int(marker) if marker and marker.isdigit() else 0
+    body: dict[str, Any] = {"Tags": tags[start : start + PAGE]}
+    if marker:
+        body["Marker"] = marker
+    if start + PAGE < len(tags):
+        body["NextMarker"] = str(start + PAGE)
+    return json.dumps(body), {"Content-Type": "application/json"}
 
 
-def wait_until_available(client, creation_token: str, timeout: float) -> dict:
-    # EFS has no botocore waiter; creation takes seconds on AWS and is immediate in the sandbox.
-    deadline = time.monotonic() + timeout
-    while True:
-        system = find(client, creation_token)
-        if system is not None and system["LifeCycleState"] == AVAILABLE:
-            return system
-        if time.monotonic() > deadline:
-            state = system["LifeCycleState"] if system else "missing"
-            raise TimeoutError(f"EFS file system '{creation_token}' is {state}, not available, after {timeout:.0f}s")
-        time.sleep(POLL_INTERVAL)
+def create_tags(self: EFSResponse) -> Any:
+    """CreateTags: add the tags, overwriting the values of keys the file system already has."""
+    file_system_id = _file_system_id(self)
+    tags = {tag["Key"]: tag.get("Value", "") for tag in self._get_param("Tags") or []}
+    self.efs_backend.tag_resource(file_system_id, tags)
+    return "", NO_CONTENT
 
 
-def outcome(changed: bool, system: dict | None) -> dict:
-    return {
-        "changed": changed,
-        "file_system_id": system["FileSystemId"] if system else None,
-        "life_cycle_state": system["LifeCycleState"] if system else None,
-    }
+def delete_tags(self: EFSResponse) -> Any:
+    """DeleteTags: remove the tags of the keys given; a key the file system lacks is no error."""
+    file_system_id = _file_system_id(self)
+    self.efs_backend.untag_resource(file_system_id, self._get_param("TagKeys") or [])
+    return "", NO_CONTENT
 
 
-def ensure(client, creation_token: str, tags: dict[str, str], check: bool) -> dict:
-    existing = find(client, creation_token)
-    if existing is not None:
-        return outcome(False, existing)
-    if check:
-        return outcome(True, None)
-    create(client, creation_token, tags)
-    return outcome(True, wait_until_available(client, creation_token, WAIT_TIMEOUT))
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="sandbox_efs.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--creation-token", required=True)
-    parser.add_argument("--tag", type=parse_tag, action="append", default=[], help="KEY=VALUE, set at creation")
-    parser.add_argument("--check", action="store_true", help="report what would change, change nothing")
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        result = ensure(boto3.client("efs"), args.creation_token, dict(args.tag), args.check)
-    except (BotoCoreError, ClientError, TimeoutError) as error:
-        print(f"sandbox_efs: error: {error}", file=sys.stderr)
-        return 1
-    print(json.dumps(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def install() -> None:
+    """Patch moto, in the sandbox server's process, before it builds its routes."""
+    moto.efs.urls.url_paths.update(ROUTES)
+    EFSResponse.describe_tags = describe_tags
+    EFSResponse.create_tags = create_tags
+    EFSResponse.delete_tags = delete_tags

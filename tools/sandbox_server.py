@@ -1,6 +1,6 @@
 """The sandbox's server: moto's server, with the sandbox's CodeDeploy (tools/sandbox_codedeploy.py) installed and moto
-patched where it differs from AWS (tools/sandbox_autoscaling.py, sandbox_ec2.py, sandbox_elbv2.py, sandbox_iam.py,
-sandbox_lifecycle.py, sandbox_time.py).
+patched where it differs from AWS (tools/sandbox_autoscaling.py, sandbox_ec2.py, sandbox_efs.py, sandbox_elbv2.py,
+sandbox_iam.py, sandbox_lifecycle.py, sandbox_time.py).
 
 Usage: sandbox_server.py [-H HOST] [-p PORT] (the arguments of `python -m moto.server`)
 
@@ -23,6 +23,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 import sandbox_autoscaling
 import sandbox_codedeploy
 import sandbox_ec2
+import sandbox_efs
 import sandbox_elbv2
 import sandbox_iam
 import sandbox_lifecycle
@@ -49,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sandbox_codedeploy.install()
     sandbox_autoscaling.install()
     sandbox_ec2.install()
+    sandbox_efs.install()
     sandbox_elbv2.install()
     sandbox_iam.install()
     sandbox_time.install()

@@ -47,6 +47,42 @@ PLANTED = [
 
 FORBIDDEN_DIRECTORIES = {".venv", ".sandbox", ".git", ".ansible", ".pytest_cache", "__pycache__"}
 
+# Everything the artifact holds, at its top level: what users run, and the files Galaxy requires. The rest of the
+# checkout is how the collection is built and tested (galaxy.yml build_ignore).
+SHIPPED = {
+    "MANIFEST.json",
+    "FILES.json",
+    "README.md",
+    "execution-environment.yml",
+    "awx",
+    "changelogs",
+    "docs",
+    "inventories",
+    "meta",
+    "playbooks",
+    "plugins",
+    "roles",
+}
+
+# Test infrastructure: the tests, the local AWS sandbox with its CodeDeploy emulator and fault proxy, the Debian
+# roots and the Molecule scenario, the benchmarks, the CI entry point, and the development tools' settings.
+NOT_SHIPPED = {
+    "tests",
+    "tools",
+    "extensions",
+    "benchmarks",
+    ".ci",
+    ".ansible-lint",
+    ".yamllint",
+    "pyproject.toml",
+    "Makefile",
+    "requirements.txt",
+    "constraints.txt",
+    "ansible.cfg",
+    # Its content ships as MANIFEST.json.
+    "galaxy.yml",
+}
+
 
 def forbidden(member):
     """Return why the tarball member must not ship, or None."""
@@ -162,3 +198,22 @@ def test_tarball_installs(tarball, galaxy, tmp_path):
     manifest = json.loads((installed / "MANIFEST.json").read_text(encoding="utf-8"))
     assert manifest["collection_info"]["version"] == galaxy["version"]
     assert list((installed / "plugins" / "modules").glob("*.py")), "no module installed"
+
+
+def test_tarball_holds_what_users_run_and_no_test_infrastructure(members, source):
+    top = {name.split("/", 1)[0] for name in members}
+    assert top == SHIPPED, f"unexpected: {sorted(top - SHIPPED)}, missing: {sorted(SHIPPED - top)}"
+    # Every top-level entry of the checkout is either shipped or named as not shipped, so that a new folder is a
+    # decision, not an accident.
+    checkout = {path.name for path in source.iterdir()} - FORBIDDEN_DIRECTORIES - {"build", ".gitignore"}
+    undecided = checkout - SHIPPED - NOT_SHIPPED
+    assert not undecided, f"neither shipped nor left out on purpose: {sorted(undecided)}"
+
+
+def test_tarball_has_every_file_of_what_it_ships(members, source):
+    for folder in sorted(SHIPPED):
+        path = source / folder
+        files = [path] if path.is_file() else [item for item in path.rglob("*") if item.is_file()]
+        names = [item.relative_to(source).as_posix() for item in files]
+        missing = [name for name in names if not forbidden(name) and name not in members]
+        assert not missing, f"missing from the artifact: {missing}"
