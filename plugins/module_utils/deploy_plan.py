@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the teal.bluegreen project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The deploy role's plan: which fleet becomes the idle colour's, from which live fleet, and the reasons not to start.
+
+Pure functions of the state M(teal.bluegreen.state_info) read and of the role's variables; the deploy role calls them
+through the ``deploy_plan`` filters, so that nothing here costs a task.
+"""
+
+from __future__ import annotations
+
+COLORS = ("blue", "green")
+
+
+def variable_problems(
+    strategy,
+    launch_template_version=None,
+    image_id=None,
+    user_data=None,
+    instance_type=None,
+    codedeploy=False,
+    codedeploy_bucket=None,
+    artifact_version=None,
+    codedeploy_service_role_arn=None,
+):
+    """What is wrong with the deploy role's own variables, each message naming the variables, their values and what to
+    set; the numbers of every role are checked by the preflight (module_utils/variables.py)."""
+    found = []
+    if strategy == "codedeploy":
+        if not (codedeploy_bucket and artifact_version and codedeploy_service_role_arn):
+            found.append(
+                f"strategy codedeploy needs bluegreen_codedeploy_bucket (got '{_text(codedeploy_bucket)}'), the S3 "
+                f"bucket of the revisions, bluegreen_artifact_version (got '{_text(artifact_version)}'), which names "
+                "the revision, and bluegreen_codedeploy_service_role_arn (got "
+                f"'{_text(codedeploy_service_role_arn)}'), the role CodeDeploy assumes; set them; nothing changed"
+            )
+        return found
+    if launch_template_version not in (None, "") and any((image_id, user_data, instance_type)):
+        found.append(
+            f"bluegreen_launch_template_version '{launch_template_version}' cannot be combined with bluegreen_image_id, "
+            "bluegreen_user_data or bluegreen_instance_type, which make a new version; set one or the other; nothing changed"
+        )
+    if codedeploy and not (codedeploy_bucket and artifact_version):
+        found.append(
+            f"bluegreen_codedeploy needs bluegreen_codedeploy_bucket (got '{_text(codedeploy_bucket)}'), the S3 bucket "
+            f"of the revisions, and bluegreen_artifact_version (got '{_text(artifact_version)}'), which names the "
+            "revision; set both; nothing changed"
+        )
+    return found
+
+
+def _text(value):
+    """A variable's value as the messages quote it: unset is empty."""
+    return "" if value is None else str(value)
+
+
+def recorded_copy(deployment, idle, revision_uri):
+    """Strategy codedeploy: the copy this release already made, when the deployment record says so; a re-run follows
+    it."""
+    deployment = deployment or {}
+    if (
+        deployment.get("valid")
+        and deployment.get("color") == idle
+        and deployment.get("codedeploy_revision") == revision_uri
+    ):
+        return deployment.get("auto_scaling_group")
+    return None
+
+
+def plan_deploy(
+    state,
+    app,
+    strategy="alb",
+    asg_names=None,
+    min_healthy_targets=1,
+    revision_uri=None,
+    codedeploy_target_group=None,
+):
+    """The plan of a deploy, from the state read and the role's variables.
+
+    Returns ``live`` and ``idle`` (the colours), ``source`` (the live colour's Auto Scaling group, which the new fleet
+    copies), ``existing`` (the idle colour's group, if any), ``refusals`` (the reasons not to start, most fundamental
+    first) and, by strategy:
+
+    - alb and route53: ``name`` (the new group's), ``target_group_arn`` (the idle colour's), ``idle_healthy`` (whether
+      the idle colour has enough healthy targets already, for a re-run with nothing to do);
+    - codedeploy: ``recorded`` (the copy the deployment record names for this revision), ``probe`` (whether the idle
+      colour's group may be a copy CodeDeploy made for a run that stopped before recording it: the role then asks
+      M(teal.bluegreen.codedeploy_deployment) and decides with idle_refusal), ``done`` (this revision already runs,
+      recorded, in service).
+    """
+    colors = state.get("colors") or {}
+    live, idle = state.get("live_color"), state.get("idle_color")
+    idle_fleet = colors.get(idle) or {}
+    plan = {
+        "live": live,
+        "idle": idle,
+        "source": (colors.get(live) or {}).get("auto_scaling_group") if live else None,
+        "existing": idle_fleet.get("auto_scaling_group"),
+        "refusals": [],
+    }
+    reasons = "; ".join(state.get("reasons") or []) or "see the teal.bluegreen.status playbook"
+    if strategy == "codedeploy":
+        plan["recorded"] = recorded_copy(state.get("deployment"), idle, revision_uri)
+        plan["probe"] = plan["existing"] not in (None, plan["recorded"])
+        plan["done"] = bool(
+            plan["recorded"]
+            and plan["existing"] == plan["recorded"]
+            and (idle_fleet.get("instances_in_service") or 0) >= int(min_healthy_targets)
+        )
+        missing = _missing_live_fleet(plan)
+        if missing:
+            plan["refusals"].append(
+                f"{app} has {missing} ({reasons}); nothing changed. CodeDeploy copies the Auto Scaling group whose "
+                f"instances are registered in {codedeploy_target_group}, so that group must exist and carry the live "
+                "colour's tag"
+            )
+        return plan
+    plan["name"] = (asg_names or {}).get(idle) or f"{app}-{idle or 'none'}"
+    plan["target_group_arn"] = idle_fleet.get("target_group_arn")
+    plan["idle_healthy"] = (idle_fleet.get("targets_healthy") or 0) >= int(min_healthy_targets)
+    missing = _missing_live_fleet(plan) or (
+        None if plan["target_group_arn"] else f"no target group for its idle colour {idle}"
+    )
+    if missing:
+        plan["refusals"].append(
+            f"{app} has {missing} ({reasons}); nothing changed. The deploy copies the live colour's Auto Scaling group "
+            "into the idle colour's target group, so both must exist"
+        )
+    elif plan["existing"] not in (None, plan["name"]):
+        plan["refusals"].append(
+            f"the idle colour {idle} of {app} already has Auto Scaling group {plan['existing']}, not {plan['name']}; "
+            "nothing changed. Remove it with the teal.bluegreen.clean playbook, or name it in bluegreen_asg_names"
+        )
+    return plan
+
+
+def _missing_live_fleet(plan):
+    if plan["live"] not in COLORS:
+        return "no live colour"
+    if not plan["source"]:
+        return f"no Auto Scaling group on its live colour {plan['live']}"
+    return None
+
+
+def idle_refusal(plan, app, under_way=None):
+    """Strategy codedeploy: why the idle colour's group stops the deploy, or None.
+
+    The idle colour may hold the copy this release's record names, or the copy of a deployment of this revision that a
+    stopped run left under way (``under_way``, the check-mode result of M(teal.bluegreen.codedeploy_deployment): it
+    would follow that deployment, whose copy the group is). Anything else is the original instances of the last
+    deployment waiting for their termination, or another release.
+    """
+    under_way = under_way or {}
+    if plan["existing"] in (None, plan.get("recorded")):
+        return None
+    if under_way.get("action") == "followed" and under_way.get("replacement_auto_scaling_group") == plan["existing"]:
+        return None
+    return (
+        f"the idle colour {plan['idle']} of {app} still has Auto Scaling group {plan['existing']} (the original "
+        "instances of the last deployment, waiting for their termination, or another release); nothing changed. End it "
+        "with the teal.bluegreen.clean playbook first"
+    )
+
+
+def recorded(deployment, record):
+    """Whether the deployment parameter already records ``record`` but for its id: a re-run keeps the record, and its
+    id, so that it changes nothing."""
+    deployment = deployment or {}
+    return all(key in deployment and deployment[key] == value for key, value in record.items() if key != "id")
+
+
+def previous_release(deployment, plan, revision_uri):
+    """Strategy codedeploy: the release the live colour runs, which a rollback after the clean deploys again.
+
+    It is the last record's when that record is the live colour's; when the last record is this very deployment (a
+    re-run), what that record kept of the live colour's release. Empty when neither says.
+    """
+    last = deployment or {}
+    if last.get("color") == plan["idle"] and last.get("codedeploy_revision") == revision_uri:
+        return {
+            "artifact_version": last.get("previous_artifact_version"),
+            "codedeploy_revision": last.get("codedeploy_previous_revision"),
+        }
+    if last.get("color") == plan["live"] and last.get("codedeploy_revision"):
+        return {
+            "artifact_version": last.get("artifact_version"),
+            "codedeploy_revision": last.get("codedeploy_revision"),
+        }
+    return {}
