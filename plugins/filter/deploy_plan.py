@@ -64,7 +64,7 @@ def deploy_variable_problems(
 
 
 def deploy_idle_refusal(plan, app, under_way=None):
-    """Strategy codedeploy: why the idle colour's group stops the deploy, or None; see module_utils/deploy_plan.py."""
+    """Strategy codedeploy: why the idle colour's group stops the deploy, as a list of one message or none; see module_utils/deploy_plan.py."""
     return planner.idle_refusal(plan, app, under_way if isinstance(under_way, dict) else None)
 
 

@@ -146,7 +146,7 @@ def _missing_live_fleet(plan):
 
 
 def idle_refusal(plan, app, under_way=None):
-    """Strategy codedeploy: why the idle colour's group stops the deploy, or None.
+    """Strategy codedeploy: why the idle colour's group stops the deploy: one message, or none.
 
     The idle colour may hold the copy this release's record names, or the copy of a deployment of this revision that a
     stopped run left under way (``under_way``, the check-mode result of M(teal.bluegreen.codedeploy_deployment): it
@@ -155,14 +155,14 @@ def idle_refusal(plan, app, under_way=None):
     """
     under_way = under_way or {}
     if plan["existing"] in (None, plan.get("recorded")):
-        return None
+        return []
     if under_way.get("action") == "followed" and under_way.get("replacement_auto_scaling_group") == plan["existing"]:
-        return None
-    return (
+        return []
+    return [
         f"the idle colour {plan['idle']} of {app} still has Auto Scaling group {plan['existing']} (the original "
         "instances of the last deployment, waiting for their termination, or another release); nothing changed. End it "
         "with the teal.bluegreen.clean playbook first"
-    )
+    ]
 
 
 def recorded(deployment, record):

@@ -223,12 +223,13 @@ def test_the_idle_colour_s_group_stops_a_codedeploy_deploy_unless_it_is_this_rel
     existing, recorded_group, under_way, allowed
 ):
     plan = {"idle": "green", "existing": existing, "recorded": recorded_group}
-    refusal = idle_refusal(plan, "shop", under_way)
+    refusals = idle_refusal(plan, "shop", under_way)
     if allowed:
-        assert refusal is None
+        assert refusals == []
     else:
-        assert refusal.startswith(f"the idle colour green of shop still has Auto Scaling group {existing} (")
-        assert refusal.endswith("End it with the teal.bluegreen.clean playbook first")
+        assert len(refusals) == 1
+        assert refusals[0].startswith(f"the idle colour green of shop still has Auto Scaling group {existing} (")
+        assert refusals[0].endswith("End it with the teal.bluegreen.clean playbook first")
 
 
 @pytest.mark.parametrize(
