@@ -298,3 +298,73 @@ def variable_problems(strategy, target_color, canary_steps):
             f"bluegreen_canary_steps {canary_steps}: {reason}, so it has no canary steps; leave bluegreen_canary_steps at [100]"
         )
     return found
+
+
+def _share_sender(layer, listener_port, codedeploy_target_group):
+    if layer == "route53":
+        return "the live names send"
+    if layer == "efs":
+        return "the instances send"
+    if layer == "codedeploy":
+        return f"target group {codedeploy_target_group} sends"
+    return f"the listener on port {listener_port} sends"
+
+
+def verification_failures(
+    plan,
+    strategy,
+    percent,
+    state_read=None,
+    moved=None,
+    planned_state=None,
+    final=False,
+    check_mode=False,
+    min_healthy_targets=1,
+    listener_port=80,
+    codedeploy_target_group=None,
+    app="",
+):
+    """What a step's verification found wrong: the target colour short of healthy targets, its share of production
+    traffic other than the step's ``percent``, and after the last step layers not all on the target colour.
+
+    The health and the share come from ``state_info`` read back after the bake (``state_read``), or, after a step of
+    strategy alb without a bake, from alb_swap's own result (``moved``: the health it read right before moving the
+    listener, the listener as ModifyListener answered), with the target group's name from the state the plan was made
+    from (``planned_state``). Strategy efs serves both colours from the same instances, checked one by one elsewhere;
+    with strategy codedeploy in check mode the reroute that registers the new instances has not happened.
+    """
+    to = plan["to"]
+    layer = traffic_layer(strategy)
+    if moved is not None:
+        health = (moved.get("target_health") or {}).get(to) or {}
+        target = {
+            "target_group_name": ((planned_state or {}).get("colors", {}).get(to) or {}).get("target_group_name"),
+            "targets_healthy": health.get("healthy"),
+            "targets_total": health.get("total"),
+        }
+        weights = moved.get("weights") or {}
+    else:
+        target = ((state_read or {}).get("colors") or {}).get(to) or {}
+        weights = (((state_read or {}).get("layers") or {}).get(layer) or {}).get("weights") or {}
+    share = weights.get(to) or 0
+    found = []
+    check_health = strategy != "efs" and not (strategy == "codedeploy" and check_mode)
+    if check_health and int(target.get("targets_healthy") or 0) < int(min_healthy_targets):
+        found.append(
+            f"target group {target.get('target_group_name')} ({to}) has {target.get('targets_healthy')} of "
+            f"{target.get('targets_total')} targets healthy, fewer than bluegreen_min_healthy_targets "
+            f"({min_healthy_targets})"
+        )
+    if not check_mode and int(share) != int(percent):
+        found.append(
+            f"{_share_sender(layer, listener_port, codedeploy_target_group)} {share}% of production traffic to {to}, "
+            f"not {percent}%"
+        )
+    if final and not check_mode:
+        read = state_read or {}
+        if not (read.get("consistent") and read.get("live_color") == to):
+            found.append(
+                f"{app} is not consistently live on {to} after the switch: "
+                f"{'; '.join(read.get('reasons') or []) or 'it is live on ' + str(read.get('live_color'))}"
+            )
+    return found
