@@ -300,6 +300,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Cl
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -916,13 +917,7 @@ def main():
         )
     if params["desired_capacity"] is not None and params["match_healthy_capacity"]:
         module.fail_json(msg="desired_capacity and match_healthy_capacity are mutually exclusive; set only one")
-    for option in ("min_size", "max_size", "desired_capacity"):
-        if params[option] is not None and params[option] < 0:
-            module.fail_json(msg=f"{option} {params[option]} is negative; use 0 or more")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg=f"wait_timeout {params['wait_timeout']} is negative; use 0 or more")
-    if params["poll_interval"] < 1:
-        module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
+    check_minimums(module, ("min_size", "max_size", "desired_capacity", "wait_timeout", "poll_interval"))
 
     check_options(module, argument_spec)
     run_module(module, do)

@@ -324,6 +324,8 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import CO
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import qualify_names
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -333,19 +335,6 @@ KINDS = ("staging", "live")
 
 def bare_zone_id(zone):
     return zone["Id"].split("/")[-1]
-
-
-def qualified_names(spec, zone, option):
-    """The fully qualified names of a records option, in the order given, without duplicates."""
-    names = []
-    for name in spec["names"]:
-        try:
-            fqdn = route53_api.qualify_record_name(name, zone["Name"])
-        except ValueError as e:
-            raise BlueGreenError(f"{e}; give {option}.names relative to the zone or inside it") from None
-        if fqdn not in names:
-            names.append(fqdn)
-    return names
 
 
 def read(module, elbv2, route53):
@@ -359,7 +348,9 @@ def read(module, elbv2, route53):
             continue
         option = f"{kind}_records"
         zone = find_hosted_zone(route53, spec["zone"], spec["private_zone"], option)
-        found[kind] = {"spec": spec, "zone": zone, "names": qualified_names(spec, zone, option)}
+        # A name given twice, in two forms (www and www.example.com), is changed once.
+        names = list(dict.fromkeys(qualify_names(spec["names"], zone, option)))
+        found[kind] = {"spec": spec, "zone": zone, "names": names}
     if "staging" in found:
         shared = set(found["live"]["names"]) & set(found["staging"]["names"])
         if bare_zone_id(found["live"]["zone"]) == bare_zone_id(found["staging"]["zone"]) and shared:
@@ -581,10 +572,7 @@ def main():
             module.fail_json(msg=f"{kind}_records.names is empty; give at least one record name")
         if not all(name.strip(".") for name in spec["names"]):
             module.fail_json(msg=f"{kind}_records.names holds an empty name; remove it")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg=f"wait_timeout {params['wait_timeout']} is negative; use 0 or more")
-    if params["poll_interval"] < 1:
-        module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
+    check_minimums(module, ("wait_timeout", "poll_interval"))
 
     check_options(module, argument_spec)
     run_module(module, do)

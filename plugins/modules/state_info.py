@@ -442,13 +442,11 @@ def describe_colors(elbv2, target_groups, asg, traffic, shared=None):
     for color in state.COLORS:
         group = shared or target_groups.get(color)
         if shared:
-            health, counts = None, traffic["targets"][color]
+            counts = traffic["targets"][color]
         else:
-            health = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
-            counts = {
-                "healthy": sum(1 for item in health if item["TargetHealth"]["State"] == "healthy"),
-                "total": len(health),
-            }
+            counts = state.health_counts(
+                elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
+            )
         fleet = asg["groups"].get(color) or {}
         colors[color] = {
             "target_group_arn": group["TargetGroupArn"] if group else None,
