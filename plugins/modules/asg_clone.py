@@ -122,26 +122,6 @@ options:
         that one of these names aliases carries production traffic; the other colour's load balancer carries
         staging traffic, and the C(IsProduction) tag, which only M(teal.bluegreen.alb_swap) maintains, is not read.
       - A live name that is missing or not an alias makes the module refuse, since it cannot tell then.
-    type: dict
-    suboptions:
-      zone:
-        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
-        type: str
-        required: true
-      private_zone:
-        description: Whether the zone is a private hosted zone.
-        type: bool
-        default: false
-      names:
-        description: Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
-        type: list
-        elements: str
-        required: true
-      type:
-        description: Record type of the alias records.
-        type: str
-        choices: [A, AAAA]
-        default: A
   wait:
     description:
       - Wait until the clone's desired capacity is InService and healthy in every target group it is attached to.
@@ -157,6 +137,7 @@ options:
     type: int
     default: 15
 extends_documentation_fragment:
+  - teal.bluegreen.records
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -36,17 +36,7 @@ author:
 options:
   load_balancers:
     description: The load balancer of each colour, by name or ARN.
-    type: dict
     required: true
-    suboptions:
-      blue:
-        description: Name or ARN of the blue colour's load balancer.
-        type: str
-        required: true
-      green:
-        description: Name or ARN of the green colour's load balancer.
-        type: str
-        required: true
   live_color:
     description: The colour whose load balancer the live names should point at.
     type: str
@@ -61,36 +51,12 @@ options:
     choices: [blue, green]
   live_records:
     description: The names that carry the production traffic.
-    type: dict
     required: true
-    suboptions: &records
-      zone:
-        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
-        type: str
-        required: true
-      private_zone:
-        description: Whether the zone is a private hosted zone; a public and a private zone may share a name.
-        type: bool
-        default: false
-      names:
-        description:
-          - Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
-          - A name that ends with a dot is absolute and must be inside the zone.
-        type: list
-        elements: str
-        required: true
-      type:
-        description: Record type of the alias records. C(AAAA) needs load balancers with IPv6 (dualstack).
-        type: str
-        choices: [A, AAAA]
-        default: A
   staging_records:
     description:
       - The names that reach the colour that is not live, for smoke tests before a switch and for checks
         of the previous release after it. They always get a simple alias to the other colour's load balancer.
       - Same suboptions as O(live_records). When omitted, no staging names are changed.
-    type: dict
-    suboptions: *records
   weights:
     description:
       - Relative weights (0 to 255) of the colours for a gradual shift of the live names, for example 90
@@ -137,6 +103,9 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
+  - teal.bluegreen.load_balancers
+  - teal.bluegreen.records
+  - teal.bluegreen.records.staging
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
