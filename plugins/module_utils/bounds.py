@@ -72,6 +72,26 @@ def out_of_range(argument_spec, params):
     return problems
 
 
+def under_minimum(params, options):
+    """The message for the first of ``options`` whose value in ``params`` is below its lower bound, or None.
+
+    A time or size below 0 is negative, an interval below 1 second too small: said so before the range check.
+    """
+    for option in options:
+        value = params[option]
+        low = BOUNDS[option][0]
+        if value is not None and value < low:
+            return f"{option} {value} {'is negative' if low == 0 else 'is too small'}; use {low} or more"
+    return None
+
+
+def check_minimums(module, options):
+    """Fail ``module``, before anything is read, when one of ``options`` is below its lower bound."""
+    problem = under_minimum(module.params, options)
+    if problem:
+        module.fail_json(msg=problem)
+
+
 def check_options(module, argument_spec):
     """Fail ``module``, before anything is read, when one of its int options is out of range."""
     problems = out_of_range(argument_spec, module.params)

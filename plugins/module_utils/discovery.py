@@ -123,28 +123,43 @@ def check_app(app):
         raise BlueGreenError(f"app {app!r} may hold only letters, digits, '.', '_' and '-'")
 
 
-def _explicit_target_groups(elbv2, explicit):
-    if explicit["blue"] == explicit["green"]:
-        raise BlueGreenError(
-            f"target_groups maps both colours to {explicit['blue']!r}; give each colour its own target group"
-        )
-    groups = elbv2_api.describe_target_groups_named(elbv2, [explicit[color] for color in state.COLORS])
-    if groups is None:
+def _one_per_color(elbv2, given, kind, describe_named, describe_one, same, missing, same_resource):
+    """The ELBv2 resource of each colour, a copy of its Describe entry, from ``given`` ({blue, green} names or ARNs).
+
+    ``kind`` is the prefix of the entry's name and ARN keys (``TargetGroup``). ``describe_named(elbv2, values)``
+    reads all the values at once (None when one is missing), ``describe_one(elbv2, value)`` one (None when missing).
+    The messages are format strings: ``same`` takes the value given for both colours, ``missing`` a value and its
+    colour, ``same_resource`` the name of the one resource both values name (a name and its ARN, say).
+    """
+    if given["blue"] == given["green"]:
+        raise BlueGreenError(same.format(given["blue"]))
+    found = describe_named(elbv2, [given[color] for color in state.COLORS])
+    if found is None:
         # One of them is missing: look them up one by one to say which.
-        groups = [elbv2_api.describe_target_group(elbv2, explicit[color]) for color in state.COLORS]
-    found = {}
+        found = [describe_one(elbv2, given[color]) for color in state.COLORS]
+    result = {}
     for color in state.COLORS:
-        value = explicit[color]
-        group = next((g for g in groups if g and value in (g["TargetGroupName"], g["TargetGroupArn"])), None)
-        if group is None:
-            raise BlueGreenError(f"target group {value!r} given for {color} does not exist; check target_groups")
-        found[color] = dict(group)
-    if found["blue"]["TargetGroupArn"] == found["green"]["TargetGroupArn"]:
-        raise BlueGreenError(
-            f"target_groups maps both colours to {found['blue']['TargetGroupName']!r}; "
-            "give each colour its own target group"
-        )
-    return found
+        value = given[color]
+        item = next((item for item in found if item and value in (item[f"{kind}Name"], item[f"{kind}Arn"])), None)
+        if item is None:
+            raise BlueGreenError(missing.format(value, color))
+        result[color] = dict(item)
+    if result["blue"][f"{kind}Arn"] == result["green"][f"{kind}Arn"]:
+        raise BlueGreenError(same_resource.format(result["blue"][f"{kind}Name"]))
+    return result
+
+
+def _explicit_target_groups(elbv2, explicit):
+    return _one_per_color(
+        elbv2,
+        explicit,
+        "TargetGroup",
+        elbv2_api.describe_target_groups_named,
+        elbv2_api.describe_target_group,
+        same="target_groups maps both colours to {!r}; give each colour its own target group",
+        missing="target group {!r} given for {} does not exist; check target_groups",
+        same_resource="target_groups maps both colours to {!r}; give each colour its own target group",
+    )
 
 
 def _tagged_target_groups(elbv2, tagging, app):
@@ -201,31 +216,16 @@ def pick_listener(lb, listeners, port, option="listener_port"):
 
 def find_load_balancers(elbv2, given):
     """The load balancer of each colour, from ``given`` ({blue, green} names or ARNs, option load_balancers)."""
-    if given["blue"] == given["green"]:
-        raise BlueGreenError(
-            f"load_balancers maps both colours to {given['blue']!r}; give each colour its own load balancer"
-        )
-    found = elbv2_api.describe_load_balancers_named(elbv2, [given[color] for color in state.COLORS])
-    if found is None:
-        # One of them is missing: look them up one by one to say which.
-        found = [elbv2_api.describe_load_balancer(elbv2, given[color]) for color in state.COLORS]
-    result = {}
-    for color in state.COLORS:
-        value = given[color]
-        lb = next(
-            (item for item in found if item and value in (item["LoadBalancerName"], item["LoadBalancerArn"])), None
-        )
-        if lb is None:
-            raise BlueGreenError(
-                f"load balancer {value!r} given for {color} not found; check load_balancers (names or ARNs)"
-            )
-        result[color] = lb
-    if result["blue"]["LoadBalancerArn"] == result["green"]["LoadBalancerArn"]:
-        raise BlueGreenError(
-            f"load_balancers maps both colours to load balancer {result['blue']['LoadBalancerName']!r}; "
-            "give each colour its own load balancer"
-        )
-    return result
+    return _one_per_color(
+        elbv2,
+        given,
+        "LoadBalancer",
+        elbv2_api.describe_load_balancers_named,
+        elbv2_api.describe_load_balancer,
+        same="load_balancers maps both colours to {!r}; give each colour its own load balancer",
+        missing="load balancer {!r} given for {} not found; check load_balancers (names or ARNs)",
+        same_resource="load_balancers maps both colours to load balancer {!r}; give each colour its own load balancer",
+    )
 
 
 def find_hosted_zone(route53, zone, private_zone, option):
@@ -258,6 +258,14 @@ def find_hosted_zone(route53, zone, private_zone, option):
     return matching[0]
 
 
+def qualify_names(names, zone, option):
+    """The fully qualified name of each of ``names`` (option ``option``.names) in the hosted zone ``zone``."""
+    try:
+        return [route53_api.qualify_record_name(name, zone["Name"]) for name in names]
+    except ValueError as e:
+        raise BlueGreenError(f"{e}; give {option}.names relative to the zone or inside it") from None
+
+
 def read_live_records(route53, spec, option="live_records"):
     """The hosted zone of ``spec`` (an option like live_records) and its alias records that answer.
 
@@ -267,11 +275,7 @@ def read_live_records(route53, spec, option="live_records"):
     """
     zone = find_hosted_zone(route53, spec["zone"], spec["private_zone"], option)
     records = []
-    for name in spec["names"]:
-        try:
-            fqdn = route53_api.qualify_record_name(name, zone["Name"])
-        except ValueError as e:
-            raise BlueGreenError(f"{e}; give names relative to the zone or inside it") from e
+    for fqdn in qualify_names(spec["names"], zone, option):
         sets = route53_api.get_record_sets(route53, zone["Id"], fqdn, spec["type"])
         answering = [item for item in sets if item.get("Weight", 1) != 0] or [{}]
         for item in answering:

@@ -288,6 +288,14 @@ def asg_layer(groups, tg_colors):
     return layer
 
 
+def health_counts(health):
+    """How many of a target group's targets, given by their DescribeTargetHealth entries, are healthy, of how many."""
+    return {
+        "healthy": sum(1 for item in health if item["TargetHealth"]["State"] == "healthy"),
+        "total": len(health),
+    }
+
+
 def codedeploy_layer(target_group_arn, health, groups):
     """Which colour's instances the target group of a CodeDeploy blue/green deployment holds.
 

@@ -318,6 +318,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import ch
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -335,13 +336,6 @@ def check_target_groups(lb, target_groups, label):
                 f"target group {group['TargetGroupName']!r} ({color}) is in {group.get('VpcId')}, but load balancer "
                 f"{lb['LoadBalancerName']!r} is in {lb.get('VpcId')}; use target groups of the load balancer's VPC"
             )
-
-
-def health_counts(descriptions):
-    return {
-        "healthy": sum(1 for item in descriptions if item["TargetHealth"]["State"] == "healthy"),
-        "total": len(descriptions),
-    }
 
 
 def bring_into_use(module, elbv2, listener, group, color, described, health):
@@ -362,7 +356,7 @@ def bring_into_use(module, elbv2, listener, group, color, described, health):
         elbv2, listener["ListenerArn"], swap.bring_into_use(listener["DefaultActions"], group["TargetGroupArn"])
     )
     described[color] = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
-    health[color] = health_counts(described[color])
+    health[color] = state.health_counts(described[color])
     return swap.settle_seconds(group)
 
 
@@ -393,10 +387,10 @@ def guard_health(module, elbv2, group, color, health, states, settle=0):
             elbv2_waiters.wait_for_healthy_targets(
                 elbv2, group["TargetGroupArn"], wanted, timeout, params["health_poll_interval"]
             )
-            health[color] = health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
+            health[color] = state.health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
             return
         except AnsibleAWSError:
-            health[color] = health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
+            health[color] = state.health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
         waited = f" after waiting {timeout}s"
         advice = "check the targets' health checks, or see teal.bluegreen.state_info"
     elif timeout > 0:
@@ -503,7 +497,7 @@ def do(module):
         color: elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
         for color, group in target_groups.items()
     }
-    health = {color: health_counts(items) for color, items in described.items()}
+    health = {color: state.health_counts(items) for color, items in described.items()}
     production = planned["production"]
     rule_changes, rules_skipped = [], []
     if params["swap_rules"]:
@@ -646,10 +640,7 @@ def main():
             msg=f"min_healthy_targets {params['min_healthy_targets']} would let traffic move to a colour without a "
             "healthy target; use 1 or more (force_unhealthy is the explicit override for an emergency)"
         )
-    if params["health_wait_timeout"] < 0:
-        module.fail_json(msg=f"health_wait_timeout {params['health_wait_timeout']} is negative; use 0 or more")
-    if params["health_poll_interval"] < 1:
-        module.fail_json(msg=f"health_poll_interval {params['health_poll_interval']} is too small; use 1 or more")
+    check_minimums(module, ("health_wait_timeout", "health_poll_interval"))
     if params["release_lock"] and params["traffic_percent"] != 100:
         module.fail_json(
             msg=f"release_lock records {params['live_color']} as live, but traffic_percent {params['traffic_percent']} "

@@ -122,26 +122,6 @@ options:
         that one of these names aliases carries production traffic; the other colour's load balancer carries
         staging traffic, and the C(IsProduction) tag, which only M(teal.bluegreen.alb_swap) maintains, is not read.
       - A live name that is missing or not an alias makes the module refuse, since it cannot tell then.
-    type: dict
-    suboptions:
-      zone:
-        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
-        type: str
-        required: true
-      private_zone:
-        description: Whether the zone is a private hosted zone.
-        type: bool
-        default: false
-      names:
-        description: Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
-        type: list
-        elements: str
-        required: true
-      type:
-        description: Record type of the alias records.
-        type: str
-        choices: [A, AAAA]
-        default: A
   wait:
     description:
       - Wait until the clone's desired capacity is InService and healthy in every target group it is attached to.
@@ -157,6 +137,7 @@ options:
     type: int
     default: 15
 extends_documentation_fragment:
+  - teal.bluegreen.records
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -300,6 +281,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Cl
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -916,13 +898,7 @@ def main():
         )
     if params["desired_capacity"] is not None and params["match_healthy_capacity"]:
         module.fail_json(msg="desired_capacity and match_healthy_capacity are mutually exclusive; set only one")
-    for option in ("min_size", "max_size", "desired_capacity"):
-        if params[option] is not None and params[option] < 0:
-            module.fail_json(msg=f"{option} {params[option]} is negative; use 0 or more")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg=f"wait_timeout {params['wait_timeout']} is negative; use 0 or more")
-    if params["poll_interval"] < 1:
-        module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
+    check_minimums(module, ("min_size", "max_size", "desired_capacity", "wait_timeout", "poll_interval"))
 
     check_options(module, argument_spec)
     run_module(module, do)

@@ -26,17 +26,6 @@ description:
 author:
   - Teal Ops (@teal-ops)
 options:
-  app:
-    description:
-      - Name of the application, the value of the C(bluegreen:app) tag on its resources.
-      - Letters, digits, C(.), C(_) and C(-) only, because it is part of the lock parameter's name.
-    type: str
-    required: true
-  parameter_prefix:
-    description:
-      - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
-    type: str
-    default: /bluegreen
   state:
     description:
       - V(present) acquires the lock for O(owner) and O(operation).
@@ -96,6 +85,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - teal.bluegreen.app
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

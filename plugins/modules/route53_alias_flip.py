@@ -36,17 +36,7 @@ author:
 options:
   load_balancers:
     description: The load balancer of each colour, by name or ARN.
-    type: dict
     required: true
-    suboptions:
-      blue:
-        description: Name or ARN of the blue colour's load balancer.
-        type: str
-        required: true
-      green:
-        description: Name or ARN of the green colour's load balancer.
-        type: str
-        required: true
   live_color:
     description: The colour whose load balancer the live names should point at.
     type: str
@@ -61,36 +51,12 @@ options:
     choices: [blue, green]
   live_records:
     description: The names that carry the production traffic.
-    type: dict
     required: true
-    suboptions: &records
-      zone:
-        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
-        type: str
-        required: true
-      private_zone:
-        description: Whether the zone is a private hosted zone; a public and a private zone may share a name.
-        type: bool
-        default: false
-      names:
-        description:
-          - Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
-          - A name that ends with a dot is absolute and must be inside the zone.
-        type: list
-        elements: str
-        required: true
-      type:
-        description: Record type of the alias records. C(AAAA) needs load balancers with IPv6 (dualstack).
-        type: str
-        choices: [A, AAAA]
-        default: A
   staging_records:
     description:
       - The names that reach the colour that is not live, for smoke tests before a switch and for checks
         of the previous release after it. They always get a simple alias to the other colour's load balancer.
       - Same suboptions as O(live_records). When omitted, no staging names are changed.
-    type: dict
-    suboptions: *records
   weights:
     description:
       - Relative weights (0 to 255) of the colours for a gradual shift of the live names, for example 90
@@ -137,6 +103,9 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
+  - teal.bluegreen.load_balancers
+  - teal.bluegreen.records
+  - teal.bluegreen.records.staging
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -324,6 +293,8 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import CO
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import qualify_names
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -333,19 +304,6 @@ KINDS = ("staging", "live")
 
 def bare_zone_id(zone):
     return zone["Id"].split("/")[-1]
-
-
-def qualified_names(spec, zone, option):
-    """The fully qualified names of a records option, in the order given, without duplicates."""
-    names = []
-    for name in spec["names"]:
-        try:
-            fqdn = route53_api.qualify_record_name(name, zone["Name"])
-        except ValueError as e:
-            raise BlueGreenError(f"{e}; give {option}.names relative to the zone or inside it") from None
-        if fqdn not in names:
-            names.append(fqdn)
-    return names
 
 
 def read(module, elbv2, route53):
@@ -359,7 +317,9 @@ def read(module, elbv2, route53):
             continue
         option = f"{kind}_records"
         zone = find_hosted_zone(route53, spec["zone"], spec["private_zone"], option)
-        found[kind] = {"spec": spec, "zone": zone, "names": qualified_names(spec, zone, option)}
+        # A name given twice, in two forms (www and www.example.com), is changed once.
+        names = list(dict.fromkeys(qualify_names(spec["names"], zone, option)))
+        found[kind] = {"spec": spec, "zone": zone, "names": names}
     if "staging" in found:
         shared = set(found["live"]["names"]) & set(found["staging"]["names"])
         if bare_zone_id(found["live"]["zone"]) == bare_zone_id(found["staging"]["zone"]) and shared:
@@ -581,10 +541,7 @@ def main():
             module.fail_json(msg=f"{kind}_records.names is empty; give at least one record name")
         if not all(name.strip(".") for name in spec["names"]):
             module.fail_json(msg=f"{kind}_records.names holds an empty name; remove it")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg=f"wait_timeout {params['wait_timeout']} is negative; use 0 or more")
-    if params["poll_interval"] < 1:
-        module.fail_json(msg=f"poll_interval {params['poll_interval']} is too small; use 1 or more")
+    check_minimums(module, ("wait_timeout", "poll_interval"))
 
     check_options(module, argument_spec)
     run_module(module, do)

@@ -26,12 +26,6 @@ description:
 author:
   - Teal Ops (@teal-ops)
 options:
-  app:
-    description:
-      - Name of the application, the value of the C(bluegreen:app) tag on its resources.
-      - Letters, digits, C(.), C(_) and C(-) only, because it is part of SSM parameter names.
-    type: str
-    required: true
   load_balancer:
     description:
       - Name or ARN of the Application Load Balancer whose production listener carries the traffic.
@@ -55,41 +49,11 @@ options:
       - Records aliasing O(load_balancer) follow its listener; records aliasing a colour's load balancer
         (O(load_balancers)) take that colour.
       - When omitted, the Route 53 layer is not reported.
-    type: dict
-    suboptions:
-      zone:
-        description: Name (C(example.com)) or id (C(Z123EXAMPLE)) of the hosted zone.
-        type: str
-        required: true
-      private_zone:
-        description: Whether the zone is a private hosted zone; used when public and private zones share a name.
-        type: bool
-        default: false
-      names:
-        description: Record names, relative to the zone (C(www)) or fully qualified (C(www.example.com)).
-        type: list
-        elements: str
-        required: true
-      type:
-        description: Record type of the alias records.
-        type: str
-        choices: [A, AAAA]
-        default: A
   load_balancers:
     description:
       - With one load balancer per colour (strategy C(route53)), the load balancer of each colour, by name
         or ARN, as given to M(teal.bluegreen.route53_alias_flip); it tells which colour O(live_records) alias.
       - When omitted, the load balancers tagged C(bluegreen:app=<app>) and C(bluegreen:color) are the colours'.
-    type: dict
-    suboptions:
-      blue:
-        description: Name or ARN of the blue colour's load balancer.
-        type: str
-        required: true
-      green:
-        description: Name or ARN of the green colour's load balancer.
-        type: str
-        required: true
   codedeploy_target_group:
     description:
       - With strategy C(codedeploy), name or ARN of the one target group in which CodeDeploy's blue/green
@@ -111,11 +75,6 @@ options:
     description:
       - The directory that holds the colours' directories, C(<efs mount>/<app>), for O(symlinks).
     type: path
-  parameter_prefix:
-    description:
-      - Path under which the app's parameters C(<prefix>/<app>/live) and C(<prefix>/<app>/lock) live.
-    type: str
-    default: /bluegreen
   history:
     description:
       - Whether to read the live parameter's history (one more call) for the C(history) and
@@ -136,7 +95,10 @@ options:
     type: int
     default: 3600
 extends_documentation_fragment:
+  - teal.bluegreen.app
   - teal.bluegreen.target_groups
+  - teal.bluegreen.load_balancers
+  - teal.bluegreen.records
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -442,13 +404,11 @@ def describe_colors(elbv2, target_groups, asg, traffic, shared=None):
     for color in state.COLORS:
         group = shared or target_groups.get(color)
         if shared:
-            health, counts = None, traffic["targets"][color]
+            counts = traffic["targets"][color]
         else:
-            health = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
-            counts = {
-                "healthy": sum(1 for item in health if item["TargetHealth"]["State"] == "healthy"),
-                "total": len(health),
-            }
+            counts = state.health_counts(
+                elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]) if group else []
+            )
         fleet = asg["groups"].get(color) or {}
         colors[color] = {
             "target_group_arn": group["TargetGroupArn"] if group else None,

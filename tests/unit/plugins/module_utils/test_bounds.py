@@ -141,3 +141,17 @@ def test_unset_options_and_unset_dicts_are_not_checked():
         "weights.blue 256 is out of range; use 0 to 255",
         "wait_timeout -1 is out of range; use 0 to 432000",
     ]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"wait_timeout": 0, "poll_interval": 1}, None),
+        ({"wait_timeout": None, "poll_interval": 1}, None),
+        ({"wait_timeout": -1, "poll_interval": 1}, "wait_timeout -1 is negative; use 0 or more"),
+        ({"wait_timeout": 10, "poll_interval": 0}, "poll_interval 0 is too small; use 1 or more"),
+        ({"wait_timeout": -5, "poll_interval": 0}, "wait_timeout -5 is negative; use 0 or more"),
+    ],
+)
+def test_the_first_option_under_its_minimum_is_named_with_that_minimum(params, expected):
+    assert bounds.under_minimum(params, ("wait_timeout", "poll_interval")) == expected

@@ -9,6 +9,8 @@ import pytest
 
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53.records import qualify_record_name
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53.records import zone_id_of
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import qualify_names
 
 
 @pytest.mark.parametrize(
@@ -37,3 +39,16 @@ def test_absolute_name_outside_the_zone_is_refused():
 )
 def test_zone_id_of(value, expected):
     assert zone_id_of(value) == expected
+
+
+def test_qualify_names_keeps_the_order_and_names_the_option_of_a_name_outside_the_zone():
+    zone = {"Id": "/hostedzone/Z1", "Name": "example.com."}
+    assert qualify_names(["www", "api.example.com", "WWW"], zone, "live_records") == [
+        "www.example.com.",
+        "api.example.com.",
+        "www.example.com.",
+    ]
+    with pytest.raises(BlueGreenError, match=r"^record name 'www.example.net.' is outside the zone example.com; give "):
+        qualify_names(["www", "www.example.net."], zone, "staging_records")
+    with pytest.raises(BlueGreenError, match=r"give staging_records.names relative to the zone or inside it$"):
+        qualify_names(["www.example.net."], zone, "staging_records")

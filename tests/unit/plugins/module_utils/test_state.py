@@ -446,6 +446,12 @@ def cd_target(instance_id, status="healthy"):
 CD_GROUPS = [cd_group("shop-blue", "blue", "i-b1", "i-b2"), cd_group("CodeDeploy_shop_d-1", "green", "i-g1", "i-g2")]
 
 
+def test_health_counts_counts_only_healthy_targets_as_healthy_and_every_listed_one_in_the_total():
+    health = [cd_target("i-1"), cd_target("i-2", "unhealthy"), cd_target("i-3", "draining"), cd_target("i-4")]
+    assert state.health_counts(health) == {"healthy": 2, "total": 4}
+    assert state.health_counts([]) == {"healthy": 0, "total": 0}
+
+
 def test_codedeploy_layer_the_colour_of_the_registered_instances_is_live():
     layer = state.codedeploy_layer(
         "tg", [cd_target("i-g1"), cd_target("i-g2", "initial"), cd_target("i-b1", "draining")], CD_GROUPS
