@@ -12,55 +12,27 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import deploy_plan 
 from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
 
 
-def deploy_plan(
-    state,
-    app,
-    strategy="alb",
-    asg_names=None,
-    min_healthy_targets=1,
-    revision_uri=None,
-    codedeploy_target_group=None,
-):
-    """The deploy role's plan from the registered result of state_info; see module_utils/deploy_plan.py."""
+def deploy_plan(state, app, **options):
+    """The deploy role's plan from the registered result of state_info; see module_utils/deploy_plan.py for the
+    options."""
     if not isinstance(state, dict) or "colors" not in state:
         raise AnsibleFilterError("deploy_plan expects the registered result of teal.bluegreen.state_info")
-    minimum = whole_number(min_healthy_targets)
-    if minimum is None:
-        raise AnsibleFilterError(f"deploy_plan: min_healthy_targets {min_healthy_targets!r} is not a whole number")
-    return planner.plan_deploy(
-        state,
-        app,
-        strategy=strategy,
-        asg_names=asg_names or {},
-        min_healthy_targets=minimum,
-        revision_uri=revision_uri or None,
-        codedeploy_target_group=codedeploy_target_group,
-    )
+    if "min_healthy_targets" in options:
+        minimum = whole_number(options["min_healthy_targets"])
+        if minimum is None:
+            raise AnsibleFilterError(
+                f"deploy_plan: min_healthy_targets {options['min_healthy_targets']!r} is not a whole number"
+            )
+        options["min_healthy_targets"] = minimum
+    options["asg_names"] = options.get("asg_names") or {}
+    options["revision_uri"] = options.get("revision_uri") or None
+    return planner.plan_deploy(state, app, **options)
 
 
-def deploy_variable_problems(
-    strategy,
-    launch_template_version=None,
-    image_id=None,
-    user_data=None,
-    instance_type=None,
-    codedeploy=False,
-    codedeploy_bucket=None,
-    artifact_version=None,
-    codedeploy_service_role_arn=None,
-):
-    """What is wrong with the deploy role's own variables; see module_utils/deploy_plan.py."""
-    return planner.variable_problems(
-        strategy,
-        launch_template_version=launch_template_version,
-        image_id=image_id,
-        user_data=user_data,
-        instance_type=instance_type,
-        codedeploy=boolean(codedeploy or False, strict=False),
-        codedeploy_bucket=codedeploy_bucket,
-        artifact_version=artifact_version,
-        codedeploy_service_role_arn=codedeploy_service_role_arn,
-    )
+def deploy_variable_problems(strategy, **variables):
+    """What is wrong with the deploy role's own variables; see module_utils/deploy_plan.py for the variables."""
+    variables["codedeploy"] = boolean(variables.get("codedeploy") or False, strict=False)
+    return planner.variable_problems(strategy, **variables)
 
 
 def deploy_idle_refusal(plan, app, under_way=None):

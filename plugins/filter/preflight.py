@@ -11,29 +11,12 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.teal.bluegreen.plugins.module_utils import preflight as planner
 
 
-def preflight_problems(
-    strategy,
-    variable_problems=(),
-    caller_failures=(),
-    load_balancer=None,
-    load_balancers=None,
-    live_records=None,
-    efs_root=None,
-    links=None,
-    missing_hosts=(),
-):
-    """Every reason not to read the state; see module_utils/preflight.py."""
-    return planner.variable_refusals(
-        strategy,
-        variable_problems=list(variable_problems or []),
-        caller_failures=list(caller_failures or []),
-        load_balancer=load_balancer,
-        load_balancers=load_balancers,
-        live_records=live_records,
-        efs_root=efs_root,
-        links=links if isinstance(links, dict) else {},
-        missing_hosts=list(missing_hosts or []),
-    )
+def preflight_problems(strategy, **given):
+    """Every reason not to read the state; see module_utils/preflight.py for what is given."""
+    for name in ("variable_problems", "caller_failures", "missing_hosts"):
+        given[name] = list(given.get(name) or [])
+    given["links"] = given.get("links") if isinstance(given.get("links"), dict) else {}
+    return planner.variable_refusals(strategy, **given)
 
 
 def preflight_refusals(state, app, operation="switch", owner=None, force_unlock=False, repair=False):

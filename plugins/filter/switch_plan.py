@@ -48,35 +48,15 @@ def switch_variable_problems(strategy, target_color, canary_steps):
     return planner.variable_problems(strategy, target_color, canary_steps)
 
 
-def switch_verify_failures(
-    plan,
-    strategy,
-    percent,
-    state_read=None,
-    moved=None,
-    planned_state=None,
-    final=False,
-    check_mode=False,
-    min_healthy_targets=1,
-    listener_port=80,
-    codedeploy_target_group=None,
-    app="",
-):
-    """What a step's verification found wrong; see module_utils/switch_plan.py."""
-    return planner.verification_failures(
-        plan,
-        strategy,
-        int(percent),
-        state_read=state_read if isinstance(state_read, dict) else None,
-        moved=moved if isinstance(moved, dict) else None,
-        planned_state=planned_state if isinstance(planned_state, dict) else None,
-        final=boolean(final or False, strict=False),
-        check_mode=boolean(check_mode or False, strict=False),
-        min_healthy_targets=int(min_healthy_targets),
-        listener_port=listener_port,
-        codedeploy_target_group=codedeploy_target_group,
-        app=app,
-    )
+def switch_verify_failures(plan, strategy, percent, **given):
+    """What a step's verification found wrong; see module_utils/switch_plan.py for what is given."""
+    for name in ("state_read", "moved", "planned_state"):
+        given[name] = given.get(name) if isinstance(given.get(name), dict) else None
+    for name in ("final", "check_mode"):
+        given[name] = boolean(given.get(name) or False, strict=False)
+    if "min_healthy_targets" in given:
+        given["min_healthy_targets"] = int(given["min_healthy_targets"])
+    return planner.verification_failures(plan, strategy, int(percent), **given)
 
 
 class FilterModule:
