@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import require_file_problem
+
 NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
 USER = re.compile(r"^[a-z_][a-z0-9_-]*[$]?$")
@@ -114,11 +116,7 @@ def instance_problems(
         )
     if not re.match(r"^/.", str(web_root or "")):
         found.append(f"bluegreen_web_root '{web_root}' is not an absolute path")
-    if release_require_file and re.match(r"^/|(^|.*/)[.][.](/|$)", str(release_require_file)):
-        found.append(
-            f"bluegreen_release_require_file '{release_require_file}' is not a path inside the release: give it "
-            "relative to the release directory, without '..'"
-        )
+    found += [problem for problem in [require_file_problem(release_require_file)] if problem]
     if web_service and not re.match(r"^[A-Za-z0-9@._-]+$", str(web_service)):
         found.append(f"bluegreen_web_service '{web_service}' is not a service name")
     if _fails(URL, check_url):
