@@ -31,6 +31,8 @@ class AutoScalingWaiterFactory(WaiterFactory):
                 "delay": 15,
                 "maxAttempts": 40,
                 "acceptors": [
+                    # The group is gone: its instances will never come.
+                    _group_gone("failure"),
                     {
                         "matcher": "path",
                         "argument": (
@@ -40,8 +42,6 @@ class AutoScalingWaiterFactory(WaiterFactory):
                         "expected": True,
                         "state": "success",
                     },
-                    # The group is gone: its instances will never come.
-                    _group_gone("failure"),
                 ],
             },
             "GroupEmpty": {
@@ -49,19 +49,21 @@ class AutoScalingWaiterFactory(WaiterFactory):
                 "delay": 15,
                 "maxAttempts": 40,
                 "acceptors": [
+                    _group_gone("success"),
                     {
                         "matcher": "path",
                         "argument": "length(AutoScalingGroups[0].Instances) == `0`",
                         "expected": True,
                         "state": "success",
                     },
-                    _group_gone("success"),
                 ],
             },
         }
 
 
 def _group_gone(state):
+    # First among the acceptors: botocore tries them in order, and on a group that is gone the others' expressions
+    # have no group to count in, on which jmespath's length() raises instead of answering.
     return {"matcher": "path", "argument": "length(AutoScalingGroups) == `0`", "expected": True, "state": state}
 
 

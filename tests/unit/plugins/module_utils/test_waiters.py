@@ -227,6 +227,12 @@ FAILURES = {
         lambda client: elbv2_waiters.wait_targets_healthy(client, ARN, INSTANCES, 600, 7),
         {"service_error_code": "TargetGroupNotFound", "http_status_code": 400},
     ),
+    "group deleted (asg_clone)": (
+        "autoscaling",
+        "describe_auto_scaling_groups",
+        lambda client: asg_waiters.wait_in_service(client, "demo-green", 2, 600, 7),
+        {"AutoScalingGroups": []},
+    ),
     "deployment refused (codedeploy_deployment)": (
         "codedeploy",
         "get_deployment",
@@ -246,7 +252,10 @@ FAILURES = {
 def test_a_wait_that_fails_raises_the_service_error_at_once_not_a_timeout(failure, sleeps):
     service, operation, call, answer = FAILURES[failure]
     client, stubber = stubbed(service)
-    stubber.add_client_error(operation, **answer)
+    if "service_error_code" in answer:
+        stubber.add_client_error(operation, **answer)
+    else:
+        stubber.add_response(operation, answer)
     with stubber, pytest.raises(AnsibleAWSError) as raised:
         call(client)
     assert not isinstance(raised.value, WaitTimeout)
@@ -325,12 +334,15 @@ def test_group_in_service_counts_instances_in_service_and_healthy_up_to_the_coun
     assert judge(instances("InService/Healthy", "Pending/Healthy")) == ("success" if count == 1 else "waiting")
     assert judge(instances("InService/Healthy", "InService/Unhealthy")) == ("success" if count == 1 else "waiting")
     assert judge(instances()) == "waiting"
+    # The group is gone: its instances will never come.
+    assert judge({"AutoScalingGroups": []}) == "failure"
 
 
-def test_group_empty_ends_with_no_instance():
+def test_group_empty_ends_with_no_instance_or_no_group():
     factory = asg_waiters.AutoScalingWaiterFactory()
 
     assert judged(factory, "GroupEmpty", "autoscaling", instances()) == "success"
+    assert judged(factory, "GroupEmpty", "autoscaling", {"AutoScalingGroups": []}) == "success"
     assert judged(factory, "GroupEmpty", "autoscaling", instances("Terminating/Healthy")) == "waiting"
 
 
@@ -402,3 +414,13 @@ def test_each_waiter_retries_each_transient_error_once_in_its_model(name):
     acceptors = factory.get_waiter(stubbed(service)[0], name).config.acceptors
     retried = [acceptor.expected for acceptor in acceptors if acceptor.matcher == "error" and acceptor.state == "retry"]
     assert sorted(retried) == sorted(TRANSIENT)
+
+
+def test_the_wait_for_no_instances_ends_when_the_group_is_gone(sleeps):
+    client, stubber = stubbed("autoscaling")
+    stubber.add_response("describe_auto_scaling_groups", group("Terminating"))
+    stubber.add_response("describe_auto_scaling_groups", {"AutoScalingGroups": []})
+    with stubber:
+        asg_waiters.wait_empty(client, "demo-green", 600, 7)
+        stubber.assert_no_pending_responses()
+    assert sleeps == [7]
