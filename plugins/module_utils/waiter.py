@@ -58,12 +58,12 @@ class WaiterFactory(BaseWaiterFactory):
         try:
             waiter.wait(WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=poll_interval), **params)
         except WaiterError as e:
-            if not ran_out_of_attempts(waiter, e.last_response):
+            if not _ran_out_of_attempts(waiter, e.last_response):
                 raise
             raise WaitTimeout(message=f"{waiter_name} not reached within {timeout}s", exception=e) from e
 
 
-def ran_out_of_attempts(waiter, last_response):
+def _ran_out_of_attempts(waiter, last_response):
     """Whether ``waiter``, which raised a WaiterError on ``last_response``, stopped because it had no attempt left.
 
     Told from the answer as the waiter judges it: botocore takes the first acceptor that matches, and fails
