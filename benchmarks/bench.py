@@ -350,6 +350,7 @@ class Bench:
         """How long after the awaited state each wait notices it; needs the green clone running, blue live."""
         sys.path.insert(0, str(COLLECTIONS))
         from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import waiters as asg_waiters
+        from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
 
         sandbox = self.sandbox
         autoscaling, elbv2, ec2 = sandbox.client("autoscaling"), sandbox.client("elbv2"), sandbox.client("ec2")
@@ -362,7 +363,7 @@ class Bench:
             return lambda: asg_waiters.wait_in_service(autoscaling, "demo-green", len(ids), 60, interval)
 
         def targets(interval):
-            return lambda: asg_waiters.wait_targets_healthy(elbv2, green, ids, 60, interval)
+            return lambda: elbv2_waiters.wait_targets_healthy(elbv2, green, ids, 60, interval)
 
         def unhealthy():
             for instance in ids:
@@ -1361,10 +1362,10 @@ def waits_section(bench):
         "Auto Scaling health of the green fleet's instances (SetInstanceHealth Unhealthy, then Healthy), or the",
         "instances themselves (StopInstances, which the sandbox reports as target state `unused`, then",
         "StartInstances). asg_clone's waiters are called directly (the functions of",
-        "`plugins/module_utils/_autoscaling/waiters.py` the module calls), alb_swap runs as a module with",
-        "`health_wait_timeout` while green has no healthy target. `noticed after` is the time from the repair to",
-        "the end of the wait (asg_clone) or to the ModifyListener request seen at the sandbox (alb_swap); `polls`",
-        "counts the wait's reads.",
+        "`plugins/module_utils/_autoscaling/waiters.py` and `_elbv2/waiters.py` the module calls), alb_swap runs as a",
+        "module with `health_wait_timeout` while green has no healthy target. `noticed after` is the time from the",
+        "repair to the end of the wait (asg_clone) or to the ModifyListener request seen at the sandbox (alb_swap);",
+        "`polls` counts the wait's reads.",
         "",
     ]
     groups = {}

@@ -69,10 +69,11 @@ def run_module(module, do):
 class Clients:
     """The AWS clients of one module run, each made on first use (``clients("elbv2")``), all from one boto3 session.
 
-    AnsibleAWSModule.client() starts a new session for every client, and every session loads botocore's
-    endpoint data and list of services again: about 0.1 s of CPU per client, a third of a state_info run.
-    The session and the clients are otherwise made as AnsibleAWSModule.client() makes them: from the
-    module's connection options, with amazon.aws's user agent and the module's aws_config.
+    Every module of the collection makes its clients here. AnsibleAWSModule.client() starts a new session for
+    every client, and every session loads botocore's endpoint data and list of services again: about 0.1 s of
+    CPU per client, a third of a state_info run. The session and the clients are otherwise made as
+    AnsibleAWSModule.client() makes them: from the module's connection options, with amazon.aws's user agent
+    and the module's aws_config.
     """
 
     def __init__(self, module):

@@ -36,11 +36,3 @@ def unparsable_as_error(exception_class, description):
         return handler
 
     return wrapper
-
-
-# Waiter acceptors for the errors a poll may meet on its way: retried, as amazon.aws's BaseWaiterFactory retries
-# them, rather than ending the wait at the first throttled poll.
-RETRIED_WAITER_ERRORS = [
-    {"matcher": "error", "expected": code, "state": "retry"}
-    for code in ("Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceUnavailable", "InternalFailure")
-]

@@ -302,7 +302,6 @@ lock_release:
     {"parameter": "/bluegreen/shop/live", "previous_value": "blue", "value": "green", "written": true, "version": 7}}}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
@@ -321,6 +320,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import re
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.waiter import WaitTimeout
 
 
 def check_target_groups(lb, target_groups, label):
@@ -389,7 +389,7 @@ def guard_health(module, elbv2, group, color, health, states, settle=0):
             )
             health[color] = state.health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
             return
-        except AnsibleAWSError:
+        except WaitTimeout:
             health[color] = state.health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
         waited = f" after waiting {timeout}s"
         advice = "check the targets' health checks, or see teal.bluegreen.state_info"

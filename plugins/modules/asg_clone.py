@@ -276,6 +276,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import waiters as asg_waiters
 from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import launch_templates as lt_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
@@ -284,6 +285,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import re
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.waiter import WaitTimeout
 
 TEMPLATE_OVERRIDES = ("image_id", "user_data", "instance_type")
 
@@ -448,7 +450,7 @@ def wait_healthy(module, asg, elbv2, name, desired, target_groups):
 
     try:
         asg_waiters.wait_in_service(asg, name, desired, remaining(), params["poll_interval"])
-    except AnsibleAWSError:
+    except WaitTimeout:
         group = asg_api.describe_group(asg, name) or {"Instances": []}
         states = ", ".join(
             f"{item['InstanceId']} {item['LifecycleState']}/{item['HealthStatus']}" for item in group["Instances"]
@@ -466,8 +468,8 @@ def wait_healthy(module, asg, elbv2, name, desired, target_groups):
     )
     for arn in target_groups:
         try:
-            asg_waiters.wait_targets_healthy(elbv2, arn, ids, remaining(), params["poll_interval"])
-        except AnsibleAWSError:
+            elbv2_waiters.wait_targets_healthy(elbv2, arn, ids, remaining(), params["poll_interval"])
+        except WaitTimeout:
             health = {
                 item["Target"]["Id"]: item["TargetHealth"] for item in elbv2_api.describe_target_health(elbv2, arn)
             }
@@ -813,7 +815,7 @@ def absent(module, clients):
         asg_api.update_group(asg, params["name"], {"MinSize": 0, "DesiredCapacity": 0})
     try:
         asg_waiters.wait_empty(asg, params["name"], params["wait_timeout"], params["poll_interval"])
-    except AnsibleAWSError:
+    except WaitTimeout:
         raise BlueGreenError(
             f"Auto Scaling group {params['name']!r} still has instances after {params['wait_timeout']}s at zero "
             f"capacity; it was scaled to zero but {'still has instances' if stop else 'not deleted'} "

@@ -349,6 +349,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import instanc
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._s3 import objects as s3_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -356,9 +357,9 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import ru
 VERBS = {"present": "deploy", "rerouted": "reroute", "finished": "finish", "stopped": "stop"}
 
 
-def check_resources(module, config):
+def check_resources(clients, config):
     """The Auto Scaling groups and the target group the deployment group names must exist."""
-    autoscaling = module.client("autoscaling")
+    autoscaling = clients("autoscaling")
     for name in config["autoScalingGroups"]:
         if autoscaling_api.describe_group(autoscaling, name) is None:
             raise BlueGreenError(
@@ -366,16 +367,16 @@ def check_resources(module, config):
                 "(a blue/green deployment replaces the group it copies: see the deployment group's autoScalingGroups)"
             )
     for item in (config.get("loadBalancerInfo") or {}).get("targetGroupInfoList", []):
-        if elbv2_api.describe_target_group(module.client("elbv2"), item["name"]) is None:
+        if elbv2_api.describe_target_group(clients("elbv2"), item["name"]) is None:
             raise BlueGreenError(
                 f"target group {item['name']!r} in target_group does not exist; give the name of an existing target group"
             )
 
 
-def pinned_revision(module):
+def pinned_revision(s3, revision):
     """The revision to deploy, with the ETag and version S3 holds; fails when the bundle is not there."""
-    revision = dict(module.params["revision"])
-    head = s3_api.head_object(module.client("s3"), revision["bucket"], revision["key"], revision.get("version"))
+    revision = dict(revision)
+    head = s3_api.head_object(s3, revision["bucket"], revision["key"], revision.get("version"))
     where = f"s3://{revision['bucket']}/{revision['key']}" + (
         f" version {revision['version']}" if revision.get("version") else ""
     )
@@ -393,12 +394,13 @@ def pinned_revision(module):
     return codedeploy.revision_location(revision)
 
 
-def ensure_group(module, client, config):
+def ensure_group(module, clients, config):
     """Create or update the application and the deployment group.
 
     Returns the settings that change, the group as it was read (None when missing) and its settings after.
     """
     params = module.params
+    client = clients("codedeploy")
     application = codedeploy_api.get_application(client, params["application"])
     group = (
         codedeploy_api.get_deployment_group(client, params["application"], params["deployment_group"])
@@ -417,7 +419,7 @@ def ensure_group(module, client, config):
             "Auto Scaling group(s) to deploy to"
         )
     if action != "none":
-        check_resources(module, config)
+        check_resources(clients, config)
     if not module.check_mode:
         if application is None:
             codedeploy_api.create_application(client, params["application"])
@@ -483,10 +485,11 @@ def wait_for(module, client, info, wanted):
     return info
 
 
-def do_present(module, client, config, result):
+def do_present(module, clients, config, result):
     params = module.params
-    wanted_revision = pinned_revision(module)
-    changes, group, after = ensure_group(module, client, config)
+    client = clients("codedeploy")
+    wanted_revision = pinned_revision(clients("s3"), params["revision"])
+    changes, group, after = ensure_group(module, clients, config)
     result.update(deployment_group_changes=changes, deployment_group=after)
     result["_before"] = codedeploy.current_config(group) if group else None
     active = active_deployment(client, params) if group else None
@@ -588,9 +591,9 @@ def do_step(module, client, config, result):
     return wait_for(module, client, info, wanted)
 
 
-def tag_replacement(module, name, result):
+def tag_replacement(module, clients, name, result):
     """Give the replacement group ``name`` and its instances the replacement_tags they lack."""
-    autoscaling = module.client("autoscaling")
+    autoscaling = clients("autoscaling")
     group = autoscaling_api.describe_group(autoscaling, name)
     if group is None:
         # Not made yet (the run did not wait), or removed by a rollback.
@@ -605,7 +608,7 @@ def tag_replacement(module, name, result):
     # The instances first: a group that carries the tags then says its instances do too.
     instance_ids = [instance["InstanceId"] for instance in group.get("Instances", [])]
     if instance_ids:
-        ec2_api.tag_instances(module.client("ec2"), instance_ids, missing)
+        ec2_api.tag_instances(clients("ec2"), instance_ids, missing)
     autoscaling_api.put_tags(
         autoscaling, name, [{"Key": key, "Value": value, "PropagateAtLaunch": True} for key, value in missing.items()]
     )
@@ -620,7 +623,8 @@ def do(module):
     problems = codedeploy.input_problems(params)
     if problems:
         raise BlueGreenError("; ".join(problems) + "; nothing changed")
-    client = module.client("codedeploy")
+    clients = Clients(module)
+    client = clients("codedeploy")
     config = codedeploy.group_config(params)
     result = {
         "changed": False,
@@ -631,7 +635,7 @@ def do(module):
         "deployment_group": config,
     }
     if params["state"] == "present":
-        info = do_present(module, client, config, result)
+        info = do_present(module, clients, config, result)
     else:
         info = do_step(module, client, config, result)
 
@@ -646,7 +650,7 @@ def do(module):
         if style == "BLUE_GREEN":
             result["replacement_auto_scaling_group"] = f"CodeDeploy_{params['deployment_group']}_{info['deploymentId']}"
             if params["replacement_tags"] and info.get("status") not in ("Failed", "Stopped"):
-                tag_replacement(module, result["replacement_auto_scaling_group"], result)
+                tag_replacement(module, clients, result["replacement_auto_scaling_group"], result)
         rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
         if rollback:
             result["rollback_deployment_id"] = rollback

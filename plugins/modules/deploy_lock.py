@@ -215,6 +215,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock_store
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
 
@@ -244,7 +245,7 @@ def do(module):
     names = state.parameter_names(params["parameter_prefix"], app)
     name = names["lock"]
     records = lock_store.check_records(params["record"], names) if params["state"] == "absent" else []
-    ssm = module.client("ssm")
+    ssm = Clients(module)("ssm")
     if params["state"] == "present":
         changed, result = lock_store.acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
     else:

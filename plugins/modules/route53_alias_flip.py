@@ -289,6 +289,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import waiters as route53_waiters
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
@@ -438,8 +439,9 @@ def send(module, route53, pending):
 
 def do(module):
     params = module.params
-    elbv2 = module.client("elbv2")
-    route53 = module.client("route53")
+    clients = Clients(module)
+    elbv2 = clients("elbv2")
+    route53 = clients("route53")
 
     try:
         weights = dns.check_weights(params["live_color"], params["weights"])
@@ -456,6 +458,7 @@ def do(module):
             try:
                 route53_waiters.wait_for_changes(route53, change_ids, params["wait_timeout"], params["poll_interval"])
             except AnsibleAWSError as e:
+                # Its timeout or any other failure: the records were changed all the same, and the result says so.
                 module.fail_json_aws(
                     e.exception,
                     msg=(

@@ -11,14 +11,8 @@ reroute (Ready) or keeps its original instances for a while (the termination wai
 
 from __future__ import annotations
 
-try:
-    from botocore import waiter as botocore_waiter
-    from botocore.exceptions import WaiterError
-except ImportError:
-    pass  # The modules report the missing botocore.
-
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
-
+from ..waiter import WaitTimeout
+from ..waiter import WaiterFactory
 from .common import CodeDeployErrorHandler
 
 # The states in which a deployment no longer moves by itself.
@@ -38,40 +32,40 @@ MILESTONES = {
 }
 
 
-def _model(milestone):
-    acceptors = [
-        {"matcher": "path", "argument": argument, "expected": expected, "state": "success"}
-        for argument, expected in MILESTONES[milestone]
-    ]
-    acceptors += [
-        {"matcher": "path", "argument": "deploymentInfo.status", "expected": status, "state": "success"}
-        for status in FINAL_STATUSES
-    ]
-    return botocore_waiter.WaiterModel(
-        {
-            "version": 2,
-            "waiters": {
-                "DeploymentMilestone": {
-                    "operation": "GetDeployment",
-                    "delay": 15,
-                    "maxAttempts": 60,
-                    "acceptors": acceptors,
-                }
-            },
+class CodeDeployWaiterFactory(WaiterFactory):
+    """DeploymentMilestone: GetDeployment until the deployment reaches ``milestone`` (of MILESTONES) or ends."""
+
+    def __init__(self, milestone="finished"):
+        self._milestone = milestone
+        super().__init__()
+
+    @property
+    def _waiter_model_data(self):
+        acceptors = [
+            {"matcher": "path", "argument": argument, "expected": expected, "state": "success"}
+            for argument, expected in MILESTONES[self._milestone]
+        ]
+        acceptors += [
+            {"matcher": "path", "argument": "deploymentInfo.status", "expected": status, "state": "success"}
+            for status in FINAL_STATUSES
+        ]
+        return {
+            "DeploymentMilestone": {
+                "operation": "GetDeployment",
+                "delay": 15,
+                "maxAttempts": 60,
+                "acceptors": acceptors,
+            }
         }
-    )
 
 
 @CodeDeployErrorHandler.common_error_handler("wait for deployment")
 def wait_for_milestone(client, deployment_id, milestone, timeout, poll_interval):
     """Poll the deployment every poll_interval seconds until milestone or a final status; False on timeout."""
-    waiter = botocore_waiter.create_waiter_with_client("DeploymentMilestone", _model(milestone), client)
     try:
-        waiter.wait(
-            deploymentId=deployment_id, WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=poll_interval)
+        CodeDeployWaiterFactory(milestone).wait(
+            client, "DeploymentMilestone", timeout, poll_interval, deploymentId=deployment_id
         )
-    except WaiterError as e:
-        if "Max attempts exceeded" in str(e):
-            return False
-        raise
+    except WaitTimeout:
+        return False
     return True

@@ -3,54 +3,86 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""A botocore waiter for "at least N healthy targets", which botocore's own TargetInService lacks."""
+"""Waiting for healthy targets: "at least N healthy", and "these instances healthy".
+
+botocore's own TargetInService needs every target listed by the caller and has no count; alb_swap needs
+a count, and asg_clone the instances of one group among the targets of others.
+"""
 
 from __future__ import annotations
 
-try:
-    from botocore import waiter as botocore_waiter
-except ImportError:
-    pass  # The modules report the missing botocore.
-
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
-
-from ..errors import RETRIED_WAITER_ERRORS
+from ..waiter import WaiterFactory
 from .common import ELBv2ErrorHandler
 
 
-def _healthy_targets_model(minimum):
-    return botocore_waiter.WaiterModel(
-        {
-            "version": 2,
-            "waiters": {
-                "HealthyTargets": {
-                    "operation": "DescribeTargetHealth",
-                    "delay": 5,
-                    "maxAttempts": 40,
-                    "acceptors": [
-                        {
-                            "matcher": "path",
-                            "argument": (
-                                "length(TargetHealthDescriptions[?TargetHealth.State=='healthy']) >= "
-                                f"`{int(minimum)}`"
-                            ),
-                            "expected": True,
-                            "state": "success",
-                        },
-                        {"matcher": "error", "expected": "TargetGroupNotFound", "state": "failure"},
-                    ]
-                    + RETRIED_WAITER_ERRORS,
-                }
+class ELBv2WaiterFactory(WaiterFactory):
+    """HealthyTargets: at least ``minimum_healthy`` targets healthy. TargetsHealthy: every target asked for healthy."""
+
+    def __init__(self, minimum_healthy=1):
+        self._minimum_healthy = int(minimum_healthy)
+        super().__init__()
+
+    @property
+    def _waiter_model_data(self):
+        return {
+            "HealthyTargets": {
+                "operation": "DescribeTargetHealth",
+                "delay": 5,
+                "maxAttempts": 40,
+                "acceptors": [
+                    {
+                        "matcher": "path",
+                        "argument": (
+                            "length(TargetHealthDescriptions[?TargetHealth.State=='healthy']) >= "
+                            f"`{self._minimum_healthy}`"
+                        ),
+                        "expected": True,
+                        "state": "success",
+                    },
+                    {"matcher": "error", "expected": "TargetGroupNotFound", "state": "failure"},
+                ],
+            },
+            "TargetsHealthy": {
+                "operation": "DescribeTargetHealth",
+                "delay": 15,
+                "maxAttempts": 40,
+                "acceptors": [
+                    {
+                        "matcher": "pathAll",
+                        "argument": "TargetHealthDescriptions[].TargetHealth.State",
+                        "expected": "healthy",
+                        "state": "success",
+                    },
+                    {"matcher": "error", "expected": "TargetGroupNotFound", "state": "failure"},
+                ],
             },
         }
-    )
 
 
 @ELBv2ErrorHandler.common_error_handler("wait for healthy targets")
 def wait_for_healthy_targets(client, target_group_arn, minimum, timeout, poll_interval):
-    """Wait until ``target_group_arn`` has ``minimum`` healthy targets, polling every ``poll_interval`` s."""
-    waiter = botocore_waiter.create_waiter_with_client("HealthyTargets", _healthy_targets_model(minimum), client)
-    waiter.wait(
+    """Wait until ``target_group_arn`` has ``minimum`` healthy targets, polling every ``poll_interval`` s.
+
+    Raises WaitTimeout when they are not there within ``timeout`` seconds.
+    """
+    ELBv2WaiterFactory(minimum_healthy=minimum).wait(
+        client, "HealthyTargets", timeout, poll_interval, TargetGroupArn=target_group_arn
+    )
+
+
+@ELBv2ErrorHandler.common_error_handler("wait for healthy targets")
+def wait_targets_healthy(client, target_group_arn, instance_ids, timeout, poll_interval):
+    """Wait until every instance of ``instance_ids`` is a healthy target of ``target_group_arn``.
+
+    Asking for the instances by id, rather than counting healthy targets, keeps targets that belong to
+    other groups (or that left this one) out of the answer. Raises WaitTimeout when they are not all
+    healthy within ``timeout`` seconds.
+    """
+    ELBv2WaiterFactory().wait(
+        client,
+        "TargetsHealthy",
+        timeout,
+        poll_interval,
         TargetGroupArn=target_group_arn,
-        WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=poll_interval),
+        Targets=[{"Id": instance_id} for instance_id in instance_ids],
     )

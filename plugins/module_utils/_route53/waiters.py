@@ -10,13 +10,11 @@ from __future__ import annotations
 import math
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
-from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
-
+from ..waiter import WaiterFactory
 from .common import Route53ErrorHandler
 
 
-class Route53WaiterFactory(BaseWaiterFactory):
+class Route53WaiterFactory(WaiterFactory):
     """botocore's ResourceRecordSetsChanged model, with throttling retried by the factory rather than fatal."""
 
     @property
@@ -35,9 +33,9 @@ class Route53WaiterFactory(BaseWaiterFactory):
 
 @Route53ErrorHandler.common_error_handler("wait for the record changes to reach every Route 53 server")
 def wait_for_changes(client, change_ids, timeout, poll_interval):
-    """Wait until every change in ``change_ids`` is INSYNC, ``timeout`` seconds in all."""
-    waiter = Route53WaiterFactory().get_waiter(client, "ResourceRecordSetsChanged")
+    """Wait until every change in ``change_ids`` is INSYNC, ``timeout`` seconds in all; WaitTimeout after that."""
+    factory = Route53WaiterFactory()
     deadline = time.monotonic() + timeout
     for change_id in change_ids:
         remaining = max(0, math.ceil(deadline - time.monotonic()))
-        waiter.wait(Id=change_id, WaiterConfig=custom_waiter_config(timeout=remaining, default_pause=poll_interval))
+        factory.wait(client, "ResourceRecordSetsChanged", remaining, poll_interval, Id=change_id)
