@@ -338,6 +338,24 @@ def test_failed_verification_moves_traffic_back(sandbox, demo, site, clean):
     assert lock_holder(sandbox) is None
 
 
+def test_a_refused_health_guard_names_the_role_s_variables_and_changes_nothing(sandbox, demo, clean):
+    """alb_swap refuses a colour short of healthy targets in its own options' words; the switch role's failure names
+    the variables the reader sets instead."""
+    version = history(sandbox)[0]["Version"]
+
+    done = run(sandbox, SWITCH, bluegreen_min_healthy_targets=5)
+
+    assert done.returncode != 0, done.log
+    # The module's own refusal shows in its task's output; the role's failure, last, says it in the role's words.
+    said = " ".join(done.stdout.split()).rsplit("switch of demo to green failed at", 1)[-1]
+    assert "has 2 of 2 targets healthy, fewer than bluegreen_min_healthy_targets=5; not switching" in said, said
+    assert "wait longer with bluegreen_health_wait_timeout, or see the teal.bluegreen.status playbook" in said, said
+    assert " min_healthy_targets" not in said and " health_wait_timeout" not in said, said
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert history(sandbox)[0]["Version"] == version
+    assert lock_holder(sandbox) is None
+
+
 def test_body_without_the_expected_text_moves_traffic_back(sandbox, demo, site, clean):
     version = history(sandbox)[0]["Version"]
 
