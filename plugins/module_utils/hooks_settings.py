@@ -28,6 +28,8 @@ PREFIX = re.compile(r"^(/[A-Za-z0-9._-]+)+/?$")
 PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+._:=~-]*$")
 DOTS = re.compile(r"(^|/)[.][.]?(/|$)")
 PARENT = re.compile(r"(^|/)[.][.](/|$)")
+# A path inside the revision, as appspec.yml's files name their sources.
+SOURCE = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
 def _fails(pattern, value):
@@ -147,7 +149,7 @@ def revision_problems(app, hooks_dir, revision_dir=None, appspec_files=()):
     sources = [str(item.get("source")) for item in files]
     destinations = [item.get("destination") for item in files]
     if (
-        [source for source in sources if _fails(re.compile(r"^[A-Za-z0-9._/-]+$"), source)]
+        [source for source in sources if _fails(SOURCE, source)]
         or [source for source in sources if PARENT.search(source)]
         or [destination for destination in destinations if _fails(PATH, destination)]
     ):
