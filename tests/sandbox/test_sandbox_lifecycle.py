@@ -155,13 +155,15 @@ def test_a_launched_instance_is_pending_while_it_boots_then_in_service(world):
     Pending state [...] When each instance is fully configured and passes the Amazon EC2 health checks, it is attached
     to the Auto Scaling group and it enters the InService state." The Pending instance counts toward the capacity: the
     group launches no second one for it."""
+    # Lower bounds on waits are measured from just before the call that starts the clock: a slow machine can only
+    # make the wait longer.
+    started = time.monotonic()
     name = world.group(desired=1)
     instance, state = only(world.states(name))
     assert state == "Pending"
     assert world.instance_states([instance]) == {instance: "Pending"}
-    started = time.monotonic()
     assert wait_for(lambda: world.states(name) == {instance: "InService"}, SLACK + sandbox_seconds(30))
-    assert time.monotonic() - started >= sandbox_seconds(sandbox_time.BOOT_SECONDS) * 0.5
+    assert time.monotonic() - started >= sandbox_seconds(sandbox_time.BOOT_SECONDS)
     assert world.described(name)["DesiredCapacity"] == 1
 
 
@@ -240,14 +242,14 @@ def test_the_heartbeat_timeout_applies_the_default_result_continue(world):
     assert wait_for(lambda: world.states(name) == {instance: "Pending:Wait"}, SLACK + sandbox_seconds(30))
     waiting = time.monotonic()
     time.sleep(sandbox_seconds(timeout) / 2)
+    beat = time.monotonic()
     world.autoscaling.record_lifecycle_action_heartbeat(
         AutoScalingGroupName=name, LifecycleHookName="hook-0", InstanceId=instance
     )
-    beat = time.monotonic()
     assert wait_for(lambda: world.states(name) == {instance: "InService"}, SLACK + sandbox_seconds(timeout + 10))
     # Not before a whole timeout after the heartbeat, which is later than a timeout after the wait began.
-    assert time.monotonic() - beat >= sandbox_seconds(timeout) * 0.9
-    assert time.monotonic() - waiting >= sandbox_seconds(timeout) * 1.4
+    assert time.monotonic() - beat >= sandbox_seconds(timeout)
+    assert time.monotonic() - waiting >= sandbox_seconds(timeout) * 1.5
 
 
 def test_abandon_terminates_the_instance_and_the_group_replaces_it(world):
@@ -278,8 +280,8 @@ def test_a_scaled_in_instance_is_terminating_while_its_targets_drain(world):
     assert wait_for(lambda: set(world.states(name).values()) == {"InService"}, SLACK + sandbox_seconds(30))
     before = set(world.states(name))
 
-    world.autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=1)
     started = time.monotonic()
+    world.autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=1)
     states = world.states(name)
     assert set(states) == before
     (leaving,) = [instance for instance, state in states.items() if state == "Terminating"]
@@ -295,7 +297,7 @@ def test_a_scaled_in_instance_is_terminating_while_its_targets_drain(world):
     assert refused.value.response["Error"]["Code"] == "ResourceInUse"
 
     assert wait_for(lambda: set(world.states(name)) == {staying}, SLACK + sandbox_seconds(delay))
-    assert time.monotonic() - started >= sandbox_seconds(delay) * 0.8
+    assert time.monotonic() - started >= sandbox_seconds(delay)
     assert world.ec2_state(leaving) in ("shutting-down", "terminated")
     assert leaving not in world.targets(arn)
 
