@@ -3,15 +3,18 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The checks the release role makes of its variables before anything is copied.
+"""The release role's decisions: its variables, the artifact, the marker, and whether the release is the artifact.
 
 The required file is looked for inside the release, so it may not leave it; the owner, group and mode are handed to
 rsync, so they must be what rsync's --chown and --chmod take. Each problem is one sentence naming the variable, its
-value and what to give.
+value and what to give. The marker (.release.json) records the files of a release with their sha256 sums, and the
+sha256 of their ``sha256sum`` listing in C order, which docs/efs.md shows how to reproduce on a host.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 
 NAME = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*$")
@@ -19,6 +22,9 @@ NAME = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*$")
 CLAUSE = r"[DF]?([0-7]{3,4}|[ugoa]*[-+=][rwxXst]*)"
 MODE = re.compile(rf"^{CLAUSE}(,{CLAUSE})*$")
 OUTSIDE = re.compile(r"^/|(^|.*/)[.][.](/|$)")
+COLORS = ("blue", "green")
+MARKER = ".release.json"
+PLAIN = "use letters, digits, '.', '_' or '-' (like 'shop' or '2.4.1')"
 
 
 def require_file_problem(require_file):
@@ -43,3 +49,102 @@ def release_problems(require_file=None, owner=None, group=None, mode=None):
             f"bluegreen_release_mode '{mode}' is not in rsync's --chmod syntax (like 'u=rwX,go=rX' or 'D755,F644')"
         )
     return found
+
+
+def settings_problems(
+    require_file=None,
+    owner=None,
+    group=None,
+    mode=None,
+    app=None,
+    version=None,
+    color=None,
+    live_color=None,
+    release_dir=None,
+):
+    """Every problem with the role's variables, the refusal to write into the live colour's directory first."""
+    if app is not None and (not NAME.match(str(app)) or str(app) in (".", "..")):
+        return [f"bluegreen_app '{app}' is not a valid directory name: {PLAIN}"]
+    if version is not None and not NAME.match(str(version)):
+        return [f"bluegreen_artifact_version '{version}' is not a valid version: {PLAIN}"]
+    if live_color is not None and live_color not in COLORS:
+        return [
+            f"bluegreen_release_live_color '{live_color}' is neither blue nor green (nor null, when no colour serves "
+            "this content yet)"
+        ]
+    if color is not None and color == live_color:
+        idle = [other for other in COLORS if other != color][0]
+        return [
+            f"{color} is the live colour of {app}: releasing into {release_dir} would change what users are served. "
+            f"Release into the idle colour ({idle}) and switch to it"
+        ]
+    return release_problems(require_file=require_file, owner=owner, group=group, mode=mode)
+
+
+def file_sums(found, root):
+    """Relative path -> sha256 of each file an ``ansible.builtin.find`` with sha256 checksums found under ``root``."""
+    return {os.path.relpath(item["path"], root): item["checksum"] for item in found.get("files", [])}
+
+
+def listing_sha256(files):
+    """The sha256 of the ``sha256sum`` listing ("<sum>  <path>" lines) of ``files``, in the code point order of
+    their paths (C order)."""
+    listing = "".join(f"{files[path]}  {path}\n" for path in sorted(files))
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def marker(files, app, color, version):
+    """What the release marker records: no time, so that the marker of a release made again is the same file."""
+    return {
+        "app": str(app),
+        "color": color,
+        "version": str(version),
+        "files": dict(files),
+        "sha256": listing_sha256(files),
+    }
+
+
+def artifact_problem(files, artifact, require_file=None):
+    """Why the artifact's files are not a complete release, or None."""
+    if not files:
+        return f"bluegreen_artifact '{artifact}' holds no files"
+    reserved = sorted(path for path in files if os.path.basename(path) == MARKER)
+    if reserved:
+        return f"bluegreen_artifact '{artifact}' holds {', '.join(reserved)}, a name the release marker reserves"
+    if require_file and os.path.normpath(str(require_file)) not in files:
+        return (
+            f"bluegreen_artifact '{artifact}' has no file '{require_file}' (bluegreen_release_require_file): not "
+            "releasing an incomplete artifact"
+        )
+    return None
+
+
+def mismatches(files, written, require_file=None):
+    """Each difference between the artifact's files and those found in the release directory (but its marker)."""
+    written = {path: digest for path, digest in written.items() if path != MARKER}
+    found = []
+    for path in sorted(set(files) | set(written)):
+        if path not in written:
+            found.append(f"{path} (missing)")
+        elif path not in files:
+            found.append(f"{path} (not in the artifact)")
+        elif files[path] != written[path]:
+            found.append(f"{path} (sha256 {written[path]}, not {files[path]})")
+    if not found and require_file and os.path.normpath(str(require_file)) not in written:
+        found.append(f"'{require_file}' (bluegreen_release_require_file) is not a file there")
+    return found
+
+
+def release_changed(marker_stat, marker_text, created=False, synced=(), owner=None, group=None):
+    """Whether the release changes (or would change) the host, from what was found there rather than from the tasks'
+    changed status, which a check-only release never reports: a missing application directory, files rsync lists,
+    or a marker that is not this one, in its content, mode, owner or group."""
+    if created or synced or not marker_stat.get("exists"):
+        return True
+    if marker_stat.get("checksum") != hashlib.sha1(marker_text.encode("utf-8")).hexdigest():
+        return True
+    if marker_stat.get("mode") != "0644":
+        return True
+    if owner is not None and str(owner) not in (marker_stat.get("pw_name"), str(marker_stat.get("uid"))):
+        return True
+    return group is not None and str(group) not in (marker_stat.get("gr_name"), str(marker_stat.get("gid")))

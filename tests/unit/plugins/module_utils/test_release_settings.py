@@ -3,13 +3,23 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The release role's checks of its file settings."""
+"""The release role's decisions: its variables, the artifact, the marker and the check of what was released."""
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import artifact_problem
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import file_sums
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import listing_sha256
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import marker
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import mismatches
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import release_changed
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import release_problems
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import settings_problems
 
 
 @pytest.mark.parametrize(
@@ -43,3 +53,123 @@ def test_settings_rsync_takes_as_given(given):
 def test_each_bad_setting_is_named_with_its_value(given, expected):
     found = release_problems(**given)
     assert len(found) == 1 and found[0].startswith(expected)
+
+
+GOOD = {"app": "shop", "version": "2.4.1", "color": "green", "live_color": "blue", "release_dir": "/efs/shop/green"}
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ({"app": ".."}, "bluegreen_app '..' is not a valid directory name: use letters"),
+        ({"app": "shop/x", "version": "1 0"}, "bluegreen_app 'shop/x' is not a valid directory name"),
+        ({"version": "../1"}, "bluegreen_artifact_version '../1' is not a valid version"),
+        ({"version": "-rf"}, "bluegreen_artifact_version '-rf' is not a valid version"),
+        ({"live_color": "purple"}, "bluegreen_release_live_color 'purple' is neither blue nor green"),
+        (
+            {"color": "blue", "release_dir": "/efs/shop/blue"},
+            "blue is the live colour of shop: releasing into /efs/shop/blue would change what users are served. "
+            "Release into the idle colour (green) and switch to it",
+        ),
+        ({"mode": "D75"}, "bluegreen_release_mode 'D75' is not in rsync's --chmod syntax"),
+    ],
+)
+def test_each_bad_variable_is_named_first(given, expected):
+    found = settings_problems(**{**GOOD, **given})
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    "given", [GOOD, {**GOOD, "live_color": None}, {**GOOD, "version": 2}, {"require_file": "index.html"}]
+)
+def test_variables_that_are_fine(given):
+    assert settings_problems(**given) == []
+
+
+def test_the_listing_sha256_is_what_sha256sum_prints_in_the_release_directory(tmp_path):
+    contents = {"index.html": "a\n", "Z.css": "b\n", "a-z": "c\n", "a/b": "d\n", "img/a b.txt": "e\n"}
+    for name, text in contents.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    printed = subprocess.run(
+        "find . -type f | sed 's|^./||' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[0]
+    found = {"files": [{"path": str(tmp_path / name), "checksum": sha256(text)} for name, text in contents.items()]}
+    files = file_sums(found, str(tmp_path))
+    assert set(files) == set(contents)
+    assert listing_sha256(files) == printed
+    assert marker(files, "shop", "green", 2) == {
+        "app": "shop",
+        "color": "green",
+        "version": "2",
+        "files": files,
+        "sha256": printed,
+    }
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "files, require_file, expected",
+    [
+        ({}, None, "bluegreen_artifact '/a' holds no files"),
+        ({"index.html": "1", "docs/.release.json": "2"}, None, "holds docs/.release.json, a name the release marker"),
+        ({".release.json": "2", "index.html": "1"}, "index.html", "holds .release.json, a name the release marker"),
+        ({"health": "1"}, "index.html", "bluegreen_artifact '/a' has no file 'index.html' (bluegreen_release_require"),
+        ({"index.html": "1"}, "./index.html", None),
+        ({"x.release.json": "1"}, None, None),
+    ],
+)
+def test_artifact_problem(files, require_file, expected):
+    found = artifact_problem(files, "/a", require_file)
+    assert found == expected if expected is None else expected in found, found
+
+
+@pytest.mark.parametrize(
+    "written, require_file, expected",
+    [
+        ({"a": "1", "b": "2", ".release.json": "9"}, "a", []),
+        ({"a": "1"}, None, ["b (missing)"]),
+        ({"a": "1", "b": "3", "c": "4"}, None, ["b (sha256 3, not 2)", "c (not in the artifact)"]),
+        ({"a": "1", "b": "2"}, "index.html", ["'index.html' (bluegreen_release_require_file) is not a file there"]),
+    ],
+)
+def test_mismatches(written, require_file, expected):
+    assert mismatches({"a": "1", "b": "2"}, written, require_file) == expected
+
+
+TEXT = '{"app": "shop"}\n'
+SAME = {
+    "exists": True,
+    "checksum": hashlib.sha1(TEXT.encode()).hexdigest(),
+    "mode": "0644",
+    "pw_name": "www-data",
+    "uid": 33,
+    "gr_name": "www-data",
+    "gid": 33,
+}
+
+
+@pytest.mark.parametrize(
+    "stat, options, expected",
+    [
+        (SAME, {}, False),
+        (SAME, {"owner": "www-data", "group": 33}, False),
+        (SAME, {"created": True}, True),
+        (SAME, {"synced": ["<f+++++++++ index.html"]}, True),
+        ({"exists": False}, {}, True),
+        ({**SAME, "checksum": "0" * 40}, {}, True),
+        ({**SAME, "mode": "0600"}, {}, True),
+        (SAME, {"owner": "root"}, True),
+        (SAME, {"group": "root"}, True),
+    ],
+)
+def test_release_changed(stat, options, expected):
+    assert release_changed(stat, TEXT, **options) is expected
