@@ -50,6 +50,22 @@ def deploy_previous_release(deployment, plan, revision_uri):
     return planner.previous_release(deployment if isinstance(deployment, dict) else None, plan, revision_uri)
 
 
+def deploy_nothing_to_do(plan, state, app, **options):
+    """Why a deploy run again has nothing to do, or an empty string; see module_utils/deploy_plan.py."""
+    for name in ("clone", "release"):
+        if not isinstance(options.get(name), dict):
+            options[name] = None
+    options["recorded"] = boolean(options.get("recorded") or False, strict=False)
+    return planner.nothing_to_do(plan, state, app, **options)
+
+
+def deploy_failure_outcome(plan, **options):
+    """What a failed deploy left behind; see module_utils/deploy_plan.py."""
+    for name in ("removed", "keep_failed", "stopped"):
+        options[name] = boolean(options.get(name) or False, strict=False)
+    return planner.failure_outcome(plan, **options)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -58,4 +74,6 @@ class FilterModule:
             "deploy_idle_refusal": deploy_idle_refusal,
             "deploy_recorded": deploy_recorded,
             "deploy_previous_release": deploy_previous_release,
+            "deploy_nothing_to_do": deploy_nothing_to_do,
+            "deploy_failure_outcome": deploy_failure_outcome,
         }

@@ -24,10 +24,19 @@ def variable_problems(
     codedeploy_bucket=None,
     artifact_version=None,
     codedeploy_service_role_arn=None,
+    artifact=None,
 ):
     """What is wrong with the deploy role's own variables, each message naming the variables, their values and what to
     set; the numbers of every role are checked by the preflight (module_utils/variables.py)."""
     found = []
+    if strategy == "efs":
+        if not (artifact and _text(artifact_version)):
+            found.append(
+                f"strategy efs deploys content: set bluegreen_artifact (got '{_text(artifact)}'), a directory or an "
+                f"archive on the controller, and bluegreen_artifact_version (got '{_text(artifact_version)}'); "
+                "nothing changed"
+            )
+        return found
     if strategy == "codedeploy":
         if not (codedeploy_bucket and artifact_version and codedeploy_service_role_arn):
             found.append(
@@ -86,6 +95,7 @@ def plan_deploy(
 
     - alb and route53: ``name`` (the new group's), ``target_group_arn`` (the idle colour's), ``idle_healthy`` (whether
       the idle colour has enough healthy targets already, for a re-run with nothing to do);
+    - efs: nothing more: the release role finds out what is to do;
     - codedeploy: ``recorded`` (the copy the deployment record names for this revision), ``probe`` (whether the idle
       colour's group may be a copy CodeDeploy made for a run that stopped before recording it: the role then asks
       M(teal.bluegreen.codedeploy_deployment) and decides with idle_refusal), ``done`` (this revision already runs,
@@ -102,6 +112,13 @@ def plan_deploy(
         "refusals": [],
     }
     reasons = "; ".join(state.get("reasons") or []) or "see the teal.bluegreen.status playbook"
+    if strategy == "efs":
+        if live not in COLORS:
+            plan["refusals"].append(
+                f"{app} has no live colour ({reasons}); nothing changed. The deploy releases into the idle colour's "
+                "directory, which is only known once one colour is live"
+            )
+        return plan
     if strategy == "codedeploy":
         plan["recorded"] = recorded_copy(state.get("deployment"), idle, revision_uri)
         plan["probe"] = plan["existing"] not in (None, plan["recorded"])
@@ -190,3 +207,49 @@ def previous_release(deployment, plan, revision_uri):
             "codedeploy_revision": last.get("codedeploy_revision"),
         }
     return {}
+
+
+def nothing_to_do(plan, state, app, strategy="alb", recorded=False, clone=None, release=None, revision_uri=None):
+    """Why a deploy run again has nothing to do, or an empty string when it has.
+
+    The idle colour already runs this release (``clone``: the check-mode result of M(teal.bluegreen.asg_clone); strategy
+    codedeploy: the plan's ``done``), holds its content (``release``: the check-only answer of the release role, when
+    the deploy releases content) and the deployment parameter records it (``recorded``); strategies alb and route53 also
+    want the idle colour healthy.
+    """
+    release = release or {}
+    content_changes = bool(release.get("changed"))
+    deployment = state.get("deployment") or {}
+    records = f"{(state.get('parameters') or {}).get('deployment')} records it (deployment {deployment.get('id')})"
+    if strategy == "codedeploy":
+        if plan.get("done"):
+            return f"{plan['existing']} ({plan['idle']}) already runs revision {revision_uri}, and {records}; nothing to do"
+        return ""
+    if not recorded or content_changes:
+        return ""
+    if strategy == "efs":
+        return (
+            f"{release.get('path')} ({plan['idle']}) already holds {app} {deployment.get('artifact_version')} and "
+            f"{records}; nothing to do"
+        )
+    if (clone or {}).get("up_to_date") and plan.get("idle_healthy"):
+        return f"{plan['name']} ({plan['idle']}) already runs this release, healthy, and {records}; nothing to do"
+    return ""
+
+
+def failure_outcome(plan, strategy="alb", removed=False, keep_failed=False, stopped=False):
+    """What a failed deploy left behind, for the end of its failure message: the new fleet's fate, and that the live
+    colour still takes all production traffic."""
+    live = plan.get("live")
+    if strategy == "efs":
+        return f"No instance serves {plan.get('idle')}'s directory; {live} still serves every instance"
+    if strategy == "codedeploy":
+        stop = "CodeDeploy stopped the deployment and removed its copy; " if stopped else ""
+        return f"{stop}{live} still takes all production traffic"
+    if removed:
+        fate = "deleted"
+    elif keep_failed:
+        fate = "kept (bluegreen_keep_failed)"
+    else:
+        fate = "kept, as it existed before this deploy"
+    return f"{plan.get('name')} was {fate}; {live} still takes all production traffic"

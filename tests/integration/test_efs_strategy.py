@@ -264,7 +264,11 @@ def test_a_failed_verification_on_the_controller_switches_every_instance_back(ef
     [
         (SWITCH, {"bluegreen_canary_steps": [50, 100]}, "strategy efs points every instance at the new colour at once"),
         (SWITCH, {"bluegreen_efs_root": None}, "strategy efs needs bluegreen_efs_root"),
-        (DEPLOY, {"bluegreen_efs_root": None}, "strategy efs needs bluegreen_efs_root"),
+        (
+            DEPLOY,
+            {"bluegreen_efs_root": None, "bluegreen_artifact": "/srv/site", "bluegreen_artifact_version": "4"},
+            "strategy efs needs bluegreen_efs_root",
+        ),
         (DEPLOY, {}, "strategy efs deploys content: set bluegreen_artifact"),
         (DEPLOY, {"bluegreen_artifact": "/nonexistent/site", "bluegreen_artifact_version": "4"}, "does not exist"),
         (SWITCH, {"bluegreen_target_color": "purple"}, "bluegreen_target_color 'purple' is neither blue nor green"),

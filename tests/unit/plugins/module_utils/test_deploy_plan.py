@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import failure_outcome
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import idle_refusal
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import nothing_to_do
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import plan_deploy
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import previous_release
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import recorded
@@ -333,3 +335,89 @@ def test_strategy_codedeploy_needs_a_bucket_a_version_and_a_service_role(given, 
     if problem:
         assert found[0].startswith("strategy codedeploy needs bluegreen_codedeploy_bucket (got '")
         assert "bluegreen_codedeploy_service_role_arn (got '" in found[0]
+
+
+@pytest.mark.parametrize(
+    "given, problem",
+    [
+        ({"artifact": "site/", "artifact_version": "2"}, None),
+        ({"artifact": "site.tgz", "artifact_version": 2}, None),
+        ({"artifact_version": "2"}, "set bluegreen_artifact (got ''), a directory or an archive on the controller"),
+        ({"artifact": "site/"}, "strategy efs deploys content: set bluegreen_artifact (got 'site/')"),
+        ({"artifact": "site/", "artifact_version": ""}, "and bluegreen_artifact_version (got ''); nothing changed"),
+    ],
+)
+def test_strategy_efs_needs_an_artifact_and_its_version(given, problem):
+    found = variable_problems("efs", **given)
+    assert found == [] if problem is None else len(found) == 1 and problem in found[0], found
+
+
+@pytest.mark.parametrize(
+    "live, expected",
+    [("blue", []), ("green", []), (None, ["shop has no live colour (see the teal.bluegreen.status playbook)"])],
+)
+def test_an_efs_deploy_needs_a_live_colour_and_nothing_else(live, expected):
+    plan = plan_deploy(state(live=live, blue=color(None), green=color(None)), "shop", strategy="efs")
+    assert [refusal[: len(expected[0])] for refusal in plan["refusals"]] == expected
+    assert plan["idle"] == {"blue": "green", "green": "blue"}.get(live)
+
+
+RECORDED = {"id": "20261207T0300Z", "artifact_version": "2"}
+PARAMETERS = {"deployment": "/bluegreen/shop/deployment"}
+
+
+@pytest.mark.parametrize(
+    "strategy, given, expected",
+    [
+        (
+            "alb",
+            {"recorded": True, "clone": {"up_to_date": True}},
+            "shop-green (green) already runs this release, healthy",
+        ),
+        ("route53", {"recorded": False, "clone": {"up_to_date": True}}, ""),
+        ("alb", {"recorded": True, "clone": {"up_to_date": False}}, ""),
+        ("alb", {"recorded": True, "clone": None}, ""),
+        ("alb", {"recorded": True, "clone": {"up_to_date": True}, "release": {"changed": True}}, ""),
+        ("alb", {"recorded": True, "clone": {"up_to_date": True}, "release": {"changed": False}}, "already runs"),
+        ("alb", {"recorded": True, "clone": {"up_to_date": True}, "unhealthy": True}, ""),
+        (
+            "efs",
+            {"recorded": True, "release": {"changed": False, "path": "/efs/shop/green"}},
+            "/efs/shop/green (green)",
+        ),
+        ("efs", {"recorded": False, "release": {"changed": False, "path": "/efs/shop/green"}}, ""),
+        ("efs", {"recorded": True, "release": {"changed": True, "path": "/efs/shop/green"}}, ""),
+        ("codedeploy", {"done": True}, "shop-green (green) already runs revision s3://revisions/shop/43.zip"),
+        ("codedeploy", {"done": False, "recorded": True}, ""),
+    ],
+)
+def test_a_deploy_run_again_has_nothing_to_do_only_when_all_is_in_place_and_recorded(strategy, given, expected):
+    given = dict(given)
+    found = state(green=color("shop-green", healthy=0 if given.pop("unhealthy", False) else 2), deployment=RECORDED)
+    found["parameters"] = PARAMETERS
+    plan = plan_deploy(found, "shop", strategy=strategy, revision_uri=REVISION)
+    if "done" in given:
+        plan["done"] = given.pop("done")
+    said = nothing_to_do(plan, found, "shop", strategy=strategy, revision_uri=REVISION, **given)
+    if not expected:
+        assert said == ""
+    else:
+        assert expected in said and said.endswith(
+            "/bluegreen/shop/deployment records it (deployment 20261207T0300Z); nothing to do"
+        ), said
+
+
+@pytest.mark.parametrize(
+    "strategy, given, expected",
+    [
+        ("alb", {"removed": True}, "shop-green was deleted; blue still takes all production traffic"),
+        ("route53", {"keep_failed": True}, "shop-green was kept (bluegreen_keep_failed); blue still takes all"),
+        ("alb", {}, "shop-green was kept, as it existed before this deploy; blue still takes all production traffic"),
+        ("codedeploy", {"stopped": True}, "CodeDeploy stopped the deployment and removed its copy; blue still takes"),
+        ("codedeploy", {}, "blue still takes all production traffic"),
+        ("efs", {}, "No instance serves green's directory; blue still serves every instance"),
+    ],
+)
+def test_a_failed_deploy_says_what_it_left_behind(strategy, given, expected):
+    plan = plan_deploy(state(), "shop", strategy=strategy)
+    assert failure_outcome(plan, strategy=strategy, **given).startswith(expected)
