@@ -12,7 +12,9 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import clean_plan a
 from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
 
 
-def clean_plan(state, app, strategy="alb", mode="delete", bake_seconds=0, discard_deployment=False, now=None):
+def clean_plan(
+    state, app, strategy="alb", mode="delete", bake_seconds=0, discard_deployment=False, now=None, efs_root=None
+):
     """The clean role's plan from the registered result of state_info; see module_utils/clean_plan.py."""
     if not isinstance(state, dict) or "colors" not in state:
         raise AnsibleFilterError("clean_plan expects the registered result of teal.bluegreen.state_info")
@@ -29,6 +31,7 @@ def clean_plan(state, app, strategy="alb", mode="delete", bake_seconds=0, discar
         bake_seconds=seconds,
         discard_deployment=boolean(discard_deployment or False, strict=False),
         now=now,
+        efs_root=efs_root,
     )
 
 

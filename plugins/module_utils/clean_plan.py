@@ -42,36 +42,49 @@ def bake_left(bake_seconds, since, now):
     return max(0, math.ceil(int(bake_seconds) - (current - started).total_seconds()))
 
 
-def plan_clean(state, app, strategy="alb", mode="delete", bake_seconds=0, discard_deployment=False, now=None):
+def plan_clean(
+    state, app, strategy="alb", mode="delete", bake_seconds=0, discard_deployment=False, now=None, efs_root=None
+):
     """The plan of a clean, from the state read and the role's variables.
 
     Returns ``live``, ``old`` (the idle colour, whose fleet goes), ``group`` (its Auto Scaling group), ``done``
-    (nothing to remove: no group, or with ``scale_to_zero`` a group already at zero), ``bake_left`` (seconds still to
-    wait, see bake_left) and ``refusals``, the reasons not to start, most fundamental first.
+    (nothing to remove: no group, or with ``scale_to_zero`` a group already at zero; always with strategy efs, whose
+    old colour's directory is what a rollback switches back to), ``nothing_to_do`` (why, when done), ``bake_left``
+    (seconds still to wait, see bake_left) and ``refusals``, the reasons not to start, most fundamental first.
     """
     live, old = state.get("live_color"), state.get("idle_color")
     refusals = []
+    plan = {"live": live, "old": old, "group": None, "done": False, "nothing_to_do": "", "bake_left": 0}
     if live not in COLORS:
         reasons = "; ".join(state.get("reasons") or [])
         refusals.append(
             f"cannot tell which colour of {app} is live ({reasons}), so nothing is removed; nothing changed"
         )
-        return {"live": live, "old": old, "group": None, "done": False, "bake_left": 0, "refusals": refusals}
+        return dict(plan, refusals=refusals)
+    if strategy == "efs":
+        return dict(
+            plan,
+            done=True,
+            refusals=refusals,
+            nothing_to_do=f"{app} is live on {live} on every instance; strategy efs has no fleet of its own per colour, "
+            f"and {str(efs_root or '').rstrip('/')}/{app}/{old} stays as the rollback target until the next deploy "
+            "replaces it; nothing to do",
+        )
     fleet = (state.get("colors") or {}).get(old) or {}
     group = fleet.get("auto_scaling_group")
     done = group is None or (
         mode == "scale_to_zero" and fleet.get("desired_capacity") == 0 and fleet.get("instances_in_service") == 0
     )
     history = ((state.get("layers") or {}).get("ssm") or {}).get("history") or []
-    plan = {
-        "live": live,
-        "old": old,
-        "group": group,
-        "done": done,
-        "bake_left": bake_left(bake_seconds, (history[0] if history else {}).get("last_modified"), now),
-        "refusals": refusals,
-    }
+    plan.update(
+        group=group,
+        done=done,
+        bake_left=bake_left(bake_seconds, (history[0] if history else {}).get("last_modified"), now),
+        refusals=refusals,
+    )
     if done:
+        what = "no Auto Scaling group" if group is None else f"Auto Scaling group {group} at zero instances"
+        plan["nothing_to_do"] = f"the old colour {old} of {app} has {what}; nothing to do"
         return plan
     deployment = state.get("deployment") or {}
     if not discard_deployment and deployment.get("pending") and deployment.get("color") == old:

@@ -49,6 +49,7 @@ def test_a_clean_removes_the_idle_colour_s_group_once_the_bake_is_over():
         "old": "green",
         "group": "shop-green",
         "done": False,
+        "nothing_to_do": "",
         "bake_left": 0,
         "refusals": [],
     }
@@ -85,7 +86,41 @@ def test_the_bake_counts_from_the_live_parameter_s_last_change(bake, since, now,
     ],
 )
 def test_a_clean_has_nothing_to_do_without_a_group_or_with_one_already_at_zero(old, mode, expected):
-    assert plan_clean(state(old=old), "shop", mode=mode, now=NOW)["done"] is expected
+    plan = plan_clean(state(old=old), "shop", mode=mode, now=NOW)
+    assert plan["done"] is expected
+    assert bool(plan["nothing_to_do"]) is expected
+
+
+@pytest.mark.parametrize(
+    "old, mode, expected",
+    [
+        (fleet(None), "delete", "the old colour green of shop has no Auto Scaling group; nothing to do"),
+        (
+            fleet(capacity=0, in_service=0),
+            "scale_to_zero",
+            "the old colour green of shop has Auto Scaling group shop-green at zero instances; nothing to do",
+        ),
+    ],
+)
+def test_a_clean_with_nothing_to_do_says_what_the_old_colour_has(old, mode, expected):
+    assert plan_clean(state(old=old), "shop", mode=mode, now=NOW)["nothing_to_do"] == expected
+
+
+def test_strategy_efs_keeps_the_old_colour_s_directory_as_the_rollback_target():
+    plan = plan_clean(state(), "shop", strategy="efs", bake_seconds=600, now=NOW, efs_root="/mnt/efs/")
+    assert plan["done"] is True and plan["refusals"] == [] and plan["bake_left"] == 0
+    assert plan["nothing_to_do"] == (
+        "shop is live on blue on every instance; strategy efs has no fleet of its own per colour, and "
+        "/mnt/efs/shop/green stays as the rollback target until the next deploy replaces it; nothing to do"
+    )
+
+
+def test_strategy_efs_without_a_live_colour_is_refused():
+    plan = plan_clean(state(live=None, reasons=["the instances disagree"]), "shop", strategy="efs", now=NOW)
+    assert plan["done"] is False
+    assert plan["refusals"] == [
+        "cannot tell which colour of shop is live (the instances disagree), so nothing is removed; nothing changed"
+    ]
 
 
 def pending(color="green", **more):
