@@ -5,8 +5,8 @@
 
 """The deployment lock in Parameter Store: taking it, and releasing it with the records of the run it guarded.
 
-Used by deploy_lock, and by alb_swap, which records the live colour and releases the lock in the run that moved the
-listener. The decisions are lock.py's; these functions read and write.
+Used by deploy_lock, which also records what a run has done while it keeps the lock, and by alb_swap, which records
+the live colour and releases the lock in the run that moved the listener. The decisions are lock.py's; these functions read and write.
 """
 
 from __future__ import annotations
@@ -100,25 +100,19 @@ def plan_release(ssm, name, owner, force, records=(), tags=None):
     stored = ssm_api.get_parameters(ssm, [name] + [record["parameter"] for record in records])
     current = state.parse_lock(stored[name])
     action = lock.plan_lock(current, owner, None, "absent", force)
+    return dict(plan_records(stored, records, tags), name=name, current=current, action=action)
+
+
+def plan_records(stored, records, tags):
+    """Which of ``records`` to write, from the parameters as ``stored`` ({parameter: parameter or None})."""
     values = {record["name"]: (stored[record["parameter"]] or {}).get("Value") for record in records}
     versions = {record["name"]: (stored[record["parameter"]] or {}).get("Version") for record in records}
     to_write = {record["name"] for record in lock.records_to_write(values, records)}
-    return dict(
-        name=name,
-        current=current,
-        action=action,
-        records=records,
-        values=values,
-        versions=versions,
-        to_write=to_write,
-        tags=tags,
-    )
+    return dict(records=records, values=values, versions=versions, to_write=to_write, tags=tags)
 
 
-def apply_release(ssm, plan, check_mode):
-    """Write the plan's records, then delete the lock: (changed, {lock, previous, released, records})."""
-    if plan["action"] == lock.REFUSE:
-        raise ValueError(f"the release of {plan['name']} was refused; a refused plan is not applied")
+def write_records(ssm, plan, check_mode):
+    """Write the records ``plan_records`` chose: the report of every record, by its short name."""
     report = {}
     for record in plan["records"]:
         short = record["name"]
@@ -132,13 +126,33 @@ def apply_release(ssm, plan, check_mode):
             "written": short in plan["to_write"],
             "version": version,
         }
+    return report
 
+
+def apply_release(ssm, plan, check_mode):
+    """Write the plan's records, then delete the lock: (changed, {lock, previous, released, records})."""
+    if plan["action"] == lock.REFUSE:
+        raise ValueError(f"the release of {plan['name']} was refused; a refused plan is not applied")
+    report = write_records(ssm, plan, check_mode)
     released = plan["action"] == lock.DELETE
     if released and not check_mode:
         # False when the lock went in between: then this run released nothing.
         released = ssm_api.delete_parameter(ssm, plan["name"])
     changed = released or bool(plan["to_write"])
     return changed, dict(lock=None, previous=plan["current"], released=released, records=report)
+
+
+def hold_and_record(ssm, name, app, owner, operation, force, records, tags, check_mode):
+    """Take (or keep) ``owner``'s lock, then write ``records`` under it; the lock stays held.
+
+    For a run that records what it has done so far and goes on. A lock somebody else holds fails in ``acquire``,
+    before any record is written.
+    """
+    changed, result = acquire(ssm, name, app, owner, operation, force, check_mode)
+    stored = ssm_api.get_parameters(ssm, [record["parameter"] for record in records])
+    plan = plan_records(stored, records, tags)
+    result["records"] = write_records(ssm, plan, check_mode)
+    return changed or bool(plan["to_write"]), result
 
 
 def write_record(ssm, record, previous, tags):

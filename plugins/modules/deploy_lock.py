@@ -55,8 +55,11 @@ options:
         anything is written, as releasing it would.
       - A parameter whose stored value already is C(value) is not written again, so its description stays that
         of the run that wrote it.
+      - With O(state=present), written once the lock is O(owner)'s, taken by this run or held already, and the
+        lock stays held. So a run that goes on under the lock records what it has done so far, for example the
+        deployment a rollback made again, or the live colour of a switch that verifies next. A lock held by
+        anybody else fails the module before anything is written, as taking it would.
       - A parameter that does not exist yet is created with the tag C(bluegreen:app=<app>).
-      - Ignored when O(state=present).
     type: list
     elements: dict
     default: []
@@ -200,7 +203,7 @@ records:
     - C(parameter) is the full name, C(previous_value) the value before the run (null when it did not exist),
       C(value) the value after it, C(written) whether this run wrote it (would write it, in check mode) and
       C(version) the parameter's version after the run (null when it was not written, or in check mode).
-  returned: when O(state=absent)
+  returned: when O(state=absent), or when O(record) is given
   type: dict
   sample: {"live": {"parameter": "/bluegreen/shop/live", "previous_value": "blue", "value": "green", "written": true, "version": 7}}
 """
@@ -244,12 +247,17 @@ def do(module):
 
     names = state.parameter_names(params["parameter_prefix"], app)
     name = names["lock"]
-    records = lock_store.check_records(params["record"], names) if params["state"] == "absent" else []
+    records = lock_store.check_records(params["record"], names)
+    tags = {state.APP_TAG: app}
     ssm = Clients(module)("ssm")
-    if params["state"] == "present":
+    if params["state"] == "present" and records:
+        changed, result = lock_store.hold_and_record(
+            ssm, name, app, owner, operation, params["force"], records, tags, module.check_mode
+        )
+    elif params["state"] == "present":
         changed, result = lock_store.acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
     else:
-        plan = lock_store.plan_release(ssm, name, owner, params["force"], records, tags={state.APP_TAG: app})
+        plan = lock_store.plan_release(ssm, name, owner, params["force"], records, tags=tags)
         if plan["action"] == lock.REFUSE:
             raise BlueGreenError(lock.refusal(name, plan["current"], owner, None, "absent"))
         changed, result = lock_store.apply_release(ssm, plan, module.check_mode)

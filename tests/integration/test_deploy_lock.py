@@ -352,6 +352,59 @@ def test_record_under_another_owners_lock_is_refused_and_writes_nothing(sandbox,
     assert read(ssm)["value"] == {key: theirs[key] for key in ("owner", "operation", "started")}
 
 
+def test_record_under_the_lock_the_run_holds_keeps_it(sandbox, ssm, live):
+    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
+    mine = hold(ssm, owner=ME, operation="switch")
+    args = dict(
+        app="demo",
+        owner=ME,
+        operation="switch",
+        state="present",
+        record=[{"name": "live", "value": "green", "description": "switch 7: green"}],
+    )
+
+    checked = ok(run(sandbox, "--check", "--diff", **args))
+    assert checked["changed"] is True and checked["acquired"] is False
+    assert checked["records"]["live"]["written"] is True and checked["records"]["live"]["version"] is None
+    assert checked["diff"][1] == {"before": {LIVE: "blue"}, "after": {LIVE: "green"}}
+    assert read(ssm, LIVE)["value"] == "blue"
+
+    with recording(sandbox) as calls:
+        done = ok(run(sandbox, **args))
+    # The compare-and-create finds the lock, which is this run's; then the record is read and written.
+    assert calls == ["PutParameter", "GetParameters", "GetParameters", "PutParameter"]
+    assert done["changed"] is True and done["acquired"] is False
+    stored = read(ssm, LIVE)
+    assert stored["value"] == "green" and stored["description"] == "switch 7: green"
+    assert done["records"]["live"]["version"] == stored["version"]
+    assert read(ssm)["value"] == {key: mine[key] for key in ("owner", "operation", "started")}
+    assert read(ssm)["version"] == mine["version"]
+
+    again = ok(run(sandbox, **args))
+    assert again["changed"] is False and again["records"]["live"]["written"] is False
+    assert read(ssm, LIVE) == stored
+
+
+def test_record_with_a_free_lock_takes_it_and_writes(sandbox, ssm, live):
+    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
+    args = dict(app="demo", owner=ME, operation="rollback", record=[{"name": "live", "value": "green"}])
+    done = ok(run(sandbox, **args))
+    assert done["changed"] is True and done["acquired"] is True
+    assert read(ssm, LIVE)["value"] == "green"
+    assert read(ssm)["value"]["owner"] == ME and read(ssm)["value"]["operation"] == "rollback"
+
+
+def test_record_while_another_owner_holds_the_lock_is_refused_and_writes_nothing(sandbox, ssm, live):
+    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
+    theirs = hold(ssm)
+    before = read(ssm, LIVE)
+    result = run(sandbox, app="demo", owner=ME, operation="switch", record=[{"name": "live", "value": "green"}])
+    assert result["failed"] is True
+    assert f"held by '{OTHER}' for 'switch'" in result["msg"] and FORCE_HINT in result["msg"]
+    assert read(ssm, LIVE) == before
+    assert read(ssm)["value"] == {key: theirs[key] for key in ("owner", "operation", "started")}
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -378,6 +431,10 @@ def test_record_under_another_owners_lock_is_refused_and_writes_nothing(sandbox,
             "record names 'live' twice; give each parameter once",
         ),
         (dict(app="demo", owner=ME, state="absent", record=[{"name": "live"}]), "missing required arguments: value"),
+        (
+            dict(app="demo", owner=ME, operation="switch", record=[{"name": "lock", "value": "x"}]),
+            "record name 'lock' is not one the module writes",
+        ),
     ],
     ids=[
         "app not a path element",
@@ -389,6 +446,7 @@ def test_record_under_another_owners_lock_is_refused_and_writes_nothing(sandbox,
         "record name the lock",
         "record name twice",
         "record without value",
+        "record name the lock, holding it",
     ],
 )
 def test_bad_input_fails_clearly_and_changes_nothing(sandbox, ssm, args, message):

@@ -100,8 +100,6 @@ TOLERATED = {
 }
 # Refused, the playbook fails, but with an error that does not name the action. moto's S3 answers a refusal with
 # "Access Denied" alone, and a refused HEAD with no body at all: the output names the refused call instead.
-# community.aws.ssm_parameter reads a refused GetParameter as "no such parameter", then tries to create it (bug 3 of
-# docs/reliability.md): the first deploy records the deployment, the next one fails on that record.
 MASKED = {
     "s3:ListBucket": f"Permission denied accessing bucket '{REVISIONS_BUCKET}' (during bucket_check)",
     "s3:GetObject": "(403) when calling the HeadObject operation: Forbidden",
@@ -109,7 +107,6 @@ MASKED = {
     "s3:PutObjectAcl": "(AccessDenied) when calling the PutObjectAcl operation",
     "s3:GetObjectTagging": "(AccessDenied) when calling the GetObjectTagging operation",
     "s3:PutObjectTagging": "(AccessDenied) when calling the PutObjectTagging operation",
-    "ssm:GetParameter": "ParameterAlreadyExists",
 }
 OUTPUT = ROOT / "tests" / "output" / "reliability"
 # demo's production listener (inventories/local), and the target group fitted_out puts a hand-made idle fleet in.

@@ -282,9 +282,9 @@ def test_move_traffic_only_on_application_load_balancers(account):
 def test_keep_only_the_parameters_under_bluegreen(account):
     name = f"/bluegreen/{account.app}/live"
     account.as_operator("ssm", "put_parameter", Name=name, Value="blue", Type="String")
-    assert account.as_operator("ssm", "get_parameter", Name=name)["Parameter"]["Value"] == "blue"
-    response = account.refused("ssm", "get_parameter", Name=f"/{account.app}/database-password")
-    assert_refused(response, "ssm:GetParameter", f"parameter/{account.app}/database-password")
+    assert account.as_operator("ssm", "get_parameters", Names=[name])["Parameters"][0]["Value"] == "blue"
+    response = account.refused("ssm", "get_parameters", Names=[f"/{account.app}/database-password"])
+    assert_refused(response, "ssm:GetParameters", f"parameter/{account.app}/database-password")
 
 
 def test_pass_only_roles_under_bluegreen_to_codedeploy(account):
@@ -506,8 +506,8 @@ def test_one_app_without_the_operators_tag_allows_none_of_the_scoped_calls(one_a
     iam = one_app.server.client("iam")
     iam.untag_user(UserName=one_app.user, TagKeys=["bluegreen:app"])
     try:
-        response = one_app.refused("ssm", "get_parameter", Name=f"/bluegreen/{one_app.app}/live")
-        assert_refused(response, "ssm:GetParameter", f"parameter/bluegreen/{one_app.app}/live")
+        response = one_app.refused("ssm", "get_parameters", Names=[f"/bluegreen/{one_app.app}/live"])
+        assert_refused(response, "ssm:GetParameters", f"parameter/bluegreen/{one_app.app}/live")
         response = one_app.refused(
             "autoscaling", "update_auto_scaling_group", AutoScalingGroupName=one_app.groups["app"], MaxSize=1
         )
