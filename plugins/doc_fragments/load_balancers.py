@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The load balancer of each colour (strategy route53), discovery.COLOR_NAMES_SPEC. Each module gives the
+    # The load balancer of each colour (strategy route53), runtime.COLOR_NAMES_SPEC. Each module gives the
     # option's description, since what it does with them differs, and whether it is required.
     DOCUMENTATION = r"""
 options:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The type and suboptions of the options naming Route 53 alias records (discovery.RECORDS_SPEC). What the
+    # The type and suboptions of the options naming Route 53 alias records (runtime.RECORDS_SPEC). What the
     # records are for differs from module to module, so each module gives the option's description (and whether it
     # is required).
 

@@ -59,10 +59,31 @@ def switch_verify_failures(plan, strategy, percent, **given):
     return planner.verification_failures(plan, strategy, int(percent), **given)
 
 
+def switch_failure_message(plan, app, operation, phase, failed_task, failures, moved_back, live_parameter):
+    """The message of a switch that failed and moved the traffic back; see module_utils/switch_plan.py."""
+    return planner.failure_message(
+        plan,
+        app,
+        operation,
+        phase,
+        failed_task or "",
+        [str(failure) for failure in failures or ()],
+        boolean(moved_back or False, strict=False),
+        live_parameter,
+    )
+
+
+def switch_report(plan, app, live_parameter, check_mode=False):
+    """The message of a switch whose every step passed; see module_utils/switch_plan.py."""
+    return planner.report(plan, app, live_parameter, boolean(check_mode or False, strict=False))
+
+
 class FilterModule:
     def filters(self):
         return {
             "switch_plan": switch_plan,
             "switch_variable_problems": switch_variable_problems,
             "switch_verify_failures": switch_verify_failures,
+            "switch_failure_message": switch_failure_message,
+            "switch_report": switch_report,
         }

@@ -18,7 +18,7 @@ from datetime import timezone
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
 
 # Parameter Store's longest description.
 DESCRIPTION_LIMIT = 1024

@@ -199,6 +199,17 @@ def refusals(state, plan, app, strategy):
                 f"fleet would take the traffic; nothing changed. Deploy to {plan['to']} with the teal.bluegreen.deploy "
                 "playbook first"
             )
+    if (
+        strategy == "route53"
+        and not found
+        and not (state.get("colors", {}).get(plan["to"]) or {}).get("target_group_arn")
+    ):
+        found.append(
+            f"{plan['to']} has no target group of {app} (none is tagged bluegreen:app={app}, bluegreen:color="
+            f"{plan['to']}), so the health of the targets behind its load balancer cannot be checked before the live "
+            f"names move; nothing changed. Tag the target group behind {plan['to']}'s load balancer so, or name it in "
+            "bluegreen_target_groups"
+        )
     if strategy == "codedeploy":
         move = plan["codedeploy"]
         if not move["deployment_id"]:
@@ -230,8 +241,9 @@ def plan_switch(
     """The whole plan of a switch or rollback, from the state read and the role's variables.
 
     ``steps`` are the canary percentages, already checked; ``checks`` the HTTP checks after each step. Returns
-    ``from``, ``to``, ``start`` (the share ``to`` already takes), ``steps`` (those still to run), ``done`` (nothing to
-    do), ``checks``, ``codedeploy`` (see codedeploy_move) and ``refusals``.
+    ``from``, ``to``, ``start`` (the share ``to`` already takes), ``steps`` (those still to run), ``expected`` (the colour
+    each step expects live, see expected_live), ``done`` (nothing to do), ``checks``, ``codedeploy`` (see
+    codedeploy_move) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)
@@ -252,9 +264,46 @@ def plan_switch(
         "done": start == 100 and ssm.get("live_color") == to and not test_listener.get(to),
         "checks": list(checks),
     }
+    plan["expected"] = expected_live(source, to, start, remaining)
     plan["codedeploy"] = codedeploy_move(state, to)
     plan["refusals"] = refusals(state, plan, app, strategy)
     return plan
+
+
+def expected_live(source, to, start, steps):
+    """The colour each step expects to find live, for its compare-and-swap: the one that holds at least half of the
+    traffic before it, so that a change by anybody else between two steps stops the switch instead of being
+    overwritten. In check mode no step has moved anything, so every step expects what the first one does."""
+    before = [start] + list(steps[:-1])
+    return [to if share > 50 else source for share in before]
+
+
+def failure_message(plan, app, operation, phase, failed_task, failures, moved_back, live_parameter):
+    """What a switch or rollback that failed and moved the traffic back says: where it failed, what failed, and
+    where production traffic and the live parameter stand."""
+    if (failed_task or "").startswith("Record the new live colour"):
+        phase = "recording the live colour"
+    return (
+        f"{operation} of {app} to {plan['to']} failed at {phase}, in '{failed_task or '?'}': {'; '.join(failures)}. "
+        f"Production traffic is {'back' if moved_back else 'still'} on {plan['from']} (100%) and {live_parameter} "
+        f"says {plan['from']}"
+    )
+
+
+def report(plan, app, live_parameter, check_mode):
+    """What a switch or rollback whose every step passed says."""
+    would = check_mode
+    if plan["from"] == plan["to"]:
+        # A repair without a target colour keeps the traffic where it is and brings the other layers to it.
+        what = f"every layer {'would be' if would else 'is'} back on {plan['to']}"
+    else:
+        what = f"production traffic {'would move' if would else 'moved'} from {plan['from']} to {plan['to']}"
+    steps = ", ".join(f"{step}%" for step in plan["steps"])
+    return (
+        f"{app}: {what} in steps of {steps}, {'each step to be verified' if would else 'each step verified'}; "
+        f"{live_parameter} {'would say' if would else 'says'} {plan['to']}"
+        f"{'. Check mode: nothing changed' if would else ''}"
+    )
 
 
 STRATEGIES = ("alb", "route53", "efs", "codedeploy")

@@ -304,23 +304,22 @@ lock_release:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.teal.bluegreen.plugins.module_utils import health as health_guard
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock_store
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils import swap
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
-from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
-from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
-from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
-from ansible_collections.teal.bluegreen.plugins.module_utils.waiter import WaitTimeout
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import TARGET_GROUPS_SPEC
 
 
 def check_target_groups(lb, target_groups, label):
@@ -382,30 +381,8 @@ def guard_health(module, elbv2, group, color, health, states, settle=0):
         )
         return
     timeout = max(params["health_wait_timeout"], settle)
-    if timeout > 0 and not module.check_mode:
-        try:
-            elbv2_waiters.wait_for_healthy_targets(
-                elbv2, group["TargetGroupArn"], wanted, timeout, params["health_poll_interval"]
-            )
-            health[color] = state.health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
-            return
-        except WaitTimeout:
-            health[color] = state.health_counts(elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"]))
-        waited = f" after waiting {timeout}s"
-        advice = "check the targets' health checks, or see teal.bluegreen.state_info"
-    elif timeout > 0:
-        module.warn(
-            f"target group {group['TargetGroupName']!r} has {health[color]['healthy']} healthy targets; a real run "
-            f"would wait up to {timeout}s for {wanted}"
-        )
-        return
-    else:
-        waited = ""
-        advice = "wait longer with health_wait_timeout, or see teal.bluegreen.state_info"
-    raise BlueGreenError(
-        f"target group {group['TargetGroupName']!r} ({color}) has {health[color]['healthy']} of "
-        f"{health[color]['total']} targets healthy{waited}, fewer than min_healthy_targets={wanted}; "
-        f"not switching ({advice})"
+    health[color] = health_guard.ensure_healthy(
+        module, elbv2, group, color, health[color], wanted, timeout, params["health_poll_interval"]
     )
 
 
@@ -474,97 +451,115 @@ def plan_lock_release(module, clients):
     return plan
 
 
-def do(module):
-    params = module.params
+def check_input(params):
+    """The checks of the input that need no AWS call, beyond main()'s."""
     if params["app"]:
         check_app(params["app"])
     if params["release_lock"]:
         check_app(params["release_lock"]["app"])
         if not params["release_lock"]["owner"].strip():
             raise BlueGreenError("release_lock.owner is empty; give the owner that took the lock")
-    clients = Clients(module)
+
+
+def read(module, clients):
+    """What the run decides from: the load balancer, its listeners, the colours' target groups, checked, and their
+    targets' health."""
+    params = module.params
     elbv2 = clients("elbv2")
     tagging = clients("resourcegroupstaggingapi") if not params["target_groups"] else None
-
     lb = find_load_balancer(elbv2, params["load_balancer"])
     listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])
     target_groups = resolve_target_groups(elbv2, tagging, params["app"], params["target_groups"], with_tags=False)
     check_target_groups(lb, target_groups, f"app {params['app']!r}" if params["app"] else "target_groups")
-    planned = plan(module, lb, listeners, target_groups)
+    return dict(lb=lb, listeners=listeners, target_groups=target_groups)
 
-    live = params["live_color"]
+
+def read_health(elbv2, target_groups):
+    """Each colour's targets as described, and their health counts."""
     described = {
         color: elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
         for color, group in target_groups.items()
     }
-    health = {color: state.health_counts(items) for color, items in described.items()}
+    return described, {color: state.health_counts(items) for color, items in described.items()}
+
+
+def plan_rules(module, elbv2, planned):
+    """The production listener's rules that forward between the colours, as they would change; the others."""
+    if not module.params["swap_rules"]:
+        return [], []
+    rules = elbv2_api.describe_rules(elbv2, planned["production"]["listener"]["ListenerArn"])
+    return swap.plan_rules(rules, planned["arns"], planned["weights"])
+
+
+def plan_tags(elbv2, planned, production_color, moves_traffic):
+    """The IsProduction tags to write, {target group ARN: "true" or "false"}: all of them when the traffic moves,
+    else only those that differ."""
+    wanted = swap.production_tags(planned["arns"], production_color)
+    if moves_traffic:
+        return wanted
+    current = elbv2_api.describe_tags(elbv2, wanted.keys())
+    return {arn: value for arn, value in wanted.items() if current.get(arn, {}).get(state.PRODUCTION_TAG) != value}
+
+
+def ensure_healthy(module, elbv2, listener, target_groups, described, health):
+    """The colour that takes traffic has enough healthy targets (brought into use, waited for), or the run fails."""
+    live = module.params["live_color"]
+    settle = bring_into_use(module, elbv2, listener, target_groups[live], live, described, health)
+    states = [item["TargetHealth"]["State"] for item in described[live]]
+    guard_health(module, elbv2, target_groups[live], live, health, states, settle)
+
+
+def ensure_listener(module, elbv2, planned):
+    """The production listener forwards as planned: (changed, the weights AWS answered with)."""
     production = planned["production"]
-    rule_changes, rules_skipped = [], []
-    if params["swap_rules"]:
-        rules = elbv2_api.describe_rules(elbv2, production["listener"]["ListenerArn"])
-        rule_changes, rules_skipped = swap.plan_rules(rules, planned["arns"], planned["weights"])
-
-    test = planned["test"]
-    moves_traffic = production["changed"] or bool(rule_changes)
-    if moves_traffic:
-        settle = bring_into_use(module, elbv2, production["listener"], target_groups[live], live, described, health)
-        guard_health(
-            module,
-            elbv2,
-            target_groups[live],
-            live,
-            health,
-            [item["TargetHealth"]["State"] for item in described[live]],
-            settle,
+    if not production["changed"] or module.check_mode:
+        return production["changed"], planned["weights"]
+    # The listener as AWS answers the change is what the result reports, so that a caller can verify the switch
+    # from it without reading the listener again.
+    written = elbv2_api.modify_listener(elbv2, production["listener"]["ListenerArn"], production["after"])
+    production["after"] = written["DefaultActions"]
+    arn_colors = {arn: color for color, arn in planned["arns"].items()}
+    weights = swap.color_weights(production["after"], arn_colors) or {}
+    if swap.answer_differs(weights, planned["weights"]):
+        raise BlueGreenError(
+            f"AWS answered the change of the production listener (port {module.params['listener_port']}) with "
+            f"{swap.describe_shares(weights)}, not the {swap.describe_shares(planned['weights'])} asked for; "
+            "the listener rules, the test listener and the IsProduction tags were not changed: read "
+            "teal.bluegreen.state_info and switch again"
         )
+    return True, weights
 
-    production_color = swap.production_color(live, params["traffic_percent"])
-    wanted_tags = swap.production_tags(planned["arns"], production_color)
-    if moves_traffic:
-        tag_changes = wanted_tags
-    else:
-        current_tags = elbv2_api.describe_tags(elbv2, wanted_tags.keys())
-        tag_changes = {
-            arn: value
-            for arn, value in wanted_tags.items()
-            if current_tags.get(arn, {}).get(state.PRODUCTION_TAG) != value
-        }
 
-    changed = moves_traffic or bool(test and test["changed"]) or bool(tag_changes)
-    weights = planned["weights"]
-    # Read right before the writes, after any wait for healthy targets.
-    release_plan = plan_lock_release(module, clients) if params["release_lock"] and production["changed"] else None
-    if changed and not module.check_mode:
-        if production["changed"]:
-            # The listener as AWS answers the change is what the result reports, so that a caller can verify the
-            # switch from it without reading the listener again.
-            written = elbv2_api.modify_listener(elbv2, production["listener"]["ListenerArn"], production["after"])
-            production["after"] = written["DefaultActions"]
-            arn_colors = {arn: color for color, arn in planned["arns"].items()}
-            weights = swap.color_weights(production["after"], arn_colors) or {}
-            if swap.answer_differs(weights, planned["weights"]):
-                raise BlueGreenError(
-                    f"AWS answered the change of the production listener (port {params['listener_port']}) with "
-                    f"{swap.describe_shares(weights)}, not the {swap.describe_shares(planned['weights'])} asked for; "
-                    "the listener rules, the test listener and the IsProduction tags were not changed: read "
-                    "teal.bluegreen.state_info and switch again"
-                )
-        for rule in rule_changes:
-            elbv2_api.modify_rule(elbv2, rule["rule_arn"], rule["after"])
-        if test and test["changed"]:
-            elbv2_api.modify_listener(elbv2, test["listener"]["ListenerArn"], test["after"])
-        for value in ("true", "false"):
-            arns = [arn for arn, wanted in tag_changes.items() if wanted == value]
-            if arns:
-                elbv2_api.add_tags(elbv2, arns, {state.PRODUCTION_TAG: value})
-    released = None
-    if release_plan:
-        released = lock_store.apply_release(clients("ssm"), release_plan, module.check_mode)[1]
+def ensure_rest(module, elbv2, rule_changes, test, tag_changes):
+    """The rules, the test listener and the IsProduction tags follow the production listener: changed."""
+    changed = bool(rule_changes) or bool(test and test["changed"]) or bool(tag_changes)
+    if not changed or module.check_mode:
+        return changed
+    for rule in rule_changes:
+        elbv2_api.modify_rule(elbv2, rule["rule_arn"], rule["after"])
+    if test and test["changed"]:
+        elbv2_api.modify_listener(elbv2, test["listener"]["ListenerArn"], test["after"])
+    for value in ("true", "false"):
+        arns = [arn for arn, wanted in tag_changes.items() if wanted == value]
+        if arns:
+            elbv2_api.add_tags(elbv2, arns, {state.PRODUCTION_TAG: value})
+    return True
 
+
+def ensure_released(module, clients, release_plan):
+    """The live colour recorded and the lock released, in the run that moved the listener: the release, or None."""
+    if not release_plan:
+        return None
+    return lock_store.apply_release(clients("ssm"), release_plan, module.check_mode)[1]
+
+
+def report(module, planned, health, rules, weights, released, release_plan):
+    """The module's result, with its diff."""
+    production, test = planned["production"], planned["test"]
+    rule_changes, rules_skipped = rules
     result = {
-        "changed": changed,
         "previous_live_color": swap.current_live_color(planned["before"]),
-        "live_color": live,
+        "live_color": module.params["live_color"],
         "weights": weights,
         "previous_weights": planned["before"],
         "listener_arn": production["listener"]["ListenerArn"],
@@ -574,7 +569,7 @@ def do(module):
         "rules_skipped": rules_skipped,
         "target_groups": planned["arns"],
         "target_health": health,
-        "production_color": production_color,
+        "production_color": planned["production_color"],
     }
     diff_before = {"production_listener": production["listener"]["DefaultActions"]}
     diff_after = {"production_listener": production["after"]}
@@ -593,7 +588,34 @@ def do(module):
         diff_after.update(lock=lock_diff["after"], parameters=records_diff["after"])
     if module._diff:
         result["diff"] = {"before": diff_before, "after": diff_after}
-    module.exit_json(**result)
+    return result
+
+
+def do(module):
+    params = module.params
+    check_input(params)
+    clients = Clients(module)
+    elbv2 = clients("elbv2")
+
+    seen = read(module, clients)
+    planned = plan(module, seen["lb"], seen["listeners"], seen["target_groups"])
+    described, health = read_health(elbv2, seen["target_groups"])
+    rules = plan_rules(module, elbv2, planned)
+    moves_traffic = planned["production"]["changed"] or bool(rules[0])
+    if moves_traffic:
+        ensure_healthy(module, elbv2, planned["production"]["listener"], seen["target_groups"], described, health)
+    planned["production_color"] = swap.production_color(params["live_color"], params["traffic_percent"])
+    tag_changes = plan_tags(elbv2, planned, planned["production_color"], moves_traffic)
+    # Read right before the writes, after any wait for healthy targets.
+    release_plan = (
+        plan_lock_release(module, clients) if params["release_lock"] and planned["production"]["changed"] else None
+    )
+
+    listener_changed, weights = ensure_listener(module, elbv2, planned)
+    rest_changed = ensure_rest(module, elbv2, rules[0], planned["test"], tag_changes)
+    released = ensure_released(module, clients, release_plan)
+    result = report(module, planned, health, rules, weights, released, release_plan)
+    module.exit_json(changed=listener_changed or rest_changed, **result)
 
 
 def main():

@@ -277,14 +277,14 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import
 from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import launch_templates as lt_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import waiters as elbv2_waiters
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import RECORDS_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
 from ansible_collections.teal.bluegreen.plugins.module_utils.waiter import WaitTimeout
 
 TEMPLATE_OVERRIDES = ("image_id", "user_data", "instance_type")

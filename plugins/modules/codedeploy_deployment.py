@@ -348,10 +348,10 @@ from ansible_collections.teal.bluegreen.plugins.module_utils._codedeploy import 
 from ansible_collections.teal.bluegreen.plugins.module_utils._ec2 import instances as ec2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._s3 import objects as s3_api
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
 
 # What each state does to a deployment, for messages.
 VERBS = {"present": "deploy", "rerouted": "reroute", "finished": "finish", "stopped": "stop"}

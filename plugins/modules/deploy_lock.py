@@ -217,10 +217,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import lock_store
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
 
 
 def default_owner():

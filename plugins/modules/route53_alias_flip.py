@@ -74,6 +74,31 @@ options:
         description: Weight of the green colour.
         type: int
         required: true
+  health_target_group:
+    description:
+      - The target group behind the load balancer of O(live_color), by name or ARN. Given, it must have
+        O(min_healthy_targets) healthy targets before the live names move towards O(live_color), or nothing
+        changes; O(health_wait_timeout) waits for them.
+      - Route 53 knows nothing of target groups, so without this option the module does not look at target health.
+      - Not checked when the live names already point as wanted.
+    type: str
+  min_healthy_targets:
+    description:
+      - Healthy targets O(health_target_group) must have before the live names move; at least V(1).
+      - Ignored without O(health_target_group).
+    type: int
+    default: 1
+  health_wait_timeout:
+    description:
+      - Seconds to wait for O(min_healthy_targets) healthy targets in O(health_target_group) before giving up. V(0)
+        does not wait.
+      - Check mode never waits, and only warns that a real run would.
+    type: int
+    default: 0
+  health_poll_interval:
+    description: Seconds between two health checks while waiting.
+    type: int
+    default: 5
   evaluate_target_health:
     description:
       - The alias records' C(EvaluateTargetHealth). With weighted records it lets Route 53 stop answering
@@ -119,7 +144,8 @@ attributes:
 notes:
   - Needs C(elasticloadbalancing:DescribeLoadBalancers), C(route53:ListHostedZonesByName) (zones given
     by name) or C(route53:GetHostedZone) (zones given by id), C(route53:ListResourceRecordSets),
-    C(route53:ChangeResourceRecordSets) and, with O(wait), C(route53:GetChange).
+    C(route53:ChangeResourceRecordSets), with O(wait) C(route53:GetChange), and with O(health_target_group)
+    C(elasticloadbalancing:DescribeTargetGroups) and C(elasticloadbalancing:DescribeTargetHealth).
   - A switch of one live and one staging name in two zones given by name makes 9 API calls when the
     load balancers are given by name and the changes are in sync at the first check; a run that changes
     nothing makes 5 and no write call.
@@ -285,19 +311,21 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import dns
+from ansible_collections.teal.bluegreen.plugins.module_utils import health as health_guard
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import records as route53_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53 import waiters as route53_waiters
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_hosted_zone
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import qualify_names
-from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_minimums
-from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import COLOR_NAMES_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import RECORDS_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
 
 # Which names the module changes, in the order their zones' batches are sent: production last.
 KINDS = ("staging", "live")
@@ -437,6 +465,28 @@ def send(module, route53, pending):
     return change_ids
 
 
+def ensure_healthy(module, elbv2):
+    """The target group behind live_color's load balancer has min_healthy_targets healthy targets, or the run fails
+    having changed nothing."""
+    params = module.params
+    group = elbv2_api.describe_target_group(elbv2, params["health_target_group"])
+    if group is None:
+        raise BlueGreenError(
+            f"health_target_group {params['health_target_group']!r} is no target group; give the name or ARN of the "
+            f"target group behind {params['live_color']}'s load balancer"
+        )
+    health_guard.ensure_healthy(
+        module,
+        elbv2,
+        group,
+        params["live_color"],
+        health_guard.read(elbv2, group),
+        params["min_healthy_targets"],
+        params["health_wait_timeout"],
+        params["health_poll_interval"],
+    )
+
+
 def do(module):
     params = module.params
     clients = Clients(module)
@@ -450,6 +500,8 @@ def do(module):
     load_balancers, found = read(module, elbv2, route53)
     plans = plan(module, load_balancers, found, weights)
     pending = batches(found, plans)
+    if params["health_target_group"] and plans["live"]["changed"]:
+        ensure_healthy(module, elbv2)
 
     change_ids = []
     if pending and not module.check_mode:
@@ -527,6 +579,10 @@ def main():
             type="dict",
             options=dict(blue=dict(type="int", required=True), green=dict(type="int", required=True)),
         ),
+        health_target_group=dict(type="str"),
+        min_healthy_targets=dict(type="int", default=1),
+        health_wait_timeout=dict(type="int", default=0),
+        health_poll_interval=dict(type="int", default=5),
         evaluate_target_health=dict(type="bool", default=True),
         overwrite_non_alias=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
@@ -544,7 +600,12 @@ def main():
             module.fail_json(msg=f"{kind}_records.names is empty; give at least one record name")
         if not all(name.strip(".") for name in spec["names"]):
             module.fail_json(msg=f"{kind}_records.names holds an empty name; remove it")
-    check_minimums(module, ("wait_timeout", "poll_interval"))
+    if params["min_healthy_targets"] < 1:
+        module.fail_json(
+            msg=f"min_healthy_targets {params['min_healthy_targets']} would let the live names move to a colour "
+            "without a healthy target; use 1 or more"
+        )
+    check_minimums(module, ("wait_timeout", "poll_interval", "health_wait_timeout", "health_poll_interval"))
 
     check_options(module, argument_spec)
     run_module(module, do)

@@ -363,22 +363,22 @@ import datetime
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import TARGET_GROUPS_SPEC
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import COLOR_NAMES_SPEC
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import RECORDS_SPEC
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
+from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancer
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import find_load_balancers
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import pick_listener
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import read_live_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import resolve_target_groups
-from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import run_module
-from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
-from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
-from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import check_app
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import COLOR_NAMES_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import RECORDS_SPEC
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import TARGET_GROUPS_SPEC
 
 
 def colored_load_balancers(elbv2, tagging, app, given):

@@ -187,6 +187,45 @@ def test_flip_check_mode_then_real_then_idempotent(sandbox, dns, live_on_blue):
     assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
 
 
+def test_the_health_guard_moves_no_name_to_a_colour_without_healthy_targets(sandbox, dns, live_on_blue):
+    before = snapshot(sandbox, dns)
+    refusal = (
+        "target group 'demo-green' (green) has 0 of 0 targets healthy, fewer than min_healthy_targets=1; not "
+        "switching (wait longer with health_wait_timeout, or see teal.bluegreen.state_info)"
+    )
+    for check in (True, False):
+        with sandbox.api_calls() as calls:
+            refused = flip(sandbox, live_color="green", health_target_group="demo-green", check=check)
+        assert refused.get("failed") is True and refused["msg"] == refusal, refused
+        assert "DescribeTargetHealth" in calls and writes(calls) == []
+    assert snapshot(sandbox, dns) == before
+
+    # Waiting, check mode only says it would: it predicts the change and writes nothing.
+    checked = flip(sandbox, live_color="green", health_target_group="demo-green", health_wait_timeout=30, check=True)
+    assert checked["changed"] is True and not checked.get("failed")
+    assert any("would wait up to 30s for 1" in warning for warning in checked.get("warnings", [])), checked
+    assert snapshot(sandbox, dns) == before
+
+    # The names already on blue need no healthy green: nothing to move, nothing checked.
+    with sandbox.api_calls() as calls:
+        unchanged = flip(sandbox, live_color="blue", health_target_group="demo-blue")
+    assert unchanged["changed"] is False and "DescribeTargetHealth" not in calls
+
+    # With a fleet whose instances register, the module waits for them, then moves the names.
+    with green_fleet(sandbox):
+        flipped = flip(
+            sandbox,
+            live_color="green",
+            health_target_group="demo-green",
+            health_wait_timeout=120,
+            health_poll_interval=1,
+        )
+        assert flipped["changed"] is True, flipped.get("msg")
+        assert points_at(sandbox, dns, "live", WWW) == {None: ("green", None, True)}
+        back = flip(sandbox, live_color="blue")
+        assert back["changed"] is True, back.get("msg")
+
+
 def test_without_wait_no_change_is_polled(sandbox, dns, live_on_blue):
     with sandbox.api_calls() as calls:
         flipped = flip(sandbox, live_color="green", wait=False)
@@ -373,6 +412,16 @@ def bad_input_cases():
             "weights.blue 300 is out of range; use 0 to 255",
         ),
         "negative wait_timeout": ({"wait_timeout": -1}, "wait_timeout -1 is negative"),
+        "health target group not found": (
+            {"health_target_group": "demo-purple"},
+            "health_target_group 'demo-purple' is no target group; give the name or ARN of the target group behind "
+            "green's load balancer",
+        ),
+        "no healthy target needed": (
+            {"health_target_group": "demo-green", "min_healthy_targets": 0},
+            "min_healthy_targets 0 would let the live names move to a colour without a healthy target; use 1 or more",
+        ),
+        "negative health_wait_timeout": ({"health_wait_timeout": -5}, "health_wait_timeout -5 is negative"),
         "expected colour mismatch": ({"expected_live_color": "green"}, "expected green to be live"),
     }
 

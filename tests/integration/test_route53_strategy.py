@@ -153,9 +153,8 @@ def test_switch_refuses_a_colour_without_healthy_targets(route53_sandbox, dns):
     finally:
         sandbox.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName="demo-green", ForceDelete=True)
     assert done.returncode != 0
-    assert "target group demo-green (green) has 0 healthy targets, fewer than bluegreen_min_healthy_targets (1)" in (
-        message(done)
-    ), done.log
+    assert "target group 'demo-green' (green) has 0 of 0 targets healthy" in message(done), done.log
+    assert "fewer than bluegreen_min_healthy_targets=1; not switching" in message(done), done.log
     assert "Production traffic is still on blue (100%)" in message(done), done.log
     assert names(sandbox, dns) == (ON_BLUE, ON_GREEN)
     assert (sandbox.parameter(LIVE_PARAMETER), sandbox.parameter(LOCK)) == ("blue", None)

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53.records import qualify_record_name
 from ansible_collections.teal.bluegreen.plugins.module_utils._route53.records import zone_id_of
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import BlueGreenError
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import qualify_names
 
 

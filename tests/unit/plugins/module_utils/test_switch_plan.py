@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import expected_live
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import failure_message
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import http_checks
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import plan_switch
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import report
 
 LIVE = "/bluegreen/demo/live"
 DEPLOYMENT = "/bluegreen/demo/deployment"
 
 
-def fleet(name, capacity=2):
-    return {"auto_scaling_group": name, "desired_capacity": capacity, "instances_in_service": capacity}
+def fleet(name, capacity=2, target_group=True):
+    return {
+        "auto_scaling_group": name,
+        "desired_capacity": capacity,
+        "instances_in_service": capacity,
+        "target_group_arn": (
+            f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/1" if target_group else None
+        ),
+    }
 
 
 def state(
@@ -387,3 +397,122 @@ def test_the_checks_are_the_verify_url_first_then_the_others():
         other,
     ]
     assert http_checks(None, 200, None, []) == []
+
+
+@pytest.mark.parametrize(
+    "start, steps, expected",
+    [
+        (0, [100], ["blue"]),
+        (0, [10, 50, 100], ["blue", "blue", "blue"]),
+        (0, [10, 60, 100], ["blue", "blue", "green"]),
+        (0, [51, 100], ["blue", "green"]),
+        # Exactly half is not yet the target's: the colour that held the traffic is still expected.
+        (50, [100], ["blue"]),
+        (60, [100], ["green"]),
+        (100, [100], ["green"]),
+    ],
+    ids=[
+        "one step",
+        "canary under half",
+        "canary past half",
+        "just past half",
+        "resumed at half",
+        "resumed past half",
+        "moved already",
+    ],
+)
+def test_each_step_expects_the_colour_that_holds_more_than_half_before_it(start, steps, expected):
+    assert expected_live("blue", "green", start, steps) == expected
+
+
+def test_the_plan_carries_the_expected_colours_of_its_remaining_steps():
+    resumed = plan_switch(
+        state(live=None, ssm_live="blue", weights={"blue": 40, "green": 60}, deployment=deployed("green")),
+        "demo",
+        steps=[10, 50, 80, 100],
+    )
+
+    assert (resumed["steps"], resumed["expected"]) == ([80, 100], ["green", "green"])
+
+
+PLAN = {"from": "blue", "to": "green", "steps": [10, 50, 100]}
+
+
+@pytest.mark.parametrize(
+    "phase, task, moved_back, expected",
+    [
+        (
+            "step 2 of 3 (50%)",
+            "Verify the application at this step",
+            True,
+            "switch of demo to green failed at step 2 of 3 (50%), in 'Verify the application at this step': "
+            "too few healthy; no answer. Production traffic is back on blue (100%) and /bluegreen/demo/live says blue",
+        ),
+        (
+            "step 1 of 3 (10%)",
+            "",
+            False,
+            "switch of demo to green failed at step 1 of 3 (10%), in '?': too few healthy; no answer. "
+            "Production traffic is still on blue (100%) and /bluegreen/demo/live says blue",
+        ),
+        (
+            "step 3 of 3 (100%)",
+            "Record the new live colour and release the deployment lock, unless the move did: demo, ...",
+            True,
+            "switch of demo to green failed at recording the live colour, in 'Record the new live colour and release "
+            "the deployment lock, unless the move did: demo, ...': too few healthy; no answer. Production traffic is "
+            "back on blue (100%) and /bluegreen/demo/live says blue",
+        ),
+    ],
+    ids=["moved back", "not moved yet", "the record failed"],
+)
+def test_a_failure_says_where_and_what_and_where_the_traffic_is(phase, task, moved_back, expected):
+    failures = ["too few healthy", "no answer"]
+    assert failure_message(PLAN, "demo", "switch", phase, task, failures, moved_back, LIVE) == expected
+
+
+@pytest.mark.parametrize(
+    "plan, check_mode, expected",
+    [
+        (
+            PLAN,
+            False,
+            "demo: production traffic moved from blue to green in steps of 10%, 50%, 100%, each step verified; "
+            "/bluegreen/demo/live says green",
+        ),
+        (
+            PLAN,
+            True,
+            "demo: production traffic would move from blue to green in steps of 10%, 50%, 100%, each step to be "
+            "verified; /bluegreen/demo/live would say green. Check mode: nothing changed",
+        ),
+        (
+            {"from": "green", "to": "green", "steps": [100]},
+            False,
+            "demo: every layer is back on green in steps of 100%, each step verified; /bluegreen/demo/live says green",
+        ),
+        (
+            {"from": "green", "to": "green", "steps": [100]},
+            True,
+            "demo: every layer would be back on green in steps of 100%, each step to be verified; "
+            "/bluegreen/demo/live would say green. Check mode: nothing changed",
+        ),
+    ],
+    ids=["switch", "switch in check mode", "repair", "repair in check mode"],
+)
+def test_the_report_of_a_switch_that_passed(plan, check_mode, expected):
+    assert report(plan, "demo", LIVE, check_mode) == expected
+
+
+def test_route53_refuses_a_target_colour_without_a_target_group_whose_health_it_could_check():
+    colors = {"blue": fleet("demo-blue"), "green": fleet("demo-green", target_group=False)}
+    refused = plan_switch(state(colors=colors, layer="route53"), "demo", strategy="route53", target_color="green")
+    with_group = plan_switch(state(layer="route53"), "demo", strategy="route53", target_color="green")
+    alb = plan_switch(state(colors=colors), "demo", target_color="green")
+
+    assert refused["refusals"] == [
+        "green has no target group of demo (none is tagged bluegreen:app=demo, bluegreen:color=green), so the health "
+        "of the targets behind its load balancer cannot be checked before the live names move; nothing changed. Tag "
+        "the target group behind green's load balancer so, or name it in bluegreen_target_groups"
+    ]
+    assert with_group["refusals"] == [] and alb["refusals"] == []

@@ -3,7 +3,7 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""discovery.Clients: the clients of a module run, from one boto3 session, made as AnsibleAWSModule.client() makes them.
+"""runtime.Clients: the clients of a module run, from one boto3 session, made as AnsibleAWSModule.client() makes them.
 
 Making a client calls no AWS API, so these tests need no sandbox.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.teal.bluegreen.plugins.module_utils.discovery import Clients
+from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import Clients
 
 
 class FakeModule:
