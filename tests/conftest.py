@@ -338,22 +338,26 @@ def is_write(operation):
     return load_tool("aws_calls").is_write(operation)
 
 
-# The test files that take longest, longest first (pytest --durations, serial, in the order of their seconds: the
-# Molecule scenario, whose one test cannot be split, goes first). `make test` hands files to its pytest-xdist workers
-# in this order, then the others in theirs, so that neither worker is left with a long one at the end.
+# The test files that take longest, longest first, as the summary of `make test` ranks them (the route53 pair, which
+# shares a setup, counted together; the Molecule scenario, whose one test cannot be split, goes first). `make test`
+# hands files to its pytest-xdist workers in this order, then the others in theirs, so that no worker is left with a
+# long one at the end.
 LONGEST_FIRST = (
     "tests/instances/test_molecule.py",
-    "tests/integration/test_release_role.py",
     "tests/integration/test_route53_strategy.py",
     "tests/integration/test_route53_alias_flip.py",
-    "tests/integration/test_deploy_role.py",
+    "tests/integration/test_release_role.py",
     "tests/integration/test_codedeploy_strategy.py",
+    "tests/integration/test_deploy_role.py",
+    "tests/integration/test_asg_clone.py",
     "tests/integration/test_efs_strategy.py",
-    "tests/integration/test_alb_swap.py",
-    "tests/integration/test_switch_role.py",
     "tests/reliability/test_bad_inputs.py",
-    "tests/integration/test_deploy_codedeploy.py",
+    "tests/integration/test_switch_role.py",
     "tests/integration/test_deploy_lock.py",
+    "tests/integration/test_codedeploy_deployment.py",
+    "tests/integration/test_alb_swap.py",
+    "tests/integration/test_deploy_codedeploy.py",
+    "tests/reliability/test_fault_proxy.py",
 )
 
 
@@ -374,6 +378,25 @@ def pytest_collection_modifyitems(items):
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)
+
+
+# Each test file's seconds (setup, call and teardown of its tests), summed in the process that reports them (the
+# controller, under pytest-xdist), for the summary that ranks the files, LONGEST_FIRST's source.
+FILE_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    FILE_SECONDS[path] = FILE_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The 15 test files that took longest, to keep LONGEST_FIRST in their order; not for a run of a minute."""
+    if sum(FILE_SECONDS.values()) < 60:
+        return
+    terminalreporter.write_sep("=", "slowest 15 test files (seconds, setup and teardown included)")
+    for path, seconds in sorted(FILE_SECONDS.items(), key=lambda item: -item[1])[:15]:
+        terminalreporter.write_line(f"{seconds:8.1f}  {path}")
 
 
 def pytest_xdist_make_scheduler(config, log):
