@@ -79,8 +79,6 @@ options:
   min_healthy_targets:
     description:
       - Healthy targets the target group of O(live_color) must have before traffic moves to it; at least V(1).
-    type: int
-    default: 1
   health_wait_timeout:
     description:
       - Seconds to wait for O(min_healthy_targets) healthy targets before giving up. V(0) does not wait.
@@ -89,12 +87,6 @@ options:
         health checked; the run then waits at least as long as the checks take to judge them (the health check
         interval times one more than the healthy threshold), whatever this option says.
       - Check mode never waits, and only warns that it would add such a target group.
-    type: int
-    default: 0
-  health_poll_interval:
-    description: Seconds between two health checks while waiting.
-    type: int
-    default: 5
   force_unhealthy:
     description:
       - Move the traffic even when the target group of O(live_color) lacks healthy targets.
@@ -141,6 +133,7 @@ options:
         type: str
         default: ""
 extends_documentation_fragment:
+  - teal.bluegreen.health
   - teal.bluegreen.target_groups
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -86,19 +86,11 @@ options:
     description:
       - Healthy targets O(health_target_group) must have before the live names move; at least V(1).
       - Ignored without O(health_target_group).
-    type: int
-    default: 1
   health_wait_timeout:
     description:
       - Seconds to wait for O(min_healthy_targets) healthy targets in O(health_target_group) before giving up. V(0)
         does not wait.
       - Check mode never waits, and only warns that a real run would.
-    type: int
-    default: 0
-  health_poll_interval:
-    description: Seconds between two health checks while waiting.
-    type: int
-    default: 5
   evaluate_target_health:
     description:
       - The alias records' C(EvaluateTargetHealth). With weighted records it lets Route 53 stop answering
@@ -128,6 +120,7 @@ options:
     type: int
     default: 10
 extends_documentation_fragment:
+  - teal.bluegreen.health
   - teal.bluegreen.load_balancers
   - teal.bluegreen.records
   - teal.bluegreen.records.staging

@@ -341,13 +341,19 @@ def test_record_creates_a_missing_parameter_with_the_app_tag(sandbox, ssm, live)
     assert {"Key": "bluegreen:app", "Value": "demo"} in tags
 
 
-def test_record_under_another_owners_lock_is_refused_and_writes_nothing(sandbox, ssm, live):
+@pytest.mark.parametrize(
+    "state, hint",
+    [("absent", "nothing released"), ("present", FORCE_HINT)],
+    ids=["releasing it", "holding it"],
+)
+def test_record_under_another_owners_lock_is_refused_and_writes_nothing(sandbox, ssm, live, state, hint):
     ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
     theirs = hold(ssm)
     before = read(ssm, LIVE)
-    result = run(sandbox, app="demo", owner=ME, state="absent", record=[{"name": "live", "value": "green"}])
+    args = dict(app="demo", owner=ME, operation="switch", state=state, record=[{"name": "live", "value": "green"}])
+    result = run(sandbox, **args)
     assert result["failed"] is True
-    assert f"held by '{OTHER}' for 'switch'" in result["msg"] and "nothing released" in result["msg"]
+    assert f"held by '{OTHER}' for 'switch'" in result["msg"] and hint in result["msg"]
     assert read(ssm, LIVE) == before
     assert read(ssm)["value"] == {key: theirs[key] for key in ("owner", "operation", "started")}
 
@@ -392,17 +398,6 @@ def test_record_with_a_free_lock_takes_it_and_writes(sandbox, ssm, live):
     assert done["changed"] is True and done["acquired"] is True
     assert read(ssm, LIVE)["value"] == "green"
     assert read(ssm)["value"]["owner"] == ME and read(ssm)["value"]["operation"] == "rollback"
-
-
-def test_record_while_another_owner_holds_the_lock_is_refused_and_writes_nothing(sandbox, ssm, live):
-    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
-    theirs = hold(ssm)
-    before = read(ssm, LIVE)
-    result = run(sandbox, app="demo", owner=ME, operation="switch", record=[{"name": "live", "value": "green"}])
-    assert result["failed"] is True
-    assert f"held by '{OTHER}' for 'switch'" in result["msg"] and FORCE_HINT in result["msg"]
-    assert read(ssm, LIVE) == before
-    assert read(ssm)["value"] == {key: theirs[key] for key in ("owner", "operation", "started")}
 
 
 @pytest.mark.parametrize(
