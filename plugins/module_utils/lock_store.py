@@ -6,7 +6,8 @@
 """The deployment lock in Parameter Store: taking it, and releasing it with the records of the run it guarded.
 
 Used by deploy_lock, which also records what a run has done while it keeps the lock, and by alb_swap, which records
-the live colour and releases the lock in the run that moved the listener. The decisions are lock.py's; these functions read and write.
+the live colour and releases the lock in the run that moved the listener. The decisions are lock.py's; these
+functions read and write.
 """
 
 from __future__ import annotations

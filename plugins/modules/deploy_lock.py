@@ -139,6 +139,16 @@ EXAMPLES = r"""
         value: green
         description: "switch {{ tower_job_id }}: green (artifact 2.4.1)"
 
+- name: Record green as live, keeping the lock for the verification that follows
+  teal.bluegreen.deploy_lock:
+    app: shop
+    owner: "awx-job-{{ tower_job_id }}"
+    operation: switch
+    record:
+      - name: live
+        value: green
+        description: "switch {{ tower_job_id }}: green, to be verified"
+
 - name: Take over the lock of a deployment whose job was killed
   teal.bluegreen.deploy_lock:
     app: shop

@@ -159,6 +159,10 @@ EXAMPLES = r"""
       green: shop-green
     live_color: green
     expected_live_color: blue
+    # Only once green's target group has 2 healthy targets, waiting up to 5 minutes for them.
+    health_target_group: shop-green
+    min_healthy_targets: 2
+    health_wait_timeout: 300
     live_records:
       zone: example.com
       names: [www, shop.example.com]
