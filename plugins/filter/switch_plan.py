@@ -59,7 +59,9 @@ def switch_verify_failures(plan, strategy, percent, **given):
     return planner.verification_failures(plan, strategy, int(percent), **given)
 
 
-def switch_failure_message(plan, app, operation, phase, failed_task, failures, moved_back, live_parameter):
+def switch_failure_message(
+    plan, app, operation, phase, failed_task, failures, moved_back, live_parameter, instances=False
+):
     """The message of a switch that failed and moved the traffic back; see module_utils/switch_plan.py."""
     return planner.failure_message(
         plan,
@@ -70,12 +72,20 @@ def switch_failure_message(plan, app, operation, phase, failed_task, failures, m
         [str(failure) for failure in failures or ()],
         boolean(moved_back or False, strict=False),
         live_parameter,
+        boolean(instances or False, strict=False),
     )
 
 
-def switch_report(plan, app, live_parameter, check_mode=False):
+def switch_report(plan, app, live_parameter, check_mode=False, instances=None, description=None):
     """The message of a switch whose every step passed; see module_utils/switch_plan.py."""
-    return planner.report(plan, app, live_parameter, boolean(check_mode or False, strict=False))
+    return planner.report(
+        plan,
+        app,
+        live_parameter,
+        boolean(check_mode or False, strict=False),
+        None if instances is None else int(instances),
+        description,
+    )
 
 
 class FilterModule:

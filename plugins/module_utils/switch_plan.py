@@ -278,9 +278,15 @@ def expected_live(source, to, start, steps):
     return [to if share > 50 else source for share in before]
 
 
-def failure_message(plan, app, operation, phase, failed_task, failures, moved_back, live_parameter):
+def failure_message(plan, app, operation, phase, failed_task, failures, moved_back, live_parameter, instances=False):
     """What a switch or rollback that failed and moved the traffic back says: where it failed, what failed, and
-    where production traffic and the live parameter stand."""
+    where production traffic and the live parameter stand. With ``instances`` (strategy efs), ``failures`` are what
+    failed on each instance or on the controller, and every instance serves the previous colour again."""
+    if instances:
+        return (
+            f"{operation} of {app} to {plan['to']} failed on {'; '.join(failures)}. Every instance serves "
+            f"{plan['from']} again and {live_parameter} says {plan['from']}"
+        )
     if (failed_task or "").startswith("Record the new live colour"):
         phase = "recording the live colour"
     return (
@@ -290,9 +296,16 @@ def failure_message(plan, app, operation, phase, failed_task, failures, moved_ba
     )
 
 
-def report(plan, app, live_parameter, check_mode):
-    """What a switch or rollback whose every step passed says."""
+def report(plan, app, live_parameter, check_mode, instances=None, description=None):
+    """What a switch or rollback whose every step passed says. With ``instances`` (strategy efs, how many moved),
+    what each instance serves and the live parameter's new ``description``."""
     would = check_mode
+    if instances is not None:
+        return (
+            f"{app}: {instances} instance(s) {'would move' if would else 'moved'} from {plan['from']} to {plan['to']}, "
+            f"each serving its release; {live_parameter}{' would say' if would else ':'} \"{description}\""
+            f"{'. Check mode: nothing changed' if would else ''}"
+        )
     if plan["from"] == plan["to"]:
         # A repair without a target colour keeps the traffic where it is and brings the other layers to it.
         what = f"every layer {'would be' if would else 'is'} back on {plan['to']}"

@@ -504,6 +504,34 @@ def test_the_report_of_a_switch_that_passed(plan, check_mode, expected):
     assert report(plan, "demo", LIVE, check_mode) == expected
 
 
+@pytest.mark.parametrize(
+    "check_mode, expected",
+    [
+        (
+            False,
+            'demo: 2 instance(s) moved from blue to green, each serving its release; /bluegreen/demo/live: "switch 1: '
+            'green"',
+        ),
+        (
+            True,
+            "demo: 2 instance(s) would move from blue to green, each serving its release; /bluegreen/demo/live would "
+            'say "switch 1: green". Check mode: nothing changed',
+        ),
+    ],
+    ids=["switch", "switch in check mode"],
+)
+def test_the_report_of_an_efs_switch_counts_the_instances_and_quotes_the_record(check_mode, expected):
+    assert report(PLAN, "demo", LIVE, check_mode, instances=2, description="switch 1: green") == expected
+
+
+def test_an_efs_failure_names_each_instance_and_says_all_serve_the_previous_colour():
+    failures = ["web2, in 'Check': no marker", "the controller, at the post-switch verification, in 'Verify': 503"]
+    assert failure_message(PLAN, "demo", "rollback", "", "", failures, True, LIVE, instances=True) == (
+        "rollback of demo to green failed on web2, in 'Check': no marker; the controller, at the post-switch "
+        "verification, in 'Verify': 503. Every instance serves blue again and /bluegreen/demo/live says blue"
+    )
+
+
 def test_route53_refuses_a_target_colour_without_a_target_group_whose_health_it_could_check():
     colors = {"blue": fleet("demo-blue"), "green": fleet("demo-green", target_group=False)}
     refused = plan_switch(state(colors=colors, layer="route53"), "demo", strategy="route53", target_color="green")
