@@ -40,6 +40,15 @@ def clean_changed_under_lock(state, plan, app):
     return planner.changed_under_lock(state, plan, app)
 
 
+def clean_report(plan, app, strategy="alb", mode="delete", deleted_versions=None):
+    """What a clean that removed the old colour's fleet says; see module_utils/clean_plan.py."""
+    return planner.report(plan, app, strategy, mode, list(deleted_versions or ()))
+
+
 class FilterModule:
     def filters(self):
-        return {"clean_plan": clean_plan, "clean_changed_under_lock": clean_changed_under_lock}
+        return {
+            "clean_plan": clean_plan,
+            "clean_changed_under_lock": clean_changed_under_lock,
+            "clean_report": clean_report,
+        }

@@ -66,6 +66,43 @@ def deploy_failure_outcome(plan, **options):
     return planner.failure_outcome(plan, **options)
 
 
+def deploy_verify_failures(plan, state_read, min_healthy_targets, strategy="alb", replacement=None):
+    """Why the new fleet read back from AWS fails the deploy, as a list of one message or none; see
+    module_utils/deploy_plan.py."""
+    if not isinstance(state_read, dict) or "colors" not in state_read:
+        raise AnsibleFilterError("deploy_verify_failures expects the registered result of teal.bluegreen.state_info")
+    minimum = whole_number(min_healthy_targets)
+    if minimum is None:
+        raise AnsibleFilterError(
+            f"deploy_verify_failures: min_healthy_targets {min_healthy_targets!r} is not a whole number"
+        )
+    return planner.verification_failures(plan, state_read, minimum, strategy, replacement or None)
+
+
+def deploy_report(plan, app, strategy="alb", check_mode=False, **found):
+    """What a deploy that passed says; see module_utils/deploy_plan.py."""
+    for name in ("launch_template", "deployment", "release"):
+        if not isinstance(found.get(name), dict):
+            found[name] = None
+    if found.get("capacity") is not None:
+        found["capacity"] = whole_number(found["capacity"])
+    return planner.report(plan, app, strategy, boolean(check_mode or False, strict=False), **found)
+
+
+def deploy_records(record, recorded, deploy_id, idle, artifact_version=None):
+    """The deployment parameter's new version for deploy_lock's record option; see module_utils/deploy_plan.py."""
+    return planner.records(boolean(recorded or False, strict=False), record, deploy_id, idle, artifact_version or None)
+
+
+def deploy_failure_message(plan, app, phase, failed_task, failures, strategy="alb", **outcome):
+    """What a failed deploy says; see module_utils/deploy_plan.py."""
+    for name in ("removed", "keep_failed", "stopped"):
+        outcome[name] = boolean(outcome.get(name) or False, strict=False)
+    return planner.failure_message(
+        plan, app, phase, failed_task or "", [str(item) for item in failures or ()], strategy, **outcome
+    )
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -76,4 +113,8 @@ class FilterModule:
             "deploy_previous_release": deploy_previous_release,
             "deploy_nothing_to_do": deploy_nothing_to_do,
             "deploy_failure_outcome": deploy_failure_outcome,
+            "deploy_verify_failures": deploy_verify_failures,
+            "deploy_report": deploy_report,
+            "deploy_records": deploy_records,
+            "deploy_failure_message": deploy_failure_message,
         }

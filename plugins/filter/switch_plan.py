@@ -24,6 +24,7 @@ def switch_plan(
     verify_status=200,
     verify_body=None,
     verifications=(),
+    bake_seconds=0,
 ):
     """The switch role's plan from the registered result of state_info; see module_utils/switch_plan.py."""
     if not isinstance(state, dict) or "layers" not in state or "colors" not in state:
@@ -40,6 +41,7 @@ def switch_plan(
         repair=boolean(repair or False, strict=False),
         steps=[int(step) for step in steps],
         checks=planner.http_checks(verify_url, verify_status, verify_body, verifications),
+        bake_seconds=int(bake_seconds or 0),
     )
 
 
@@ -88,6 +90,15 @@ def switch_report(plan, app, live_parameter, check_mode=False, instances=None, d
     )
 
 
+def switch_check_failures(responses):
+    """What the HTTP checks of a verification found wrong; see module_utils/switch_plan.py."""
+    if not isinstance(responses, list) or not all(isinstance(item, dict) for item in responses):
+        raise AnsibleFilterError(
+            "switch_check_failures expects the results of ansible.builtin.uri looped over the checks"
+        )
+    return planner.check_failures(responses)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -96,4 +107,5 @@ class FilterModule:
             "switch_verify_failures": switch_verify_failures,
             "switch_failure_message": switch_failure_message,
             "switch_report": switch_report,
+            "switch_check_failures": switch_check_failures,
         }

@@ -111,3 +111,18 @@ def changed_under_lock(state, plan, app):
         return []
     what = "; ".join(state.get("reasons") or []) or f"{state.get('live_color')} is live now"
     return [f"{app} changed during the bake: {what}; {plan['old']} is not removed, nothing changed"]
+
+
+def report(plan, app, strategy="alb", mode="delete", deleted_versions=()):
+    """What a clean that removed the old colour's fleet says: the group, how it went (removed by CodeDeploy, deleted,
+    or scaled to zero), the launch template versions deleted with it, and the colour that takes the traffic."""
+    if strategy == "codedeploy":
+        how = "removed by CodeDeploy"
+    else:
+        how = "deleted" if mode == "delete" else "scaled to zero"
+    versions = (
+        f", with launch template versions {', '.join(str(item) for item in deleted_versions)}"
+        if deleted_versions
+        else ""
+    )
+    return f"{app}: {plan['group']} ({plan['old']}) {how}{versions}; {plan['live']} takes all production traffic"

@@ -11,6 +11,8 @@ through the ``deploy_plan`` filters, so that nothing here costs a task.
 
 from __future__ import annotations
 
+import json
+
 COLORS = ("blue", "green")
 
 
@@ -253,3 +255,104 @@ def failure_outcome(plan, strategy="alb", removed=False, keep_failed=False, stop
     else:
         fate = "kept, as it existed before this deploy"
     return f"{plan.get('name')} was {fate}; {live} still takes all production traffic"
+
+
+def verification_failures(plan, state_read, min_healthy_targets, strategy="alb", replacement=None):
+    """Why the new fleet, read back from AWS once it has started, fails the deploy: the live colour changed under the
+    deploy, or the idle colour has too few healthy targets (strategies alb and route53) or is not CodeDeploy's copy
+    with enough instances in service (``replacement``, strategy codedeploy). One message, or none when it passes."""
+    live = state_read.get("live_color")
+    idle = plan["idle"]
+    fleet = (state_read.get("colors") or {}).get(idle) or {}
+    changed = f"the live colour changed under the deploy: {live} is live now"
+    minimum = int(min_healthy_targets)
+    if strategy == "codedeploy":
+        group = fleet.get("auto_scaling_group")
+        in_service = fleet.get("instances_in_service") or 0
+        if live != plan["live"]:
+            return [changed]
+        if not group:
+            return [f"no Auto Scaling group carries the colour {idle} after the deployment"]
+        if group != replacement:
+            return [f"{group} carries the colour {idle}, not {replacement}, the copy CodeDeploy made"]
+        if in_service < minimum:
+            return [
+                f"{replacement} ({idle}) has {in_service} instances in service, fewer than "
+                f"bluegreen_min_healthy_targets ({minimum})"
+            ]
+        return []
+    healthy = fleet.get("targets_healthy") or 0
+    if healthy < minimum:
+        return [
+            f"target group {fleet.get('target_group_name')} ({idle}) has {healthy} of {fleet.get('targets_total') or 0} "
+            f"targets healthy, fewer than bluegreen_min_healthy_targets ({minimum})"
+        ]
+    if live != plan["live"]:
+        return [changed]
+    return []
+
+
+def report(plan, app, strategy, check_mode, **found):
+    """What a deploy says once the release is in the idle colour, verified, and recorded (or, in check mode, what it
+    would do), from what the run found: ``launch_template`` ({launch_template_id, version}), ``image_id`` and
+    ``capacity`` (strategies alb and route53), ``deployment`` (codedeploy_deployment's result) and ``revision_uri``
+    (strategy codedeploy), ``release`` (the release role's fact) and ``artifact_version`` (strategy efs)."""
+    idle, live = plan["idle"], plan["live"]
+    if strategy == "efs":
+        release = found.get("release") or {}
+        return (
+            f"{app} {found.get('artifact_version')} is in {release.get('path')} ({idle}), verified (sha256 "
+            f"{release.get('sha256')}); {live} still serves every instance. Next: the teal.bluegreen.switch playbook"
+        )
+    if strategy == "codedeploy":
+        uri = found.get("revision_uri")
+        if check_mode:
+            return (
+                f"would upload {uri} and have CodeDeploy copy {plan['source']} into {idle} and install it there, "
+                "up to Ready"
+            )
+        deployment = found.get("deployment") or {}
+        return (
+            f"{app}: CodeDeploy deployment {deployment.get('deployment_id')} installed {uri} on "
+            f"{deployment.get('replacement_auto_scaling_group')} ({idle}), a copy of {plan['source']}; it waits in "
+            f"{deployment.get('status')} and {live} still takes all production traffic. Next: the "
+            "teal.bluegreen.switch playbook"
+        )
+    template = found.get("launch_template") or {}
+    image = f" (image {found['image_id']})" if found.get("image_id") else ""
+    capacity = found.get("capacity")
+    fleet = (
+        f"{app}: {plan['name']} ({idle}) {'would run' if check_mode else 'runs'} launch template "
+        f"{template.get('launch_template_id')} version {template.get('version')}{image} with "
+        f"{'?' if capacity is None else capacity} instance(s), "
+    )
+    if check_mode:
+        return (
+            f"{fleet}once they are healthy and verified; {live} would still take all production traffic. Check mode: "
+            "nothing changed; the same command without --check deploys"
+        )
+    return f"{fleet}healthy and verified; {live} still takes all production traffic. Next: the teal.bluegreen.switch playbook"
+
+
+def records(recorded, record, deploy_id, idle, artifact_version=None):
+    """The deployment parameter's new version, as deploy_lock's ``record`` option takes it: none when the parameter
+    already records this deployment (a re-run keeps the record and its id, and changes nothing)."""
+    if recorded:
+        return []
+    artifact = f" (artifact {artifact_version})" if artifact_version else ""
+    return [
+        {
+            "name": "deployment",
+            "value": json.dumps(record, sort_keys=True),
+            "description": f"deploy {deploy_id}: {idle}{artifact}",
+        }
+    ]
+
+
+def failure_message(plan, app, phase, failed_task, failures, strategy="alb", **outcome):
+    """What a failed deploy says: where it failed, in which task, what failed, and what it left behind
+    (failure_outcome, with ``outcome`` its options)."""
+    return (
+        f"deploy of {app} to {plan.get('idle')} failed at {phase}, in '{failed_task or '?'}': {'; '.join(failures)}. "
+        f"{failure_outcome(plan, strategy, **outcome)}"
+    )

@@ -237,13 +237,15 @@ def plan_switch(
     repair=False,
     steps=(100,),
     checks=(),
+    bake_seconds=0,
 ):
     """The whole plan of a switch or rollback, from the state read and the role's variables.
 
-    ``steps`` are the canary percentages, already checked; ``checks`` the HTTP checks after each step. Returns
-    ``from``, ``to``, ``start`` (the share ``to`` already takes), ``steps`` (those still to run), ``expected`` (the colour
-    each step expects live, see expected_live), ``done`` (nothing to do), ``checks``, ``codedeploy`` (see
-    codedeploy_move) and ``refusals``.
+    ``steps`` are the canary percentages, already checked; ``checks`` the HTTP checks after each step; ``bake_seconds``
+    how long each step lets the new colour serve before it is verified. Returns ``from``, ``to``, ``start`` (the share
+    ``to`` already takes), ``steps`` (those still to run), ``expected`` (the colour each step expects live, see
+    expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``release_with_move`` (see
+    verification_source), ``codedeploy`` (see codedeploy_move) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)
@@ -265,9 +267,20 @@ def plan_switch(
         "checks": list(checks),
     }
     plan["expected"] = expected_live(source, to, start, remaining)
+    plan.update(verification_source(strategy, bake_seconds, plan["checks"]))
     plan["codedeploy"] = codedeploy_move(state, to)
     plan["refusals"] = refusals(state, plan, app, strategy)
     return plan
+
+
+def verification_source(strategy, bake_seconds, checks):
+    """Where a step's verification finds its evidence. Strategy alb without a bake: in alb_swap's own answer (the health
+    it read right before moving the listener, and the listener as ModifyListener returned it), which a read a moment
+    later would only repeat (``verify_from_swap``). Without HTTP checks either, nothing is left to verify once the last
+    step has moved, so that step's alb_swap also records the new live colour and releases the lock, in the same run
+    (``release_with_move``)."""
+    from_swap = strategy == "alb" and int(bake_seconds or 0) == 0
+    return {"verify_from_swap": from_swap, "release_with_move": from_swap and not checks}
 
 
 def expected_live(source, to, start, steps):
@@ -429,4 +442,23 @@ def verification_failures(
                 f"{app} is not consistently live on {to} after the switch: "
                 f"{'; '.join(read.get('reasons') or []) or 'it is live on ' + str(read.get('live_color'))}"
             )
+    return found
+
+
+def check_failures(responses):
+    """What each HTTP check of a verification found wrong, from the results of ansible.builtin.uri looped over the
+    plan's ``checks`` (each result's ``item`` is the check): no answer, another status than the one wanted, or a body
+    without the text wanted."""
+    found = []
+    for response in responses:
+        check = response.get("item") or {}
+        status = int(response.get("status", -1) if response.get("status") is not None else -1)
+        wanted = int(check.get("status") or 200)
+        body = check.get("body")
+        if status < 0:
+            found.append(f"{check.get('url')} did not answer ({response.get('msg') or 'no response'})")
+        elif status != wanted:
+            found.append(f"{check.get('url')} answered {status}, not {wanted}")
+        elif body is not None and body not in (response.get("content") or ""):
+            found.append(f"{check.get('url')} answered, but its body does not contain '{body}'")
     return found

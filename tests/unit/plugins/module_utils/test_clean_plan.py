@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import bake_left
 from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import changed_under_lock
 from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import plan_clean
+from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import report
 
 NOW = datetime(2026, 12, 7, 4, 0, 0)
 SWITCHED = "2026-12-07T03:50:00+00:00"
@@ -212,3 +213,23 @@ def test_a_clean_stops_when_the_state_read_under_the_lock_differs_from_its_plan(
         assert refusals == []
     else:
         assert len(refusals) == 1 and refusals[0].startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "strategy, mode, versions, expected",
+    [
+        (
+            "alb",
+            "delete",
+            ["3", "4"],
+            "shop: shop-blue (blue) deleted, with launch template versions 3, 4; green takes",
+        ),
+        ("route53", "delete", [], "shop: shop-blue (blue) deleted; green takes"),
+        ("alb", "scale_to_zero", [], "shop: shop-blue (blue) scaled to zero; green takes"),
+        ("codedeploy", "delete", [], "shop: shop-blue (blue) removed by CodeDeploy; green takes"),
+    ],
+    ids=["deleted with versions", "deleted", "scaled to zero", "codedeploy"],
+)
+def test_the_report_of_a_clean_says_how_the_old_fleet_went(strategy, mode, versions, expected):
+    plan = {"group": "shop-blue", "old": "blue", "live": "green"}
+    assert report(plan, "shop", strategy, mode, versions) == expected + " all production traffic"

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import failure_message
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import failure_outcome
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import idle_refusal
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import nothing_to_do
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import plan_deploy
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import previous_release
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import recorded
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import records
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import report
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import variable_problems
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import verification_failures
 
 REVISION = "s3://revisions/shop/43.zip"
 TG = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/0123456789abcdef"
@@ -421,3 +425,150 @@ def test_a_deploy_run_again_has_nothing_to_do_only_when_all_is_in_place_and_reco
 def test_a_failed_deploy_says_what_it_left_behind(strategy, given, expected):
     plan = plan_deploy(state(), "shop", strategy=strategy)
     assert failure_outcome(plan, strategy=strategy, **given).startswith(expected)
+
+
+FLEET_PLAN = {"live": "blue", "idle": "green", "name": "shop-green", "source": "shop-blue"}
+
+
+def read_back(live="blue", group="shop-green", healthy=2, total=2, in_service=2):
+    green = {
+        "auto_scaling_group": group,
+        "target_group_name": "shop-green",
+        "targets_healthy": healthy,
+        "targets_total": total,
+        "instances_in_service": in_service,
+    }
+    return {"live_color": live, "colors": {"blue": {"auto_scaling_group": "shop-blue"}, "green": green}}
+
+
+@pytest.mark.parametrize(
+    "given, minimum, expected",
+    [
+        ({}, 2, []),
+        (
+            {"healthy": 1},
+            2,
+            [
+                "target group shop-green (green) has 1 of 2 targets healthy, fewer than "
+                "bluegreen_min_healthy_targets (2)"
+            ],
+        ),
+        ({"live": "green"}, 1, ["the live colour changed under the deploy: green is live now"]),
+        ({"live": None}, 1, ["the live colour changed under the deploy: None is live now"]),
+        # Too few healthy targets is named first: it is what the deploy waited for.
+        (
+            {"live": "green", "healthy": 0},
+            1,
+            [
+                "target group shop-green (green) has 0 of 2 targets healthy, fewer "
+                "than bluegreen_min_healthy_targets (1)"
+            ],
+        ),
+    ],
+    ids=["passes", "too few healthy", "live moved", "live unknown", "both"],
+)
+def test_a_fleet_deploy_verifies_the_healthy_targets_and_that_the_live_colour_stayed(given, minimum, expected):
+    assert verification_failures(FLEET_PLAN, read_back(**given), minimum) == expected
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ({"group": "CodeDeploy_shop_d-1"}, []),
+        (
+            {"group": "CodeDeploy_shop_d-1", "live": "green"},
+            ["the live colour changed under the deploy: green is live now"],
+        ),
+        ({"group": None}, ["no Auto Scaling group carries the colour green after the deployment"]),
+        (
+            {"group": "shop-green"},
+            ["shop-green carries the colour green, not CodeDeploy_shop_d-1, the copy CodeDeploy made"],
+        ),
+        (
+            {"group": "CodeDeploy_shop_d-1", "in_service": 1},
+            ["CodeDeploy_shop_d-1 (green) has 1 instances in service, fewer than bluegreen_min_healthy_targets (2)"],
+        ),
+    ],
+    ids=["passes", "live moved", "no group", "another group", "too few in service"],
+)
+def test_a_codedeploy_deploy_verifies_its_copy_in_service_and_that_the_live_colour_stayed(given, expected):
+    found = verification_failures(FLEET_PLAN, read_back(**given), 2, "codedeploy", "CodeDeploy_shop_d-1")
+    assert found == expected
+
+
+TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
+
+
+@pytest.mark.parametrize(
+    "strategy, check_mode, found, expected",
+    [
+        (
+            "alb",
+            False,
+            {"launch_template": TEMPLATE, "image_id": "ami-1", "capacity": 2},
+            "shop: shop-green (green) runs launch template lt-0abc version 7 (image ami-1) with 2 instance(s), healthy "
+            "and verified; blue still takes all production traffic. Next: the teal.bluegreen.switch playbook",
+        ),
+        (
+            "route53",
+            True,
+            {"launch_template": TEMPLATE, "capacity": None},
+            "shop: shop-green (green) would run launch template lt-0abc version 7 with ? instance(s), once they are "
+            "healthy and verified; blue would still take all production traffic. Check mode: nothing changed; the "
+            "same command without --check deploys",
+        ),
+        (
+            "codedeploy",
+            False,
+            {
+                "deployment": {
+                    "deployment_id": "d-1",
+                    "replacement_auto_scaling_group": "CodeDeploy_shop_d-1",
+                    "status": "Ready",
+                },
+                "revision_uri": REVISION,
+            },
+            f"shop: CodeDeploy deployment d-1 installed {REVISION} on CodeDeploy_shop_d-1 (green), a copy of shop-blue; "
+            "it waits in Ready and blue still takes all production traffic. Next: the teal.bluegreen.switch playbook",
+        ),
+        (
+            "codedeploy",
+            True,
+            {"revision_uri": REVISION},
+            f"would upload {REVISION} and have CodeDeploy copy shop-blue into green and install it there, up to Ready",
+        ),
+        (
+            "efs",
+            False,
+            {"release": {"path": "/mnt/efs/shop/green", "sha256": "ab12"}, "artifact_version": "2.0"},
+            "shop 2.0 is in /mnt/efs/shop/green (green), verified (sha256 ab12); blue still serves every instance. "
+            "Next: the teal.bluegreen.switch playbook",
+        ),
+    ],
+    ids=["alb", "route53 in check mode", "codedeploy", "codedeploy in check mode", "efs"],
+)
+def test_the_report_of_a_deploy_says_what_runs_where_and_what_comes_next(strategy, check_mode, found, expected):
+    assert report(FLEET_PLAN, "shop", strategy, check_mode, **found) == expected
+
+
+def test_the_deployment_is_recorded_once_with_its_description():
+    record = {"id": "20261207T0300Z", "color": "green", "artifact_version": "2.0", "image_id": None}
+    assert records(True, record, "20261207T0300Z", "green", "2.0") == []
+    assert records(False, record, "20261207T0300Z", "green", "2.0") == [
+        {
+            "name": "deployment",
+            "value": '{"artifact_version": "2.0", "color": "green", "id": "20261207T0300Z", "image_id": null}',
+            "description": "deploy 20261207T0300Z: green (artifact 2.0)",
+        }
+    ]
+    assert records(False, record, "20261207T0300Z", "green")[0]["description"] == "deploy 20261207T0300Z: green"
+
+
+def test_a_failed_deploy_says_where_what_and_what_it_left_behind():
+    message = failure_message(
+        FLEET_PLAN, "shop", "the verification", "", ["no answer", "503"], "alb", removed=True, keep_failed=False
+    )
+    assert message == (
+        "deploy of shop to green failed at the verification, in '?': no answer; 503. shop-green was deleted; blue "
+        "still takes all production traffic"
+    )

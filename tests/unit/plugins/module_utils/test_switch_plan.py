@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import check_failures
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import expected_live
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import failure_message
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import http_checks
@@ -544,3 +545,58 @@ def test_route53_refuses_a_target_colour_without_a_target_group_whose_health_it_
         "the target group behind green's load balancer so, or name it in bluegreen_target_groups"
     ]
     assert with_group["refusals"] == [] and alb["refusals"] == []
+
+
+@pytest.mark.parametrize(
+    "strategy, bake_seconds, checks, expected",
+    [
+        ("alb", 0, [], (True, True)),
+        ("alb", 0, [{"url": "http://shop.example.com/health", "status": 200, "body": None}], (True, False)),
+        ("alb", 30, [], (False, False)),
+        ("route53", 0, [], (False, False)),
+        ("codedeploy", 0, [], (False, False)),
+    ],
+    ids=["alb", "alb with checks", "alb with a bake", "route53", "codedeploy"],
+)
+def test_only_alb_without_a_bake_verifies_from_the_swap_and_without_checks_releases_with_the_move(
+    strategy, bake_seconds, checks, expected
+):
+    plan = plan_switch(
+        state(), "demo", strategy=strategy, target_color="green", checks=checks, bake_seconds=bake_seconds
+    )
+    assert (plan["verify_from_swap"], plan["release_with_move"]) == expected
+
+
+HEALTH = "http://shop.example.com/health"
+
+
+@pytest.mark.parametrize(
+    "response, expected",
+    [
+        ({"status": 200, "item": {"url": HEALTH, "status": 200, "body": None}}, []),
+        ({"status": 200, "content": "OK 2.0", "item": {"url": HEALTH, "status": None, "body": "2.0"}}, []),
+        ({"status": 404, "item": {"url": HEALTH, "status": 200, "body": None}}, [f"{HEALTH} answered 404, not 200"]),
+        ({"status": 204, "item": {"url": HEALTH, "status": 204, "body": None}}, []),
+        (
+            {"status": -1, "msg": "Connection refused", "item": {"url": HEALTH, "status": 200, "body": None}},
+            [f"{HEALTH} did not answer (Connection refused)"],
+        ),
+        ({"item": {"url": HEALTH, "status": 200, "body": None}}, [f"{HEALTH} did not answer (no response)"]),
+        (
+            {"status": 200, "content": "OK 1.0", "item": {"url": HEALTH, "status": 200, "body": "2.0"}},
+            [f"{HEALTH} answered, but its body does not contain '2.0'"],
+        ),
+    ],
+    ids=["passes", "body found", "other status", "status wanted", "no answer", "no status", "body missing"],
+)
+def test_each_http_check_says_what_its_url_answered(response, expected):
+    assert check_failures([response]) == expected
+
+
+def test_every_failed_http_check_is_named():
+    responses = [
+        {"status": 500, "item": {"url": "http://a/", "status": 200, "body": None}},
+        {"status": 200, "item": {"url": "http://b/", "status": 200, "body": None}},
+        {"status": 503, "item": {"url": "http://c/", "status": 200, "body": None}},
+    ]
+    assert check_failures(responses) == ["http://a/ answered 500, not 200", "http://c/ answered 503, not 200"]
