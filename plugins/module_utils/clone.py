@@ -339,6 +339,18 @@ def _sizes(source, overrides):
     return {"MinSize": min_size, "MaxSize": max_size, "DesiredCapacity": desired}
 
 
+def size_problem(source, overrides):
+    """What is wrong with the clone's sizes, ``overrides`` over the ``source``'s as plan_clone takes them, or None.
+
+    The same rules as plan_clone's, for a check before anything is written, so that bad sizes change nothing.
+    """
+    try:
+        _sizes(source, overrides)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 def _launch_settings(source, template):
     spec = {"LaunchTemplateId": template["LaunchTemplateId"], "Version": str(template["Version"])}
     if source.get("LaunchTemplate"):

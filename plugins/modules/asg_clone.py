@@ -319,10 +319,9 @@ def read_target_groups(elbv2, arns):
     return found
 
 
-def resolve_template(module, ec2, source, existing):
-    """The launch template and version the clone uses, creating a version when the overrides ask for one.
-
-    Returns {LaunchTemplateId, Version, record, created}.
+def ensure_template(module, ec2, source, existing):
+    """The launch template and version the clone uses, with a version created when the overrides ask for one (in check
+    mode, only numbered as it would be): (created, {LaunchTemplateId, Version, record, created, shown}).
     """
     params = module.params
     spec = clone.launch_template_of(source)
@@ -337,10 +336,14 @@ def resolve_template(module, ec2, source, existing):
                 "existing version number, $Latest or $Default"
             )
         record = clone.inherit_record(record, source_record, template_id, version)
-        return {"LaunchTemplateId": template_id, "Version": version, "record": clone.format_record(record)}
+        return False, {"LaunchTemplateId": template_id, "Version": version, "record": clone.format_record(record)}
     if not any(params[option] is not None for option in TEMPLATE_OVERRIDES):
         record = clone.inherit_record(record, source_record, template_id, spec["Version"])
-        return {"LaunchTemplateId": template_id, "Version": spec["Version"], "record": clone.format_record(record)}
+        return False, {
+            "LaunchTemplateId": template_id,
+            "Version": spec["Version"],
+            "record": clone.format_record(record),
+        }
 
     if params["image_id"] and lt_api.describe_image(ec2, params["image_id"]) is None:
         raise BlueGreenError(
@@ -373,7 +376,7 @@ def resolve_template(module, ec2, source, existing):
         "after": clone.template_view(data),
     }
     if previous is not None and previous["LaunchTemplateData"] == data:
-        return {
+        return False, {
             "LaunchTemplateId": template_id,
             "Version": str(ours[-1]),
             "record": clone.format_record(record),
@@ -389,7 +392,7 @@ def resolve_template(module, ec2, source, existing):
         token = f"asg-clone-{uuid.uuid4()}"
         number = lt_api.create_version(ec2, template_id, data, description[:255], token)["VersionNumber"]
     record.setdefault(template_id, []).append(int(number))
-    return {
+    return True, {
         "LaunchTemplateId": template_id,
         "Version": str(number),
         "record": clone.format_record(record),
@@ -556,16 +559,33 @@ def predicted_group(existing, desired):
     return group
 
 
-def present(module, clients):
-    params = module.params
-    if params["name"] == params["source"]:
+def check_input(params):
+    """The checks of the input that need no AWS call, beyond main()'s."""
+    if params["app"]:
+        check_app(params["app"])
+    if params["state"] == "present" and params["name"] == params["source"]:
         raise BlueGreenError(
             f"name and source are both {params['name']!r}; a clone needs its own name (for example the other colour's)"
         )
-    asg = clients("autoscaling")
-    ec2 = clients("ec2")
-    elbv2 = clients("elbv2")
 
+
+def clone_overrides(params):
+    """The options that the clone takes instead of the source's settings, as clone.plan_clone reads them."""
+    return {
+        "name": params["name"],
+        "target_group_arns": params["target_group_arns"],
+        "min_size": params["min_size"],
+        "max_size": params["max_size"],
+        "desired_capacity": params["desired_capacity"],
+        "match_healthy_capacity": params["match_healthy_capacity"],
+        "tags": params["tags"],
+    }
+
+
+def read_present(module, asg, elbv2):
+    """What the clone is made from: the source and the clone as they are, checked (owned by the app, not being deleted,
+    a source that launches from a launch template), and the load balancers of the target groups asked for."""
+    params = module.params
     source = asg_api.describe_group(asg, params["source"])
     if source is None:
         raise BlueGreenError(f"source Auto Scaling group {params['source']!r} not found; check source")
@@ -589,31 +609,36 @@ def present(module, clients):
     if params["target_group_arns"] is not None:
         for group in read_target_groups(elbv2, params["target_group_arns"]):
             load_balancers[group["TargetGroupArn"]] = group.get("LoadBalancerArns", [])
-    overrides = {
-        "name": params["name"],
-        "target_group_arns": params["target_group_arns"],
-        "min_size": params["min_size"],
-        "max_size": params["max_size"],
-        "desired_capacity": params["desired_capacity"],
-        "match_healthy_capacity": params["match_healthy_capacity"],
-        "tags": params["tags"],
-    }
-    # Sizes are checked before a launch template version can be created, so bad sizes change nothing.
-    try:
-        clone.plan_clone(
-            source, [], [], [], overrides, params["color"], params["app"], clone.launch_template_of(source), None
-        )
-    except ValueError as e:
-        raise BlueGreenError(str(e)) from None
+    return dict(source=source, existing=existing, load_balancers=load_balancers)
 
-    template = resolve_template(module, ec2, source, existing)
+
+def check_sizes(source, overrides):
+    """Sizes that do not fit fail the run before a launch template version can be created, so they change nothing."""
+    problem = clone.size_problem(source, overrides)
+    if problem:
+        raise BlueGreenError(problem)
+
+
+def plan(module, asg, seen, template):
+    """The clone wanted, with what of the source is not copied, and the changes that make it: (desired, changes)."""
+    params = module.params
+    source, existing = seen["source"], seen["existing"]
     source_name = source["AutoScalingGroupName"]
     hooks = attached_api.describe_lifecycle_hooks(asg, source_name)
     policies = attached_api.describe_policies(asg, source_name)
     scheduled = attached_api.describe_scheduled_actions(asg, source_name)
     now = datetime.datetime.now(datetime.timezone.utc)
     desired = clone.plan_clone(
-        source, hooks, policies, scheduled, overrides, params["color"], params["app"], template, now, load_balancers
+        source,
+        hooks,
+        policies,
+        scheduled,
+        clone_overrides(params),
+        params["color"],
+        params["app"],
+        template,
+        now,
+        seen["load_balancers"],
     )
     desired["not_copied"].extend(read_unsupported(asg, source))
     if existing:
@@ -626,25 +651,37 @@ def present(module, clients):
         )
     else:
         changes = clone.compare(None, desired)
-    changed = clone.has_changes(changes) or bool(template.get("created"))
+    return desired, changes
 
-    group = existing
-    if not module.check_mode:
-        if clone.has_changes(changes):
-            apply(asg, params["name"], desired, changes)
-        if params["wait"] and desired["settings"]["DesiredCapacity"] > 0:
-            wait_healthy(
-                module,
-                asg,
-                elbv2,
-                params["name"],
-                desired["settings"]["DesiredCapacity"],
-                desired["target_group_arns"],
-            )
-        group = asg_api.describe_group(asg, params["name"])
-    else:
-        group = predicted_group(existing, desired)
 
+def ensure_group(module, asg, desired, changes):
+    """The clone's settings, target groups, tags, metrics, hooks, policies and scheduled actions as planned: changed."""
+    changed = clone.has_changes(changes)
+    if changed and not module.check_mode:
+        apply(asg, module.params["name"], desired, changes)
+    return changed
+
+
+def ensure_healthy(module, asg, elbv2, existing, desired):
+    """The clone's desired capacity InService and healthy in its target groups, when the run waits: the clone as it is
+    then (predicted in check mode, which never waits)."""
+    params = module.params
+    if module.check_mode:
+        return predicted_group(existing, desired)
+    if params["wait"] and desired["settings"]["DesiredCapacity"] > 0:
+        wait_healthy(
+            module,
+            asg,
+            elbv2,
+            params["name"],
+            desired["settings"]["DesiredCapacity"],
+            desired["target_group_arns"],
+        )
+    return asg_api.describe_group(asg, params["name"])
+
+
+def report_present(module, existing, template, desired, changes, group, changed):
+    """The result of state=present, with its diff."""
     result = {
         "changed": changed,
         "up_to_date": not changed,
@@ -689,7 +726,24 @@ def present(module, clients):
         if shown.get("after"):
             after["LaunchTemplateData"] = shown["after"]
         result["diff"] = {"before": _printable(before), "after": _printable(after)}
-    module.exit_json(**result)
+    return result
+
+
+def present(module, clients):
+    """The clone as asked: read, check the sizes, then the launch template version, the group, the wait; the result."""
+    asg = clients("autoscaling")
+    ec2 = clients("ec2")
+    elbv2 = clients("elbv2")
+
+    seen = read_present(module, asg, elbv2)
+    check_sizes(seen["source"], clone_overrides(module.params))
+    template_created, template = ensure_template(module, ec2, seen["source"], seen["existing"])
+    desired, changes = plan(module, asg, seen, template)
+    group_changed = ensure_group(module, asg, desired, changes)
+    group = ensure_healthy(module, asg, elbv2, seen["existing"], desired)
+    return report_present(
+        module, seen["existing"], template, desired, changes, group, group_changed or template_created
+    )
 
 
 def production_reasons(module, clients, group):
@@ -771,63 +825,88 @@ def versions_to_delete(asg, ec2, name, record):
     return deletions, kept
 
 
-def absent(module, clients):
+def read_absent(module, asg):
+    """The group to scale to zero or delete, owned by the app; None when there is no group to delete."""
     params = module.params
     stop = params["state"] == "stopped"
-    verb = "scaling to zero" if stop else "deleting"
-    asg = clients("autoscaling")
     group = asg_api.describe_group(asg, params["name"])
     if group is None:
         if stop:
             raise BlueGreenError(f"Auto Scaling group {params['name']!r} not found; check name")
-        module.exit_json(
-            changed=False, changes={}, deleted_launch_template_versions=[], kept_launch_template_versions=[]
-        )
+        return None
     check_owner(group, params["app"], "to scale to zero" if stop else "to delete")
+    return group
+
+
+def plan_absent(group, stop):
+    """What the run changes, {scale_to_zero, delete}; {} when there is no group to delete, or when a group to stop
+    has no capacity and no instance left."""
+    if group is None:
+        return {}
     scale_down = group["DesiredCapacity"] > 0 or group["MinSize"] > 0
-    if stop and not scale_down and not group.get("Instances"):
-        module.exit_json(changed=False, changes={}, auto_scaling_group=snake_group(group))
+    if stop:
+        return {"scale_to_zero": scale_down} if scale_down or group.get("Instances") else {}
+    return {"scale_to_zero": scale_down, "delete": True}
+
+
+def check_not_production(module, clients, group):
+    """A group whose target groups take production traffic is neither scaled to zero nor deleted."""
+    params = module.params
     reasons = production_reasons(module, clients, group)
     if reasons:
+        verb = "scaling to zero" if params["state"] == "stopped" else "deleting"
         raise BlueGreenError(
             f"Auto Scaling group {params['name']!r} takes production traffic ({'; '.join(reasons)}); not {verb} it "
             "(switch the traffic to the other colour first, see teal.bluegreen.state_info)"
         )
-    changes = {"scale_to_zero": scale_down} if stop else {"scale_to_zero": scale_down, "delete": True}
-    result = {"changed": scale_down or not stop, "changes": changes}
-    if module._diff:
-        before = clone.group_view(group, group.get("TargetGroupARNs", []), clone.tags_dict(group.get("Tags")))
-        after = {} if not stop else dict(before, MinSize=0, DesiredCapacity=0)
-        result["diff"] = {"before": _printable(before), "after": _printable(after)}
-    if not stop:
-        record = clone.parse_record(group["tags"].get(clone.RECORD_TAG))
-        deletions, kept = versions_to_delete(asg, clients("ec2"), params["name"], record)
-        result["deleted_launch_template_versions"] = [
-            f"{template_id}:{number}" for template_id, numbers in deletions for number in numbers
-        ]
-        result["kept_launch_template_versions"] = kept
-    if module.check_mode:
-        if stop:
-            result["auto_scaling_group"] = snake_group(dict(group, MinSize=0, DesiredCapacity=0))
-        module.exit_json(**result)
 
+
+def plan_versions(module, clients, asg, group, changes):
+    """The launch template versions to delete with the group, [(template id, [numbers])], and those kept, with the
+    reason."""
+    if not changes.get("delete"):
+        return [], []
+    record = clone.parse_record(group["tags"].get(clone.RECORD_TAG))
+    return versions_to_delete(asg, clients("ec2"), module.params["name"], record)
+
+
+def ensure_empty(module, asg, group, changes):
+    """The group at zero capacity with no instance left, waited for: (changed, the group then; predicted in check
+    mode, and not read again when it is to be deleted)."""
+    params = module.params
+    if not changes:
+        return False, group
+    scale_down = changes["scale_to_zero"]
+    if module.check_mode:
+        return scale_down, dict(group, MinSize=0, DesiredCapacity=0)
     if scale_down:
         asg_api.update_group(asg, params["name"], {"MinSize": 0, "DesiredCapacity": 0})
     try:
         asg_waiters.wait_empty(asg, params["name"], params["wait_timeout"], params["poll_interval"])
     except WaitTimeout:
+        stop = params["state"] == "stopped"
         raise BlueGreenError(
             f"Auto Scaling group {params['name']!r} still has instances after {params['wait_timeout']}s at zero "
             f"capacity; it was scaled to zero but {'still has instances' if stop else 'not deleted'} "
             "(raise wait_timeout and run again)"
         ) from None
-    if stop:
-        result["auto_scaling_group"] = snake_group(asg_api.describe_group(asg, params["name"]))
-        module.exit_json(**result)
-    asg_api.delete_group(asg, params["name"])
+    if changes.get("delete"):
+        return scale_down, None
+    return scale_down, asg_api.describe_group(asg, params["name"])
+
+
+def ensure_deleted(module, clients, asg, changes, deletions, kept):
+    """The group deleted, then the launch template versions planned to go with it: (changed, {deleted versions, kept
+    versions with the reason}); predicted in check mode."""
+    if not changes.get("delete"):
+        return False, {"deleted_launch_template_versions": [], "kept_launch_template_versions": kept}
+    if module.check_mode:
+        deleted = [f"{template_id}:{number}" for template_id, numbers in deletions for number in numbers]
+        return True, {"deleted_launch_template_versions": deleted, "kept_launch_template_versions": kept}
+    asg_api.delete_group(asg, module.params["name"])
 
     ec2 = clients("ec2")
-    deleted = []
+    deleted, kept = [], list(kept)
     for template_id, numbers in deletions:
         try:
             refused = lt_api.delete_versions(ec2, template_id, numbers)
@@ -844,18 +923,46 @@ def absent(module, clients):
             + "; ".join(f"{item['version']} ({item['reason']})" for item in kept)
             + "; delete them with DeleteLaunchTemplateVersions"
         )
-    result.update(deleted_launch_template_versions=deleted, kept_launch_template_versions=kept)
-    module.exit_json(**result)
+    return True, {"deleted_launch_template_versions": deleted, "kept_launch_template_versions": kept}
+
+
+def report_absent(module, group, changes, changed, after, versions):
+    """The result of state=absent or state=stopped, with its diff when the run has anything to do."""
+    stop = module.params["state"] == "stopped"
+    result = {"changed": changed, "changes": changes}
+    if changes and module._diff:
+        before = clone.group_view(group, group.get("TargetGroupARNs", []), clone.tags_dict(group.get("Tags")))
+        diff_after = {} if not stop else dict(before, MinSize=0, DesiredCapacity=0)
+        result["diff"] = {"before": _printable(before), "after": _printable(diff_after)}
+    if stop:
+        result["auto_scaling_group"] = snake_group(after)
+    else:
+        result.update(versions)
+    return result
+
+
+def absent(module, clients):
+    """The group scaled to zero and, with state=absent, deleted with its versions: read, plan, then the changes; the
+    result."""
+    asg = clients("autoscaling")
+    group = read_absent(module, asg)
+    changes = plan_absent(group, module.params["state"] == "stopped")
+    if changes:
+        check_not_production(module, clients, group)
+    deletions, kept = plan_versions(module, clients, asg, group, changes)
+    emptied, after = ensure_empty(module, asg, group, changes)
+    deleted, versions = ensure_deleted(module, clients, asg, changes, deletions, kept)
+    return report_absent(module, group, changes, emptied or deleted, after, versions)
 
 
 def do(module):
-    params = module.params
-    if params["app"]:
-        check_app(params["app"])
-    if params["state"] in ("absent", "stopped"):
-        absent(module, Clients(module))
+    check_input(module.params)
+    clients = Clients(module)
+    if module.params["state"] == "present":
+        result = present(module, clients)
     else:
-        present(module, Clients(module))
+        result = absent(module, clients)
+    module.exit_json(**result)
 
 
 def main():

@@ -291,6 +291,34 @@ class TestPlanClone:
         assert "suspended process AZRebalance" in items
 
 
+class TestSizeProblem:
+    def test_the_sources_sizes_fit(self):
+        assert clone.size_problem(source_group(), overrides()) is None
+
+    def test_overrides_that_fit(self):
+        assert clone.size_problem(source_group(), overrides(min_size=0, max_size=1, desired_capacity=0)) is None
+
+    @pytest.mark.parametrize(
+        "sizes, message",
+        [
+            ({"min_size": 7}, "min_size 7 is greater than max_size 6"),
+            ({"max_size": 1}, "min_size 2 is greater than max_size 1"),
+            ({"desired_capacity": 9}, "desired_capacity 9 is outside min_size..max_size (2..6)"),
+            ({"min_size": 4}, "desired_capacity 3 is outside min_size..max_size (4..6)"),
+            # One of the source's three instances is InService and Healthy, and its minimum is 2.
+            ({"match_healthy_capacity": True}, "desired_capacity 1 is outside min_size..max_size (2..6)"),
+        ],
+    )
+    def test_sizes_that_do_not_fit(self, sizes, message):
+        assert message in clone.size_problem(source_group(), overrides(**sizes))
+
+    @pytest.mark.parametrize("sizes", [{"min_size": 7}, {"desired_capacity": 9}, {"match_healthy_capacity": True}])
+    def test_the_same_rules_as_plan_clone(self, sizes):
+        with pytest.raises(ValueError) as raised:
+            plan(**sizes)
+        assert clone.size_problem(source_group(), overrides(**sizes)) == str(raised.value)
+
+
 class TestCompare:
     def test_new_clone(self):
         desired = plan(hooks=[HOOK])
