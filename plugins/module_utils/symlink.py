@@ -12,6 +12,9 @@ replaces the old link in one step, so every lookup of ``path`` finds the old rel
 The functions down to ``inspect`` decide from plain data; ``inspect`` and those after it touch the
 filesystem. ``inspect`` describes what is at a path as ``{kind, link, uid, gid}``: ``kind`` is one of
 MISSING, LINK, DIRECTORY, FILE or OTHER, ``link`` the text of a symlink (None for anything else).
+
+A switch is ``check_input``, ``read``, ``plan``, then ``ensure_link`` and ``ensure_owner``, each of which
+changes one thing (or, in check mode, only says it would); ``switch`` runs them in that order.
 """
 
 from __future__ import annotations
@@ -78,6 +81,18 @@ def check_absolute(option, value, example):
         raise SymlinkError(f"{option} {value!r} is not an absolute path: give it in full, like {example!r}")
 
 
+def check_input(path, root, release, require_file):
+    """The options, checked before anything is read; returns ``path`` normalised."""
+    check_absolute("path", path, "/var/www/html")
+    check_absolute("root", root, "/efs/shop")
+    check_release(release)
+    check_require_file(require_file)
+    path = os.path.normpath(path)
+    if path == os.path.dirname(path):
+        raise SymlinkError(f"path {path!r} is the file system root; give the path the web server serves")
+    return path
+
+
 def link_text(root, release):
     """What the symlink holds: ``<root>/<release>``, absolute and without redundant separators."""
     return os.path.join(os.path.normpath(root), release)
@@ -116,6 +131,22 @@ def plan_switch(path, current, wanted, replace_directory):
 def owner_differs(current, uid, gid):
     """Whether the link ``current`` needs an lchown to ``uid``/``gid``; -1 leaves that id alone."""
     return (uid != -1 and current["uid"] != uid) or (gid != -1 and current["gid"] != gid)
+
+
+def plan(path, current, wanted, uid, gid, replace_directory, moment):
+    """What a run does to ``path``, found as ``current``, to make it a link to ``wanted`` owned by ``uid``/``gid``.
+
+    Returns ``action`` (``plan_switch``), ``target`` (``wanted``), ``reown`` (whether a kept link needs an
+    lchown; a new link is made with its owner) and ``backup`` (where a directory is moved aside, stamped with
+    ``moment``; None unless it is).
+    """
+    action = plan_switch(path, current, wanted, replace_directory)
+    return {
+        "action": action,
+        "target": wanted,
+        "reown": action == KEEP and owner_differs(current, uid, gid),
+        "backup": backup_path(path, moment) if action == MOVE_ASIDE else None,
+    }
 
 
 def before_target(current):
@@ -266,50 +297,68 @@ def move_directory_aside(path, text, backup, uid=-1, gid=-1):
         raise
 
 
+def read(path, root, release, require_file):
+    """What a switch of the checked ``path`` decides from: ``target``, the link text of the release (checked on
+    disk), and ``before``, what ``inspect`` finds at ``path``."""
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise SymlinkError(f"the directory {parent!r} of path {path!r} does not exist; create it first")
+    text, _resolved = resolve_release(root, release, require_file)
+    return {"target": text, "before": inspect(path)}
+
+
+def _failed(path, text, error):
+    where = f" ({error.filename})" if error.filename else ""
+    return SymlinkError(f"could not point {path!r} at {text!r}: {error.strerror}{where}; {path!r} was left as it was")
+
+
+def ensure_link(path, check_mode, planned, uid=-1, gid=-1):
+    """``path`` is a link to the planned target, owned as asked when it is new: (changed, the link text)."""
+    action, text = planned["action"], planned["target"]
+    if action == KEEP:
+        return False, text
+    if not check_mode:
+        try:
+            if action == MOVE_ASIDE:
+                move_directory_aside(path, text, planned["backup"], uid, gid)
+            else:
+                replace_link(path, text, uid, gid)
+        except OSError as e:
+            raise _failed(path, text, e) from None
+    return True, text
+
+
+def ensure_owner(path, check_mode, planned, uid=-1, gid=-1):
+    """A kept link has the owner and group asked for: (changed, ``{uid, gid}`` asked for, -1 where not managed)."""
+    wanted = {"uid": uid, "gid": gid}
+    if not planned["reown"]:
+        return False, wanted
+    if not check_mode:
+        try:
+            os.lchown(path, uid, gid)
+        except OSError as e:
+            raise _failed(path, planned["target"], e) from None
+    return True, wanted
+
+
 def switch(path, root, release, require_file=None, uid=-1, gid=-1, replace_directory=False, check_mode=False):
-    """Point ``path`` at ``<root>/<release>``; in check mode only decide.
+    """Point ``path`` at ``<root>/<release>``; in check mode only decide. The steps efs_symlink_switch runs.
 
     Returns ``changed``, ``path`` (normalised), ``target``, ``previous_target``, ``backup`` (None unless a directory is moved
     aside), ``action`` and ``before`` (what ``inspect`` found). Raises SymlinkError, with ``path`` as it
     was, on bad input or a failed change.
     """
-    check_absolute("path", path, "/var/www/html")
-    check_absolute("root", root, "/efs/shop")
-    check_release(release)
-    check_require_file(require_file)
-    path = os.path.normpath(path)
-    parent = os.path.dirname(path)
-    if path == parent:
-        raise SymlinkError(f"path {path!r} is the file system root; give the path the web server serves")
-    if not os.path.isdir(parent):
-        raise SymlinkError(f"the directory {parent!r} of path {path!r} does not exist; create it first")
-
-    text, _resolved = resolve_release(root, release, require_file)
-    current = inspect(path)
-    action = plan_switch(path, current, text, replace_directory)
-    reown = action == KEEP and owner_differs(current, uid, gid)
-    backup = backup_path(path, datetime.now(timezone.utc)) if action == MOVE_ASIDE else None
-
-    if not check_mode:
-        try:
-            if action in (CREATE, REPOINT):
-                replace_link(path, text, uid, gid)
-            elif action == MOVE_ASIDE:
-                move_directory_aside(path, text, backup, uid, gid)
-            elif reown:
-                os.lchown(path, uid, gid)
-        except OSError as e:
-            where = f" ({e.filename})" if e.filename else ""
-            raise SymlinkError(
-                f"could not point {path!r} at {text!r}: {e.strerror}{where}; {path!r} was left as it was"
-            ) from None
-
+    path = check_input(path, root, release, require_file)
+    seen = read(path, root, release, require_file)
+    planned = plan(path, seen["before"], seen["target"], uid, gid, replace_directory, datetime.now(timezone.utc))
+    linked, text = ensure_link(path, check_mode, planned, uid, gid)
+    owned, _ids = ensure_owner(path, check_mode, planned, uid, gid)
     return {
-        "changed": action != KEEP or reown,
+        "changed": linked or owned,
         "path": path,
         "target": text,
-        "previous_target": current["link"],
-        "backup": backup,
-        "action": action,
-        "before": current,
+        "previous_target": seen["before"]["link"],
+        "backup": planned["backup"],
+        "action": planned["action"],
+        "before": seen["before"],
     }

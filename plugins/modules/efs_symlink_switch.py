@@ -167,6 +167,8 @@ backup:
 
 import grp
 import pwd
+from datetime import datetime
+from datetime import timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -209,39 +211,40 @@ def group_name(gid):
         return str(gid)
 
 
-def diff(params, result, uid, gid):
-    before = {"path": result["path"], "target": symlink.before_target(result["before"])}
-    after = {"path": result["path"], "target": result["target"]}
-    current = result["before"]
-    for option, wanted, now, name in (
-        ("owner", uid, current["uid"], user_name),
-        ("group", gid, current["gid"], group_name),
-    ):
-        if params[option] is not None:
-            before[option] = name(now) if current["kind"] == symlink.LINK else None
-            after[option] = name(wanted)
-    return {"before": before, "after": after}
+def check_input(params):
+    """The options, checked: the normalised path and the link's owner and group as ids (-1 where not managed)."""
+    uid, gid = user_id(params["owner"]), group_id(params["group"])
+    path = symlink.check_input(params["path"], params["root"], params["release"], params["require_file"])
+    return path, uid, gid
+
+
+def report(module, path, before, target, backup, ids):
+    """The module's result, with its diff."""
+    result = {"target": target, "previous_target": before["link"]}
+    if backup:
+        result["backup"] = backup
+    if module._diff:
+        diff_before = {"path": path, "target": symlink.before_target(before)}
+        diff_after = {"path": path, "target": target}
+        for option, key, name in (("owner", "uid", user_name), ("group", "gid", group_name)):
+            if module.params[option] is not None:
+                diff_before[option] = name(before[key]) if before["kind"] == symlink.LINK else None
+                diff_after[option] = name(ids[key])
+        result["diff"] = {"before": diff_before, "after": diff_after}
+    return result
 
 
 def do(module):
     params = module.params
-    uid, gid = user_id(params["owner"]), group_id(params["group"])
-    result = symlink.switch(
-        params["path"],
-        params["root"],
-        params["release"],
-        require_file=params["require_file"],
-        uid=uid,
-        gid=gid,
-        replace_directory=params["replace_directory"],
-        check_mode=module.check_mode,
+    path, uid, gid = check_input(params)
+    seen = symlink.read(path, params["root"], params["release"], params["require_file"])
+    planned = symlink.plan(
+        path, seen["before"], seen["target"], uid, gid, params["replace_directory"], datetime.now(timezone.utc)
     )
-    output = {key: result[key] for key in ("changed", "target", "previous_target")}
-    if result["backup"]:
-        output["backup"] = result["backup"]
-    if module._diff:
-        output["diff"] = diff(params, result, uid, gid)
-    module.exit_json(**output)
+    linked, target = symlink.ensure_link(path, module.check_mode, planned, uid, gid)
+    owned, ids = symlink.ensure_owner(path, module.check_mode, planned, uid, gid)
+    result = report(module, path, seen["before"], target, planned["backup"], ids)
+    module.exit_json(changed=linked or owned, **result)
 
 
 def main():

@@ -168,3 +168,72 @@ class TestNames:
     def test_temporary_link_is_a_hidden_sibling_unique_to_the_run(self):
         assert symlink.temp_path(PATH, 4242, "a1b2") == "/var/www/.html.bluegreen-4242-a1b2"
         assert symlink.temp_path("/srv/current", 1, "ff") == "/srv/.current.bluegreen-1-ff"
+
+
+class TestCheckInput:
+    def test_returns_the_path_normalised(self):
+        assert symlink.check_input("/var//www/./html/", "/efs/shop", "green", "index.html") == PATH
+
+    @pytest.mark.parametrize("path", ["/", "/..", "/./"])
+    def test_refuses_the_file_system_root(self, path):
+        with pytest.raises(SymlinkError) as raised:
+            symlink.check_input(path, "/efs/shop", "green", None)
+        assert str(raised.value) == "path '/' is the file system root; give the path the web server serves"
+
+    @pytest.mark.parametrize(
+        "args, message",
+        [
+            (("html", "shop", "..", "/x"), "path 'html' is not an absolute path"),
+            ((PATH, "shop", "..", "/x"), "root 'shop' is not an absolute path"),
+            ((PATH, "/efs/shop", "..", "/x"), "release '..' is not a valid release name"),
+            ((PATH, "/efs/shop", "green", "/x"), "require_file '/x' is not a file name inside the release"),
+            (("/", "/efs/shop", "green", "/x"), "require_file '/x' is not a file name inside the release"),
+        ],
+    )
+    def test_names_the_first_bad_option(self, args, message):
+        with pytest.raises(SymlinkError) as raised:
+            symlink.check_input(*args)
+        assert str(raised.value).startswith(message)
+
+
+class TestPlanRun:
+    MOMENT = datetime(2026, 11, 22, 10, 4, 0, tzinfo=timezone.utc)
+
+    def plan(self, current, uid=-1, gid=-1, replace_directory=False):
+        return symlink.plan(PATH, current, WANTED, uid, gid, replace_directory, self.MOMENT)
+
+    def test_kept_link_with_its_owner_needs_nothing(self):
+        assert self.plan(found(symlink.LINK, WANTED, uid=33, gid=44), uid=33, gid=44) == {
+            "action": symlink.KEEP,
+            "target": WANTED,
+            "reown": False,
+            "backup": None,
+        }
+
+    def test_kept_link_with_another_owner_is_reowned(self):
+        planned = self.plan(found(symlink.LINK, WANTED, uid=0, gid=44), uid=33)
+        assert (planned["action"], planned["reown"]) == (symlink.KEEP, True)
+
+    @pytest.mark.parametrize(
+        "current, action",
+        [(found(symlink.MISSING), symlink.CREATE), (found(symlink.LINK, "/efs/shop/blue"), symlink.REPOINT)],
+    )
+    def test_new_link_is_made_with_its_owner_not_reowned(self, current, action):
+        assert self.plan(current, uid=33, gid=44) == {
+            "action": action,
+            "target": WANTED,
+            "reown": False,
+            "backup": None,
+        }
+
+    def test_directory_moved_aside_gets_a_backup_stamped_with_the_moment(self):
+        assert self.plan(found(symlink.DIRECTORY), uid=33, replace_directory=True) == {
+            "action": symlink.MOVE_ASIDE,
+            "target": WANTED,
+            "reown": False,
+            "backup": "/var/www/html.bluegreen-backup-20261122T100400Z",
+        }
+
+    def test_refusals_are_plan_switch_s(self):
+        with pytest.raises(SymlinkError, match="is a real directory, not a symlink"):
+            self.plan(found(symlink.DIRECTORY))
