@@ -19,6 +19,9 @@ from . import state
 
 MAX_WEIGHT = 255
 
+# The kinds of names a flip changes, in the order their zones' batches are sent: production last.
+KINDS = ("staging", "live")
+
 # Record types that cannot share a name with an A or AAAA record.
 CONFLICTING_TYPES = ("CNAME",)
 
@@ -268,3 +271,52 @@ def plan_records(names, record_type, current, targets, live_color, weights=None,
         after[name] = view(wanted, colors_by_dns)
     changes = change_batch(planned)
     return {"changed": bool(changes), "changes": changes, "before": before, "after": after, "shares": by_name}
+
+
+def zone_id(zone):
+    """A hosted zone's id without its ``/hostedzone/`` prefix."""
+    return zone["Id"].split("/")[-1]
+
+
+def plan_batches(zones, plans):
+    """The ChangeResourceRecordSets batches, one per hosted zone with changes, in sending order (KINDS).
+
+    ``zones`` maps each kind of names to its hosted zone and ``plans`` to what plan_records returned. Returns
+    ``[{zone_id, zone_name, records, changes}]``, ``records`` naming the kinds of names the batch changes.
+    """
+    result = []
+    for kind in KINDS:
+        if kind not in plans or not plans[kind]["changed"]:
+            continue
+        zone = zones[kind]
+        same = next((batch for batch in result if batch["zone_id"] == zone_id(zone)), None)
+        if same:
+            # Live and staging names in one zone: one batch, its DELETEs still before everything else.
+            same["records"].append(kind)
+            same["changes"] = sorted(
+                same["changes"] + plans[kind]["changes"], key=lambda change: change["Action"] != "DELETE"
+            )
+            continue
+        result.append(
+            {
+                "zone_id": zone_id(zone),
+                "zone_name": zone["Name"],
+                "records": [kind],
+                "changes": plans[kind]["changes"],
+            }
+        )
+    return result
+
+
+def previous_state(shares_by_name):
+    """(previous live colour, previous weights) of the live names, from plan_records' ``shares``.
+
+    The colour is the one that had the majority of every name's answers, else None; the weights are the names'
+    shares, a target of neither colour under ``other``, when every name had the same, else None.
+    """
+    by_name = list(shares_by_name.values())
+    colors = {majority_color(by_color) for by_color in by_name}
+    previous_color = colors.pop() if len(colors) == 1 else None
+    named = [{color or "other": share for color, share in by_color.items()} for by_color in by_name]
+    previous_weights = named[0] if all(item == named[0] for item in named) else None
+    return previous_color, previous_weights

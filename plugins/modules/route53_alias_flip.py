@@ -302,6 +302,8 @@ zones:
   sample: {"live": {"id": "Z0123456789EXAMPLE", "name": "example.com.", "private_zone": false}}
 """
 
+from itertools import zip_longest
+
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -324,20 +326,21 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import COLO
 from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import RECORDS_SPEC
 from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import run_module
 
-# Which names the module changes, in the order their zones' batches are sent: production last.
-KINDS = ("staging", "live")
 
-
-def bare_zone_id(zone):
-    return zone["Id"].split("/")[-1]
+def check_input(params):
+    """The weights to write (dns.check_weights), checked before anything is read."""
+    try:
+        return dns.check_weights(params["live_color"], params["weights"])
+    except ValueError as e:
+        raise BlueGreenError(str(e)) from None
 
 
 def read(module, elbv2, route53):
-    """Everything the plan needs: load balancers, zones and the current record sets of every name."""
+    """The load balancers, and the hosted zone and the qualified names of each kind of names."""
     params = module.params
     load_balancers = find_load_balancers(elbv2, params["load_balancers"])
     found = {}
-    for kind in KINDS:
+    for kind in dns.KINDS:
         spec = params[f"{kind}_records"]
         if not spec:
             continue
@@ -346,20 +349,28 @@ def read(module, elbv2, route53):
         # A name given twice, in two forms (www and www.example.com), is changed once.
         names = list(dict.fromkeys(qualify_names(spec["names"], zone, option)))
         found[kind] = {"spec": spec, "zone": zone, "names": names}
-    if "staging" in found:
-        shared = set(found["live"]["names"]) & set(found["staging"]["names"])
-        if bare_zone_id(found["live"]["zone"]) == bare_zone_id(found["staging"]["zone"]) and shared:
-            raise BlueGreenError(
-                f"{', '.join(sorted(shared))} is both a live and a staging name; a name can only point at one colour"
-            )
-    for kind, item in found.items():
-        item["current"] = {
-            name: route53_api.get_record_sets(route53, bare_zone_id(item["zone"]), name) for name in item["names"]
-        }
     return load_balancers, found
 
 
-def plan(module, load_balancers, found, weights):
+def check_names(found):
+    """No name is both a live and a staging name in one zone."""
+    if "staging" in found:
+        shared = set(found["live"]["names"]) & set(found["staging"]["names"])
+        if dns.zone_id(found["live"]["zone"]) == dns.zone_id(found["staging"]["zone"]) and shared:
+            raise BlueGreenError(
+                f"{', '.join(sorted(shared))} is both a live and a staging name; a name can only point at one colour"
+            )
+
+
+def read_records(route53, found):
+    """The current record sets of every name, by kind of names."""
+    return {
+        kind: {name: route53_api.get_record_sets(route53, dns.zone_id(item["zone"]), name) for name in item["names"]}
+        for kind, item in found.items()
+    }
+
+
+def plan(module, load_balancers, found, current, weights):
     """The plan of each kind of names; raises BlueGreenError on bad input or a failed compare-and-swap."""
     params = module.params
     live = params["live_color"]
@@ -370,7 +381,7 @@ def plan(module, load_balancers, found, weights):
             plans[kind] = dns.plan_records(
                 item["names"],
                 item["spec"]["type"],
-                item["current"],
+                current[kind],
                 targets,
                 live if kind == "live" else state.other_color(live),
                 weights if kind == "live" else None,
@@ -390,76 +401,8 @@ def plan(module, load_balancers, found, weights):
     return plans
 
 
-def batches(found, plans):
-    """One batch per zone with changes, in sending order: the staging zone's first, the live zone's last."""
-    result = []
-    for kind in KINDS:
-        if kind not in plans or not plans[kind]["changed"]:
-            continue
-        zone = found[kind]["zone"]
-        same = next((batch for batch in result if batch["zone_id"] == bare_zone_id(zone)), None)
-        if same:
-            # Live and staging names in one zone: one batch, its DELETEs still before everything else.
-            same["records"].append(kind)
-            same["changes"] = sorted(
-                same["changes"] + plans[kind]["changes"], key=lambda change: change["Action"] != "DELETE"
-            )
-            continue
-        result.append(
-            {
-                "zone_id": bare_zone_id(zone),
-                "zone_name": zone["Name"],
-                "records": [kind],
-                "changes": plans[kind]["changes"],
-            }
-        )
-    return result
-
-
-def previous_state(plans):
-    """(previous live colour, previous weights) of the live names."""
-    by_name = list(plans["live"]["shares"].values())
-    colors = {dns.majority_color(by_color) for by_color in by_name}
-    previous_color = colors.pop() if len(colors) == 1 else None
-    named = [{color or "other": share for color, share in by_color.items()} for by_color in by_name]
-    previous_weights = named[0] if all(item == named[0] for item in named) else None
-    return previous_color, previous_weights
-
-
 def error_code(error):
     return (getattr(error.exception, "response", None) or {}).get("Error", {}).get("Code")
-
-
-def send(module, route53, pending):
-    """Send the batches in order; returns the change ids. Fails saying what was already applied."""
-    change_ids = []
-    for batch in pending:
-        names = " and ".join(batch["records"])
-        comment = f"teal.bluegreen.route53_alias_flip: {names} names, live {module.params['live_color']}"
-        try:
-            info = route53_api.change_record_sets(route53, batch["zone_id"], batch["changes"], comment)
-        except AnsibleAWSError as e:
-            applied = "".join(
-                f"; the {' and '.join(done['records'])} names were already changed ({done['change_id']})"
-                for done in pending
-                if done.get("change_id")
-            )
-            if error_code(e) == "InvalidChangeBatch":
-                advice = "a record may have changed after it was read: read teal.bluegreen.state_info and run again"
-            else:
-                advice = "run again"
-            module.fail_json_aws(
-                e.exception,
-                msg=(
-                    f"Route 53 refused the change of the {names} names in zone {batch['zone_name']} "
-                    f"({batch['zone_id']}), so nothing of that batch was applied{applied}; {advice}"
-                ),
-                changed=bool(change_ids),
-                change_ids=change_ids,
-            )
-        batch["change_id"] = info["Id"]
-        change_ids.append(info["Id"])
-    return change_ids
 
 
 def ensure_healthy(module, elbv2):
@@ -484,44 +427,65 @@ def ensure_healthy(module, elbv2):
     )
 
 
-def do(module):
-    params = module.params
-    clients = Clients(module)
-    elbv2 = clients("elbv2")
-    route53 = clients("route53")
-
-    try:
-        weights = dns.check_weights(params["live_color"], params["weights"])
-    except ValueError as e:
-        raise BlueGreenError(str(e)) from None
-    load_balancers, found = read(module, elbv2, route53)
-    plans = plan(module, load_balancers, found, weights)
-    pending = batches(found, plans)
-    if params["health_target_group"] and plans["live"]["changed"]:
-        ensure_healthy(module, elbv2)
-
+def ensure_records(module, route53, pending):
+    """The batches sent, in order: (changed, the change ids, none in check mode). Fails saying what was already
+    applied."""
     change_ids = []
-    if pending and not module.check_mode:
-        change_ids = send(module, route53, pending)
-        if params["wait"]:
-            try:
-                route53_waiters.wait_for_changes(route53, change_ids, params["wait_timeout"], params["poll_interval"])
-            except AnsibleAWSError as e:
-                # Its timeout or any other failure: the records were changed all the same, and the result says so.
-                module.fail_json_aws(
-                    e.exception,
-                    msg=(
-                        f"the records were changed ({', '.join(change_ids)}), but Route 53 did not report every "
-                        f"change INSYNC within wait_timeout={params['wait_timeout']}s; the changes complete on their "
-                        "own, so wait longer with wait_timeout or check them later"
-                    ),
-                    changed=True,
-                    change_ids=change_ids,
-                )
+    if module.check_mode:
+        return bool(pending), change_ids
+    for batch in pending:
+        names = " and ".join(batch["records"])
+        comment = f"teal.bluegreen.route53_alias_flip: {names} names, live {module.params['live_color']}"
+        try:
+            info = route53_api.change_record_sets(route53, batch["zone_id"], batch["changes"], comment)
+        except AnsibleAWSError as e:
+            applied = "".join(
+                f"; the {' and '.join(done['records'])} names were already changed ({change_id})"
+                for done, change_id in zip(pending, change_ids)
+            )
+            if error_code(e) == "InvalidChangeBatch":
+                advice = "a record may have changed after it was read: read teal.bluegreen.state_info and run again"
+            else:
+                advice = "run again"
+            module.fail_json_aws(
+                e.exception,
+                msg=(
+                    f"Route 53 refused the change of the {names} names in zone {batch['zone_name']} "
+                    f"({batch['zone_id']}), so nothing of that batch was applied{applied}; {advice}"
+                ),
+                changed=bool(change_ids),
+                change_ids=change_ids,
+            )
+        change_ids.append(info["Id"])
+    return bool(pending), change_ids
 
-    previous_color, previous_weights = previous_state(plans)
+
+def ensure_in_sync(module, route53, change_ids):
+    """With wait, every change sent is INSYNC, or the run fails saying the records were changed all the same."""
+    params = module.params
+    if not params["wait"] or not change_ids:
+        return
+    try:
+        route53_waiters.wait_for_changes(route53, change_ids, params["wait_timeout"], params["poll_interval"])
+    except AnsibleAWSError as e:
+        # Its timeout or any other failure: the records were changed all the same, and the result says so.
+        module.fail_json_aws(
+            e.exception,
+            msg=(
+                f"the records were changed ({', '.join(change_ids)}), but Route 53 did not report every "
+                f"change INSYNC within wait_timeout={params['wait_timeout']}s; the changes complete on their "
+                "own, so wait longer with wait_timeout or check them later"
+            ),
+            changed=True,
+            change_ids=change_ids,
+        )
+
+
+def report(module, load_balancers, found, plans, weights, pending, change_ids):
+    """The module's result, with its diff."""
+    params = module.params
+    previous_color, previous_weights = dns.previous_state(plans["live"]["shares"])
     result = {
-        "changed": bool(pending),
         "previous_live_color": previous_color,
         "live_color": params["live_color"],
         "weights": dns.percentages(weights, params["live_color"]),
@@ -531,10 +495,10 @@ def do(module):
                 "zone_id": batch["zone_id"],
                 "zone_name": batch["zone_name"],
                 "records": batch["records"],
-                "change_id": batch.get("change_id"),
+                "change_id": change_id,
                 "changes": [camel_dict_to_snake_dict(change) for change in batch["changes"]],
             }
-            for batch in pending
+            for batch, change_id in zip_longest(pending, change_ids)
         ],
         "change_ids": change_ids,
         "records": {kind: plans[kind]["after"] for kind in plans},
@@ -549,7 +513,7 @@ def do(module):
         },
         "zones": {
             kind: {
-                "id": bare_zone_id(item["zone"]),
+                "id": dns.zone_id(item["zone"]),
                 "name": item["zone"]["Name"],
                 "private_zone": item["zone"].get("Config", {}).get("PrivateZone", False),
             }
@@ -558,7 +522,28 @@ def do(module):
     }
     if module._diff:
         result["diff"] = {"before": result["previous_records"], "after": result["records"]}
-    module.exit_json(**result)
+    return result
+
+
+def do(module):
+    params = module.params
+    clients = Clients(module)
+    elbv2 = clients("elbv2")
+    route53 = clients("route53")
+
+    weights = check_input(params)
+    load_balancers, found = read(module, elbv2, route53)
+    check_names(found)
+    current = read_records(route53, found)
+    plans = plan(module, load_balancers, found, current, weights)
+    pending = dns.plan_batches({kind: item["zone"] for kind, item in found.items()}, plans)
+    if params["health_target_group"] and plans["live"]["changed"]:
+        ensure_healthy(module, elbv2)
+
+    changed, change_ids = ensure_records(module, route53, pending)
+    ensure_in_sync(module, route53, change_ids)
+    result = report(module, load_balancers, found, plans, weights, pending, change_ids)
+    module.exit_json(changed=changed, **result)
 
 
 def records_spec(required):
@@ -589,7 +574,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
     params = module.params
-    for kind in KINDS:
+    for kind in dns.KINDS:
         spec = params[f"{kind}_records"]
         if spec is None:
             continue

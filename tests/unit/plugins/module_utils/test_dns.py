@@ -287,3 +287,76 @@ class TestNames:
     def test_absolute_name_outside_the_zone(self):
         with pytest.raises(ValueError, match="outside the zone example.com"):
             qualify_record_name("www.example.org.", "example.com.")
+
+
+LIVE_ZONE = {"Id": "/hostedzone/ZLIVE", "Name": "example.com."}
+STAGING_ZONE = {"Id": "/hostedzone/ZSTAGING", "Name": "example.internal."}
+
+
+def planned(changes):
+    return {"changed": bool(changes), "changes": changes}
+
+
+def change(action, name):
+    return {"Action": action, "ResourceRecordSet": {"Name": name}}
+
+
+class TestBatches:
+    def test_zone_id_drops_the_prefix(self):
+        assert dns.zone_id(LIVE_ZONE) == "ZLIVE"
+        assert dns.zone_id({"Id": "ZLIVE"}) == "ZLIVE"
+
+    def test_staging_zone_first_live_zone_last(self):
+        plans = {"live": planned([change("UPSERT", WWW)]), "staging": planned([change("UPSERT", "staging.")])}
+        batches = dns.plan_batches({"live": LIVE_ZONE, "staging": STAGING_ZONE}, plans)
+        assert batches == [
+            {
+                "zone_id": "ZSTAGING",
+                "zone_name": "example.internal.",
+                "records": ["staging"],
+                "changes": [change("UPSERT", "staging.")],
+            },
+            {"zone_id": "ZLIVE", "zone_name": "example.com.", "records": ["live"], "changes": [change("UPSERT", WWW)]},
+        ]
+
+    def test_names_without_changes_send_nothing(self):
+        plans = {"live": planned([]), "staging": planned([change("UPSERT", "staging.")])}
+        batches = dns.plan_batches({"live": LIVE_ZONE, "staging": STAGING_ZONE}, plans)
+        assert [batch["records"] for batch in batches] == [["staging"]]
+        assert dns.plan_batches({"live": LIVE_ZONE}, {"live": planned([])}) == []
+
+    def test_one_zone_is_one_batch_with_its_deletes_first(self):
+        plans = {
+            "staging": planned([change("DELETE", "staging."), change("CREATE", "staging.")]),
+            "live": planned([change("DELETE", WWW), change("UPSERT", WWW)]),
+        }
+        batches = dns.plan_batches({"live": LIVE_ZONE, "staging": dict(LIVE_ZONE, Id="ZLIVE")}, plans)
+        assert len(batches) == 1
+        assert batches[0]["records"] == ["staging", "live"]
+        assert batches[0]["changes"] == [
+            change("DELETE", "staging."),
+            change("DELETE", WWW),
+            change("CREATE", "staging."),
+            change("UPSERT", WWW),
+        ]
+
+
+class TestPreviousState:
+    def test_names_that_agree(self):
+        assert dns.previous_state({WWW: {"blue": 100}, SHOP: {"blue": 100}}) == ("blue", {"blue": 100})
+
+    def test_a_shift_in_progress(self):
+        assert dns.previous_state({WWW: {"blue": 90, "green": 10}}) == ("blue", {"blue": 90, "green": 10})
+
+    def test_names_that_disagree(self):
+        assert dns.previous_state({WWW: {"blue": 100}, SHOP: {"green": 100}}) == (None, None)
+
+    def test_same_majority_other_shares(self):
+        assert dns.previous_state({WWW: {"blue": 100}, SHOP: {"blue": 60, "green": 40}}) == ("blue", None)
+
+    def test_even_split_and_targets_of_neither_colour(self):
+        assert dns.previous_state({WWW: {"blue": 50, "green": 50}}) == (None, {"blue": 50, "green": 50})
+        assert dns.previous_state({WWW: {None: 100}}) == (None, {"other": 100})
+
+    def test_names_without_records(self):
+        assert dns.previous_state({WWW: {}}) == (None, {})
