@@ -47,6 +47,21 @@ def release_changed(marker_stat, marker_text, created=False, synced=None, owner=
     )
 
 
+def release_place_problems(root_stat, rsync, efs_root, host):
+    """Why the host cannot take the release; see module_utils/release_settings.py."""
+    return settings.place_problems(root_stat or {}, rsync or {}, efs_root, host)
+
+
+def release_marker_problems(found, expected, path, host):
+    """Why the marker read back is not the one written, as a list of one message or none."""
+    return [problem for problem in [settings.marker_problem(found, expected, path, host)] if problem]
+
+
+def release_report(release, app, files, host, dry=False):
+    """What a release says; see module_utils/release_settings.py."""
+    return settings.report(release, app, len(files or ()), host, boolean(dry or False, strict=False))
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -56,4 +71,7 @@ class FilterModule:
             "release_artifact_problems": release_artifact_problems,
             "release_mismatches": release_mismatches,
             "release_changed": release_changed,
+            "release_place_problems": release_place_problems,
+            "release_marker_problems": release_marker_problems,
+            "release_report": release_report,
         }

@@ -148,3 +148,53 @@ def release_changed(marker_stat, marker_text, created=False, synced=(), owner=No
     if owner is not None and str(owner) not in (marker_stat.get("pw_name"), str(marker_stat.get("uid"))):
         return True
     return group is not None and str(group) not in (marker_stat.get("gr_name"), str(marker_stat.get("gid")))
+
+
+def place_problems(root_stat, rsync, efs_root, host):
+    """Why the host cannot take the release: the EFS mount point is missing or not a directory (``root_stat``, the
+    stat of ``efs_root``), or rsync, which copies the release, is not installed there (``rsync``, the result of running
+    ``rsync --version``). Each message ends with what to do, and that nothing changed."""
+    found = []
+    if not root_stat.get("isdir"):
+        what = "is not a directory" if root_stat.get("exists") else "does not exist"
+        found.append(
+            f"bluegreen_efs_root '{efs_root}' {what} on {host}: EFS not mounted? Mount the file system there, or set "
+            "bluegreen_efs_root to its mount point; nothing changed"
+        )
+    if rsync.get("rc") != 0:
+        reason = rsync.get("msg") or rsync.get("stderr") or ""
+        found.append(
+            f"rsync is not installed on {host} ({reason}); the release copies with rsync: install it (apt-get or dnf "
+            "install rsync); nothing changed"
+        )
+    return found
+
+
+def marker_problem(found, expected, path, host):
+    """Why the release marker read back from the host is not the one written: something else writes into the
+    release directory. None when it is the one."""
+    if found == expected:
+        return None
+    found = found if isinstance(found, dict) else {}
+
+    def described(marker):
+        return (
+            f"{marker.get('app', '?')} {marker.get('version', '?')} ({marker.get('color', '?')}, "
+            f"sha256 {marker.get('sha256', '?')})"
+        )
+
+    return (
+        f"{path}/{MARKER} on {host} records {described(found)}, not {described(expected)}. Something else writes into "
+        "this directory; find it, then release again"
+    )
+
+
+def report(release, app, files, host, dry):
+    """What a release says: the version, how many files and their sha256, where it is (or would be), and whether it
+    changed anything."""
+    if release.get("changed"):
+        outcome = "it would change" if dry else "it changed"
+    else:
+        outcome = "it was already there, nothing changed"
+    where = f"{'would be' if dry else 'is'} in {release.get('path')} on {host}{'' if dry else ', verified'}"
+    return f"{app} {release.get('version')} ({files} files, sha256 {release.get('sha256')}) {where}; {outcome}"

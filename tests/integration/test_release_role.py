@@ -102,7 +102,8 @@ class Efs:
         self.artifacts = base / "artifacts"
         self.artifacts.mkdir()
 
-    def release(self, artifact, *args, playbook=PLAYBOOK, **overrides):
+    def release(self, artifact, *args, playbook=PLAYBOOK, path=None, **overrides):
+        """Run playbooks/release.yml (or ``playbook``) on localhost; ``path``, when given, is the PATH it runs with."""
         extra = {
             "ansible_python_interpreter": sys.executable,
             "bluegreen_app": "shop",
@@ -122,6 +123,8 @@ class Efs:
             # The controller's scratch directories for archives land here, where the tests can see them.
             TMPDIR=str(self.scratch),
         )
+        if path is not None:
+            env["PATH"] = path
         command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), *args]
         command += ["-e", json.dumps(extra)]
         done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -352,10 +355,10 @@ def test_owner_and_group(efs):
     assert recap(again)["changed"] == 0, again.stdout
 
 
-def refused(efs, artifact, *args, **overrides):
+def refused(efs, artifact, *args, path=None, **overrides):
     """Run a release that must fail; check that nothing under the EFS root changed and return its log."""
     before = snapshot(efs.root)
-    done = efs.release(artifact, *args, **overrides)
+    done = efs.release(artifact, *args, path=path, **overrides)
     assert done.returncode != 0, done.log
     assert recap(done)["failed"] == 1
     assert snapshot(efs.root) == before
@@ -441,6 +444,18 @@ def test_refuses_an_efs_root_that_is_a_file(efs):
     a_file.write_text("", encoding="utf-8")
     log = refused(efs, efs.site(), bluegreen_efs_root=str(a_file))
     assert f"bluegreen_efs_root '{a_file}' is not a directory on localhost" in log
+
+
+def test_refuses_a_host_without_rsync(efs, tmp_path):
+    """The host's PATH has no rsync (here the controller is the host): named before anything is copied."""
+    bare = tmp_path / "bin-without-rsync"
+    bare.mkdir()
+    for tool in ("sh", "env"):
+        (bare / tool).symlink_to(shutil.which(tool))
+    log = refused(efs, efs.site(), path=f"{BIN}:{bare}")
+    assert "rsync is not installed on localhost (" in log
+    assert "install it (apt-get or dnf install rsync); nothing changed" in log
+    assert not (efs.app / "green").exists()
 
 
 def test_refuses_a_missing_artifact(efs):

@@ -16,9 +16,12 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings im
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import file_sums
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import listing_sha256
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import marker
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import marker_problem
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import mismatches
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import place_problems
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import release_changed
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import release_problems
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import report
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import settings_problems
 
 
@@ -173,3 +176,82 @@ SAME = {
 )
 def test_release_changed(stat, options, expected):
     assert release_changed(stat, TEXT, **options) is expected
+
+
+MOUNTED = {"exists": True, "isdir": True}
+RSYNC = {"rc": 0, "stdout": "rsync  version 3.2.7  protocol version 31"}
+NO_RSYNC = {"rc": 2, "msg": "[Errno 2] No such file or directory: b'rsync'"}
+
+
+@pytest.mark.parametrize(
+    "root, rsync, expected",
+    [
+        (MOUNTED, RSYNC, []),
+        (
+            {"exists": False},
+            RSYNC,
+            [
+                "bluegreen_efs_root '/mnt/efs' does not exist on web1: EFS not mounted? Mount the file system there, or set "
+                "bluegreen_efs_root to its mount point; nothing changed"
+            ],
+        ),
+        (
+            {"exists": True, "isdir": False},
+            RSYNC,
+            [
+                "bluegreen_efs_root '/mnt/efs' is not a directory on web1: EFS not mounted? Mount the file system there, or "
+                "set bluegreen_efs_root to its mount point; nothing changed"
+            ],
+        ),
+        (
+            MOUNTED,
+            NO_RSYNC,
+            [
+                "rsync is not installed on web1 ([Errno 2] No such file or directory: b'rsync'); the release copies with "
+                "rsync: install it (apt-get or dnf install rsync); nothing changed"
+            ],
+        ),
+        (
+            MOUNTED,
+            {"rc": 127, "stderr": "sh: rsync: not found"},
+            [
+                "rsync is not installed on web1 (sh: rsync: not found); the release copies with rsync: install it (apt-get "
+                "or dnf install rsync); nothing changed"
+            ],
+        ),
+    ],
+    ids=["ready", "no mount point", "a file", "no rsync", "no rsync, said on stderr"],
+)
+def test_the_host_needs_the_mount_point_and_rsync(root, rsync, expected):
+    assert place_problems(root, rsync, "/mnt/efs", "web1") == expected
+
+
+def test_the_mount_point_is_named_before_rsync():
+    found = place_problems({"exists": False}, NO_RSYNC, "/mnt/efs", "web1")
+    assert [problem.split(" ")[0] for problem in found] == ["bluegreen_efs_root", "rsync"]
+
+
+def test_a_marker_read_back_that_is_not_the_one_written_is_named():
+    written = {"app": "shop", "version": "2.0", "color": "green", "sha256": "ab12", "files": {}}
+    assert marker_problem(dict(written), written, "/mnt/efs/shop/green", "web1") is None
+    other = dict(written, version="1.9", sha256="cd34")
+    assert marker_problem(other, written, "/mnt/efs/shop/green", "web1") == (
+        "/mnt/efs/shop/green/.release.json on web1 records shop 1.9 (green, sha256 cd34), not shop 2.0 (green, sha256 "
+        "ab12). Something else writes into this directory; find it, then release again"
+    )
+    assert marker_problem([], written, "/d", "web1").startswith("/d/.release.json on web1 records ? ? (?, sha256 ?)")
+
+
+@pytest.mark.parametrize(
+    "changed, dry, expected",
+    [
+        (True, False, "is in /mnt/efs/shop/green on web1, verified; it changed"),
+        (False, False, "is in /mnt/efs/shop/green on web1, verified; it was already there, nothing changed"),
+        (True, True, "would be in /mnt/efs/shop/green on web1; it would change"),
+        (False, True, "would be in /mnt/efs/shop/green on web1; it was already there, nothing changed"),
+    ],
+    ids=["changed", "already there", "would change", "would be there already"],
+)
+def test_the_report_of_a_release(changed, dry, expected):
+    release = {"version": "2.0", "sha256": "ab12", "path": "/mnt/efs/shop/green", "changed": changed}
+    assert report(release, "shop", 7, "web1", dry) == f"shop 2.0 (7 files, sha256 ab12) {expected}"
