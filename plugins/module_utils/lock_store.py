@@ -104,6 +104,11 @@ def plan_release(ssm, name, owner, force, records=(), tags=None):
     return dict(plan_records(stored, records, tags), name=name, current=current, action=action)
 
 
+def read_records(ssm, records, tags):
+    """Which of ``records`` to write, from one read of their parameters (``plan_records``)."""
+    return plan_records(ssm_api.get_parameters(ssm, [record["parameter"] for record in records]), records, tags)
+
+
 def plan_records(stored, records, tags):
     """Which of ``records`` to write, from the parameters as ``stored`` ({parameter: parameter or None})."""
     values = {record["name"]: (stored[record["parameter"]] or {}).get("Value") for record in records}
@@ -130,30 +135,24 @@ def write_records(ssm, plan, check_mode):
     return report
 
 
+def release(ssm, plan, check_mode):
+    """Delete the lock when the plan says so: whether this run released it (would, in check mode)."""
+    if plan["action"] != lock.DELETE:
+        return False
+    if check_mode:
+        return True
+    # False when the lock went in between: then this run released nothing.
+    return ssm_api.delete_parameter(ssm, plan["name"])
+
+
 def apply_release(ssm, plan, check_mode):
     """Write the plan's records, then delete the lock: (changed, {lock, previous, released, records})."""
     if plan["action"] == lock.REFUSE:
         raise ValueError(f"the release of {plan['name']} was refused; a refused plan is not applied")
     report = write_records(ssm, plan, check_mode)
-    released = plan["action"] == lock.DELETE
-    if released and not check_mode:
-        # False when the lock went in between: then this run released nothing.
-        released = ssm_api.delete_parameter(ssm, plan["name"])
+    released = release(ssm, plan, check_mode)
     changed = released or bool(plan["to_write"])
     return changed, dict(lock=None, previous=plan["current"], released=released, records=report)
-
-
-def hold_and_record(ssm, name, app, owner, operation, force, records, tags, check_mode):
-    """Take (or keep) ``owner``'s lock, then write ``records`` under it; the lock stays held.
-
-    For a run that records what it has done so far and goes on. A lock somebody else holds fails in ``acquire``,
-    before any record is written.
-    """
-    changed, result = acquire(ssm, name, app, owner, operation, force, check_mode)
-    stored = ssm_api.get_parameters(ssm, [record["parameter"] for record in records])
-    plan = plan_records(stored, records, tags)
-    result["records"] = write_records(ssm, plan, check_mode)
-    return changed or bool(plan["to_write"]), result
 
 
 def write_record(ssm, record, previous, tags):

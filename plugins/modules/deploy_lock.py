@@ -242,8 +242,8 @@ def default_owner():
     return f"{user}@{socket.gethostname()}"
 
 
-def do(module):
-    params = module.params
+def check_input(params):
+    """The options, checked before any call: the owner, the lock's parameter name and the records with theirs."""
     app = params["app"]
     check_app(app)
     owner = default_owner() if params["owner"] is None else params["owner"]
@@ -254,27 +254,66 @@ def do(module):
         raise BlueGreenError(
             "operation is empty; say what the lock is for, for example deploy, switch, rollback or clean"
         )
-
     names = state.parameter_names(params["parameter_prefix"], app)
-    name = names["lock"]
-    records = lock_store.check_records(params["record"], names)
-    tags = {state.APP_TAG: app}
-    ssm = Clients(module)("ssm")
-    if params["state"] == "present" and records:
-        changed, result = lock_store.hold_and_record(
-            ssm, name, app, owner, operation, params["force"], records, tags, module.check_mode
-        )
-    elif params["state"] == "present":
-        changed, result = lock_store.acquire(ssm, name, app, owner, operation, params["force"], module.check_mode)
-    else:
-        plan = lock_store.plan_release(ssm, name, owner, params["force"], records, tags=tags)
-        if plan["action"] == lock.REFUSE:
-            raise BlueGreenError(lock.refusal(name, plan["current"], owner, None, "absent"))
-        changed, result = lock_store.apply_release(ssm, plan, module.check_mode)
+    return owner, names["lock"], lock_store.check_records(params["record"], names)
 
+
+def read_release(ssm, name, owner, force, records, tags):
+    """state=absent: the lock and the records as they are, and what releasing does; fails, having written nothing,
+    when the lock is somebody else's."""
+    plan = lock_store.plan_release(ssm, name, owner, force, records, tags=tags)
+    if plan["action"] == lock.REFUSE:
+        raise BlueGreenError(lock.refusal(name, plan["current"], owner, None, "absent"))
+    return plan
+
+
+def ensure_lock(ssm, check_mode, name, app, owner, operation, force):
+    """state=present: the lock is ``owner``'s for ``operation`` (taken, taken over with force, or kept).
+
+    Returns (changed, {lock, previous, acquired}); fails, having changed nothing, when somebody else holds it.
+    """
+    return lock_store.acquire(ssm, name, app, owner, operation, force, check_mode)
+
+
+def ensure_records(ssm, check_mode, plan):
+    """The records hold their values (those that differ written): (changed, the report of every record)."""
+    return bool(plan["to_write"]), lock_store.write_records(ssm, plan, check_mode)
+
+
+def ensure_released(ssm, check_mode, plan):
+    """state=absent: the lock deleted when it is held: (changed, {lock, previous, released})."""
+    released = lock_store.release(ssm, plan, check_mode)
+    return released, dict(lock=None, previous=plan["current"], released=released)
+
+
+def report(module, name, owner, held, records):
+    """The module's result, with its diff: the lock, its holder before, and the records when there are any."""
+    result = dict(parameter=name, owner=owner, **held)
+    if records is not None:
+        result["records"] = records
     if module._diff:
         result["diff"] = lock_store.release_diff(result)
-    module.exit_json(changed=changed, parameter=name, owner=owner, **result)
+    return result
+
+
+def do(module):
+    params = module.params
+    owner, name, records = check_input(params)
+    tags = {state.APP_TAG: params["app"]}
+    ssm = Clients(module)("ssm")
+    if params["state"] == "present":
+        changed, held = ensure_lock(
+            ssm, module.check_mode, name, params["app"], owner, params["operation"], params["force"]
+        )
+        recorded, written = False, None
+        if records:
+            recorded, written = ensure_records(ssm, module.check_mode, lock_store.read_records(ssm, records, tags))
+    else:
+        plan = read_release(ssm, name, owner, params["force"], records, tags)
+        recorded, written = ensure_records(ssm, module.check_mode, plan)
+        changed, held = ensure_released(ssm, module.check_mode, plan)
+    result = report(module, name, owner, held, written)
+    module.exit_json(changed=changed or recorded, **result)
 
 
 def main():
