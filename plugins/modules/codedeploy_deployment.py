@@ -485,126 +485,152 @@ def wait_for(module, client, info, wanted):
     return info
 
 
-def do_present(module, clients, config, result):
+def check_input(params):
+    """The options, checked before any call."""
+    problems = codedeploy.input_problems(params)
+    if problems:
+        raise BlueGreenError("; ".join(problems) + "; nothing changed")
+
+
+def ensure_deployment(module, client, config, group, revision):
+    """state=present: ``revision`` deployed to the group: a deployment created, unless one of it is under way or was
+    the last, then waited for.
+
+    ``group`` is the deployment group as ``ensure_group`` read it. Returns (changed, {action, created, revision,
+    info}): info is the deployment read at the end, None in check mode when one would be created.
+    """
     params = module.params
-    client = clients("codedeploy")
-    wanted_revision = pinned_revision(clients("s3"), params["revision"])
-    changes, group, after = ensure_group(module, clients, config)
-    result.update(deployment_group_changes=changes, deployment_group=after)
-    result["_before"] = codedeploy.current_config(group) if group else None
     active = active_deployment(client, params) if group else None
     last = last_deployment(client, group) if group and active is None else None
     try:
-        action, info = codedeploy.plan_deployment(active, last, wanted_revision, params["deployment_group"])
+        action, info = codedeploy.plan_deployment(active, last, revision, params["deployment_group"])
     except codedeploy.DeploymentConflict as e:
         raise BlueGreenError(str(e)) from None
-    result["revision"] = wanted_revision
-    if action == "create":
-        result.update(created=True, action="created", changed=True)
-        if module.check_mode:
-            result["status"] = "Created"
-            return None
-        deployment_id = codedeploy_api.create_deployment(
-            client,
-            params["application"],
-            params["deployment_group"],
-            wanted_revision,
-            params["description"] or f"teal.bluegreen: {codedeploy.describe_revision(wanted_revision)}",
-        )
-        info = codedeploy_api.get_deployment(client, deployment_id)
-    else:
-        result["action"] = "followed" if action == "follow" else "none"
-    return wait_for(module, client, info, codedeploy.milestone(params, config))
+    if action != "create":
+        done = dict(action="followed" if action == "follow" else "none", created=False, revision=revision)
+        return False, dict(done, info=wait_for(module, client, info, codedeploy.milestone(params, config)))
+    done = dict(action="created", created=True, revision=revision)
+    if module.check_mode:
+        return True, dict(done, info=None, status="Created")
+    deployment_id = codedeploy_api.create_deployment(
+        client,
+        params["application"],
+        params["deployment_group"],
+        revision,
+        params["description"] or f"teal.bluegreen: {codedeploy.describe_revision(revision)}",
+    )
+    info = codedeploy_api.get_deployment(client, deployment_id)
+    return True, dict(done, info=wait_for(module, client, info, codedeploy.milestone(params, config)))
 
 
-def wait_for_rollback(module, client, info, result):
-    """Wait for CodeDeploy's rollback of a stopped deployment, if it has one and the run waits: the traffic is back on
-    the original instances only once it has ended. Fails when it did not succeed."""
-    rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
-    if not (rollback and module.params["wait"]):
+def check_step(module, client, info):
+    """state=rerouted | finished: there is a deployment, and it has not failed or been stopped (state=stopped takes
+    any deployment, or none)."""
+    params = module.params
+    if params["state"] == "stopped":
         return
-    rolled_back = wait_for(module, client, codedeploy_api.get_deployment(client, rollback), "finished")
-    result["rollback_status"] = rolled_back.get("status")
-    if rolled_back.get("status") != "Succeeded":
+    if info is None:
+        raise BlueGreenError(
+            f"deployment group {params['deployment_group']!r} has no deployment to {VERBS[params['state']]}; "
+            "deploy a revision first with state=present"
+        )
+    if info.get("status") in ("Failed", "Stopped"):
+        raise BlueGreenError(
+            codedeploy.failure_message(info, codedeploy.failed_event(instances(client, info)))
+            + f"; there is nothing to {VERBS[params['state']]}: deploy again"
+        )
+
+
+def wait_for_rollback(module, client, info):
+    """CodeDeploy's rollback of ``info``, waited for to its end when it has one and the run waits (never in check
+    mode): the traffic is back on the original instances only once it has ended. The rollback deployment read at
+    the end, or None."""
+    rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
+    if not (rollback and module.params["wait"]) or module.check_mode:
+        return None
+    return wait_for(module, client, codedeploy_api.get_deployment(client, rollback), "finished")
+
+
+def check_rolled_back(client, info, rolled_back):
+    """The rollback of the stopped deployment ``info`` succeeded, if it was waited for."""
+    if rolled_back is not None and rolled_back.get("status") != "Succeeded":
         raise BlueGreenError(
             codedeploy.failure_message(rolled_back, codedeploy.failed_event(instances(client, rolled_back)))
             + f"; deployment {info['deploymentId']} was stopped but its rollback did not succeed"
         )
 
 
-def do_step(module, client, config, result):
-    """state=rerouted | finished | stopped on an existing deployment."""
-    params = module.params
-    info, group = target_deployment(module, client)
-    if group:
-        result["deployment_group"] = codedeploy.current_config(group)
-    if info is None:
-        if params["state"] == "stopped":
-            result["action"] = "none"
-            return None
-        raise BlueGreenError(
-            f"deployment group {params['deployment_group']!r} has no deployment to {VERBS[params['state']]}; "
-            "deploy a revision first with state=present"
-        )
-    wanted = codedeploy.milestone(params, config)
-    status = info.get("status")
-    if params["state"] == "stopped":
-        if status in codedeploy_waiters.FINAL_STATUSES:
-            # Stopped already, by a run that may not have seen its rollback through: the traffic is back only once
-            # that rollback has ended, so it is waited for all the same.
-            result["action"] = "none"
-            if not module.check_mode:
-                wait_for_rollback(module, client, info, result)
-            return info
-        result.update(action="stopped", changed=True)
-        if module.check_mode:
-            return info
-        codedeploy_api.stop_deployment(client, info["deploymentId"], params["rollback"])
-        info = wait_for(module, client, codedeploy_api.get_deployment(client, info["deploymentId"]), "finished")
-        wait_for_rollback(module, client, info, result)
-        return info
+def ensure_stopped(module, client, info):
+    """state=stopped: the deployment stopped (with its rollback, when asked) and, with wait, its rollback ended.
 
-    if status in ("Failed", "Stopped"):
-        raise BlueGreenError(
-            codedeploy.failure_message(info, codedeploy.failed_event(instances(client, info)))
-            + f"; there is nothing to {VERBS[params['state']]}: deploy again"
-        )
+    Returns (changed, {action, info, rolled_back}).
+    """
+    if info is None:
+        return False, dict(action="none", info=None, rolled_back=None)
+    if info.get("status") in codedeploy_waiters.FINAL_STATUSES:
+        # Stopped already, by a run that may not have seen its rollback through: the traffic is back only once
+        # that rollback has ended, so it is waited for all the same.
+        rolled_back = wait_for_rollback(module, client, info)
+        check_rolled_back(client, info, rolled_back)
+        return False, dict(action="none", info=info, rolled_back=rolled_back)
+    if module.check_mode:
+        return True, dict(action="stopped", info=info, rolled_back=None)
+    codedeploy_api.stop_deployment(client, info["deploymentId"], module.params["rollback"])
+    info = wait_for(module, client, codedeploy_api.get_deployment(client, info["deploymentId"]), "finished")
+    rolled_back = wait_for_rollback(module, client, info)
+    check_rolled_back(client, info, rolled_back)
+    return True, dict(action="stopped", info=info, rolled_back=rolled_back)
+
+
+def ensure_continued(module, client, config, info):
+    """state=rerouted | finished: the deployment continued up to the milestone asked for, and waited for.
+
+    Returns (changed, {action, continued, info}): continued is the wait type used, None when there was nothing to
+    continue.
+    """
+    wanted = codedeploy.milestone(module.params, config)
     # A deployment that is still installing is first waited for up to its reroute.
-    if params["state"] in ("rerouted", "finished") and status not in ("Ready", "Succeeded"):
-        if not info.get("instanceTerminationWaitTimeStarted"):
-            info = wait_for(module, client, info, "ready")
+    if info.get("status") not in ("Ready", "Succeeded") and not info.get("instanceTerminationWaitTimeStarted"):
+        info = wait_for(module, client, info, "ready")
     wait_type = codedeploy.plan_continue(info, wanted)
     if wait_type is None:
-        result["action"] = "none"
-    else:
-        result.update(action="continued", changed=True, continued=wait_type)
-        if module.check_mode:
-            return info
-        codedeploy_api.continue_deployment(client, info["deploymentId"], wait_type)
-        info = codedeploy_api.get_deployment(client, info["deploymentId"])
-        # Rerouting to the end: the termination wait comes next, and finished ends it too.
-        if wanted == "finished" and wait_type == "READY_WAIT":
-            info = wait_for(module, client, info, "rerouted")
-            if codedeploy.plan_continue(info, wanted) == "TERMINATION_WAIT":
-                codedeploy_api.continue_deployment(client, info["deploymentId"], "TERMINATION_WAIT")
-                info = codedeploy_api.get_deployment(client, info["deploymentId"])
-    return wait_for(module, client, info, wanted)
+        return False, dict(action="none", continued=None, info=wait_for(module, client, info, wanted))
+    if module.check_mode:
+        return True, dict(action="continued", continued=wait_type, info=info)
+    codedeploy_api.continue_deployment(client, info["deploymentId"], wait_type)
+    info = codedeploy_api.get_deployment(client, info["deploymentId"])
+    # Rerouting to the end: the termination wait comes next, and finished ends it too.
+    if wanted == "finished" and wait_type == "READY_WAIT":
+        info = wait_for(module, client, info, "rerouted")
+        if codedeploy.plan_continue(info, wanted) == "TERMINATION_WAIT":
+            codedeploy_api.continue_deployment(client, info["deploymentId"], "TERMINATION_WAIT")
+            info = codedeploy_api.get_deployment(client, info["deploymentId"])
+    return True, dict(action="continued", continued=wait_type, info=wait_for(module, client, info, wanted))
 
 
-def tag_replacement(module, clients, name, result):
-    """Give the replacement group ``name`` and its instances the replacement_tags they lack."""
+def replacement_group(params, config, info):
+    """The Auto Scaling group a blue/green deployment ``info`` creates, CodeDeploy_<group>_<id>; None for IN_PLACE."""
+    if not info:
+        return None
+    style = (info.get("deploymentStyle") or {}).get("deploymentType") or config["deploymentStyle"]["deploymentType"]
+    if style != "BLUE_GREEN":
+        return None
+    return f"CodeDeploy_{params['deployment_group']}_{info['deploymentId']}"
+
+
+def ensure_replacement_tags(module, clients, name):
+    """The replacement group ``name`` and its instances carry replacement_tags.
+
+    Returns (changed, the tags set or to set); (False, None) when the group is not there.
+    """
     autoscaling = clients("autoscaling")
     group = autoscaling_api.describe_group(autoscaling, name)
     if group is None:
         # Not made yet (the run did not wait), or removed by a rollback.
-        return
+        return False, None
     missing = codedeploy.tags_to_set(group["tags"], module.params["replacement_tags"])
-    result["replacement_tags_set"] = missing
-    if not missing:
-        return
-    result["changed"] = True
-    if module.check_mode:
-        return
+    if not missing or module.check_mode:
+        return bool(missing), missing
     # The instances first: a group that carries the tags then says its instances do too.
     instance_ids = [instance["InstanceId"] for instance in group.get("Instances", [])]
     if instance_ids:
@@ -612,75 +638,105 @@ def tag_replacement(module, clients, name, result):
     autoscaling_api.put_tags(
         autoscaling, name, [{"Key": key, "Value": value, "PropagateAtLaunch": True} for key, value in missing.items()]
     )
+    return True, missing
 
 
 def instances(client, info):
     return codedeploy.instance_summaries(codedeploy_api.get_deployment_targets(client, info["deploymentId"]))
 
 
+def failed_deployment(params, deployment):
+    """Whether the run fails on the deployment's end: it failed or was stopped, other than by state=stopped."""
+    info = deployment["info"]
+    return bool(
+        info
+        and info.get("status") in ("Failed", "Stopped")
+        and not (params["state"] == "stopped" and deployment["action"] in ("stopped", "none"))
+    )
+
+
+def report(module, settings, deployment, replacement, tags_set, summaries, failed):
+    """The module's result, with its diff.
+
+    ``settings`` holds the deployment group's settings {changes, before, after}; ``deployment`` is what the
+    ``ensure_*`` step of the state returned.
+    """
+    params = module.params
+    info = deployment["info"]
+    result = {
+        "application": params["application"],
+        "created": deployment.get("created", False),
+        "action": deployment["action"],
+        "deployment_group_changes": settings["changes"],
+        "deployment_group": camel_dict_to_snake_dict(settings["after"]),
+    }
+    if deployment.get("continued"):
+        result["continued"] = deployment["continued"]
+    if deployment.get("rolled_back") is not None:
+        result["rollback_status"] = deployment["rolled_back"].get("status")
+    result.update(
+        deployment_id=info["deploymentId"] if info else None,
+        status=(info or {}).get("status", deployment.get("status")),
+        termination_wait_started=bool((info or {}).get("instanceTerminationWaitTimeStarted")),
+    )
+    if info or "revision" in deployment:
+        result["revision"] = (info or {}).get("revision") or deployment.get("revision")
+    if replacement:
+        result["replacement_auto_scaling_group"] = replacement
+    if tags_set is not None:
+        result["replacement_tags_set"] = tags_set
+    rollback = ((info or {}).get("rollbackInfo") or {}).get("rollbackDeploymentId")
+    if rollback:
+        result["rollback_deployment_id"] = rollback
+    if module._diff:
+        before_revision = info.get("revision") if info and not result["created"] else None
+        result["diff"] = {
+            "before": {"deployment_group": settings["before"], "revision": before_revision},
+            "after": {"deployment_group": settings["after"], "revision": result.get("revision")},
+        }
+    result["instances"] = summaries
+    if failed:
+        result["failed_event"] = codedeploy.failed_event(summaries)
+    return result
+
+
 def do(module):
     params = module.params
-    problems = codedeploy.input_problems(params)
-    if problems:
-        raise BlueGreenError("; ".join(problems) + "; nothing changed")
+    check_input(params)
     clients = Clients(module)
     client = clients("codedeploy")
     config = codedeploy.group_config(params)
-    result = {
-        "changed": False,
-        "application": params["application"],
-        "created": False,
-        "action": "none",
-        "deployment_group_changes": [],
-        "deployment_group": config,
-    }
     if params["state"] == "present":
-        info = do_present(module, clients, config, result)
+        revision = pinned_revision(clients("s3"), params["revision"])
+        changes, group, after = ensure_group(module, clients, config)
+        settings = dict(changes=changes, before=codedeploy.current_config(group) if group else None, after=after)
+        changed, deployment = ensure_deployment(module, client, config, group, revision)
     else:
-        info = do_step(module, client, config, result)
+        info, group = target_deployment(module, client)
+        check_step(module, client, info)
+        current = codedeploy.current_config(group) if group else config
+        settings = dict(changes=[], before=current, after=current)
+        if params["state"] == "stopped":
+            changed, deployment = ensure_stopped(module, client, info)
+        else:
+            changed, deployment = ensure_continued(module, client, config, info)
 
-    result.update(
-        deployment_id=info["deploymentId"] if info else None,
-        status=(info or {}).get("status", result.get("status")),
-        termination_wait_started=bool((info or {}).get("instanceTerminationWaitTimeStarted")),
-    )
-    if info:
-        result["revision"] = info.get("revision") or result.get("revision")
-        style = (info.get("deploymentStyle") or {}).get("deploymentType") or config["deploymentStyle"]["deploymentType"]
-        if style == "BLUE_GREEN":
-            result["replacement_auto_scaling_group"] = f"CodeDeploy_{params['deployment_group']}_{info['deploymentId']}"
-            if params["replacement_tags"] and info.get("status") not in ("Failed", "Stopped"):
-                tag_replacement(module, clients, result["replacement_auto_scaling_group"], result)
-        rollback = (info.get("rollbackInfo") or {}).get("rollbackDeploymentId")
-        if rollback:
-            result["rollback_deployment_id"] = rollback
-    diff_before = result.pop("_before", result["deployment_group"])
-    if module._diff:
-        before_revision = None
-        if info and not result["created"]:
-            before_revision = info.get("revision")
-        result["diff"] = {
-            "before": {"deployment_group": diff_before, "revision": before_revision},
-            "after": {"deployment_group": result["deployment_group"], "revision": result.get("revision")},
-        }
-    summaries = instances(client, info) if info and not (module.check_mode and result["created"]) else []
-    result["instances"] = summaries
-    failed = (
-        info
-        and info.get("status") in ("Failed", "Stopped")
-        and not (params["state"] == "stopped" and result["action"] in ("stopped", "none"))
-    )
-    result["deployment_group"] = camel_dict_to_snake_dict(result["deployment_group"])
+    info = deployment["info"]
+    replacement = replacement_group(params, config, info)
+    tagged, tags_set = False, None
+    if replacement and params["replacement_tags"] and info.get("status") not in ("Failed", "Stopped"):
+        tagged, tags_set = ensure_replacement_tags(module, clients, replacement)
+    summaries = instances(client, info) if info and not (module.check_mode and deployment.get("created")) else []
+    failed = failed_deployment(params, deployment)
     if failed:
-        event = codedeploy.failed_event(summaries)
-        result["failed_event"] = event
         # CodeDeploy's automatic rollback runs on its own; waiting for it leaves the fleet in a known state.
-        rollback = result.get("rollback_deployment_id")
-        if rollback and params["wait"] and not module.check_mode:
-            rolled_back = wait_for(module, client, codedeploy_api.get_deployment(client, rollback), "finished")
-            result["rollback_status"] = rolled_back.get("status")
-        module.fail_json(msg=codedeploy.failure_message(info, event), **result)
-    module.exit_json(**result)
+        deployment = dict(deployment, rolled_back=wait_for_rollback(module, client, info))
+    result = report(module, settings, deployment, replacement, tags_set, summaries, failed)
+    if failed:
+        module.fail_json(
+            msg=codedeploy.failure_message(info, result["failed_event"]), changed=changed or tagged, **result
+        )
+    module.exit_json(changed=changed or tagged, **result)
 
 
 def main():
