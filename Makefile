@@ -26,7 +26,7 @@ SOURCES := $(shell git ls-files --cached --others --exclude-standard 2>/dev/null
 
 help:
 	@echo "make demo    start the local AWS sandbox, provision the sample app demo, deploy its next release, switch, clean"
-	@echo "make test    lint, ansible-test sanity, unit and integration tests (about 23 minutes on 2 CPUs)"
+	@echo "make test    lint, ansible-test sanity, unit and integration tests (18 to 23 minutes on 2 CPUs)"
 	@echo "make sandbox-start | sandbox-stop | sandbox-status    manage the local AWS sandbox"
 	@echo "make bench   API calls and wall time against a sandbox of its own, and the symlink switch under load (docs/benchmarks.md)"
 	@echo "make bench-symlink   only the symlink switch under load"
