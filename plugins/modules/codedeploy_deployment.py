@@ -710,7 +710,9 @@ def do(module):
         revision = pinned_revision(clients("s3"), params["revision"])
         changes, group, after = ensure_group(module, clients, config)
         settings = dict(changes=changes, before=codedeploy.current_config(group) if group else None, after=after)
-        changed, deployment = ensure_deployment(module, client, config, group, revision)
+        deployed, deployment = ensure_deployment(module, client, config, group, revision)
+        # A deployment group created or updated is a change even when the revision is already deployed.
+        changed = deployed or bool(changes)
     else:
         info, group = target_deployment(module, client)
         check_step(module, client, info)

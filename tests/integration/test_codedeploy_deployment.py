@@ -160,6 +160,16 @@ def test_in_place_four_times(sandbox, shop):
     assert not again["changed"] and again["action"] == "none" and again["_writes"] == []
     assert again["deployment_id"] == done["deployment_id"]
 
+    # Only the group's settings differ: the group is updated, the revision already deployed is not deployed again,
+    # and the run says it changed something.
+    other_config = dict(IN_PLACE, deployment_config_name="CodeDeployDefault.HalfAtATime")
+    updated = run(sandbox, revision=revision("1"), **other_config)
+    assert not updated.get("failed"), updated
+    assert updated["changed"] and updated["action"] == "none", updated
+    assert updated["_writes"] == ["UpdateDeploymentGroup"], updated["_writes"]
+    assert updated["deployment_group_changes"]
+    assert not run(sandbox, revision=revision("1"), **other_config)["changed"]
+
 
 def test_a_failed_hook_is_named_with_its_log(sandbox, shop):
     queue_outcome(
