@@ -121,6 +121,10 @@ IN_PLACE_GROUP = dict(
 IN_PLACE = dict(IN_PLACE_GROUP, deployment_config_name="CodeDeployDefault.AllAtOnce")
 
 
+# The same group with another deployment configuration.
+HALF_AT_A_TIME = dict(IN_PLACE_GROUP, deployment_config_name="CodeDeployDefault.HalfAtATime")
+
+
 # One instance of two failing fails a deployment one at a time, not one all at once (at least one healthy).
 ONE_AT_A_TIME = dict(IN_PLACE_GROUP, deployment_config_name="CodeDeployDefault.OneAtATime")
 
@@ -162,13 +166,12 @@ def test_in_place_four_times(sandbox, shop):
 
     # Only the group's settings differ: the group is updated, the revision already deployed is not deployed again,
     # and the run says it changed something.
-    other_config = dict(IN_PLACE, deployment_config_name="CodeDeployDefault.HalfAtATime")
-    updated = run(sandbox, revision=revision("1"), **other_config)
+    updated = run(sandbox, revision=revision("1"), **HALF_AT_A_TIME)
     assert not updated.get("failed"), updated
     assert updated["changed"] and updated["action"] == "none", updated
     assert updated["_writes"] == ["UpdateDeploymentGroup"], updated["_writes"]
     assert updated["deployment_group_changes"]
-    assert not run(sandbox, revision=revision("1"), **other_config)["changed"]
+    assert not run(sandbox, revision=revision("1"), **HALF_AT_A_TIME)["changed"]
 
 
 def test_a_failed_hook_is_named_with_its_log(sandbox, shop):
