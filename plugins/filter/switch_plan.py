@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -25,6 +27,7 @@ def switch_plan(
     verify_body=None,
     verifications=(),
     bake_seconds=0,
+    target_groups=None,
 ):
     """The switch role's plan from the registered result of state_info; see module_utils/switch_plan.py."""
     if not isinstance(state, dict) or "layers" not in state or "colors" not in state:
@@ -42,6 +45,7 @@ def switch_plan(
         steps=[int(step) for step in steps],
         checks=planner.http_checks(verify_url, verify_status, verify_body, verifications),
         bake_seconds=int(bake_seconds or 0),
+        target_groups=target_groups or None,
     )
 
 
@@ -99,6 +103,27 @@ def switch_check_failures(responses):
     return planner.check_failures(responses)
 
 
+def switch_records(plan, outcome, operation, run_id, artifact_version=None):
+    """What a switch records as it releases the lock, given its outcome; see module_utils/switch_plan.py."""
+    if outcome not in planner.OUTCOMES:
+        raise AnsibleFilterError(f"switch_records: outcome {outcome!r} is not one of {', '.join(planner.OUTCOMES)}")
+    return planner.records(plan, outcome, operation, str(run_id), artifact_version or None)
+
+
+def switch_redeploy_records(plan, record, redeployed, operation, run_id):
+    """The deployment record of a rollback that deployed the previous release again; see module_utils/switch_plan.py."""
+    if not isinstance(redeployed, dict):
+        raise AnsibleFilterError("switch_redeploy_records expects the result of teal.bluegreen.codedeploy_deployment")
+    return planner.redeploy_records(plan, record or {}, redeployed, operation, str(run_id))
+
+
+def switch_efs_failures(instances):
+    """Strategy efs: what failed on the instances and the controller, from their facts; see module_utils/switch_plan.py."""
+    if not isinstance(instances, (list, tuple)) or not all(isinstance(item, Mapping) for item in instances):
+        raise AnsibleFilterError("switch_efs_failures expects the play's hosts' variables (map('extract', hostvars))")
+    return planner.efs_failures(instances)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -108,4 +133,7 @@ class FilterModule:
             "switch_failure_message": switch_failure_message,
             "switch_report": switch_report,
             "switch_check_failures": switch_check_failures,
+            "switch_records": switch_records,
+            "switch_efs_failures": switch_efs_failures,
+            "switch_redeploy_records": switch_redeploy_records,
         }

@@ -11,6 +11,7 @@ them through the ``switch_plan`` filter, so that nothing here costs a task.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -144,21 +145,69 @@ def http_checks(verify_url=None, verify_status=200, verify_body=None, verificati
     return first + list(verifications or [])
 
 
-def codedeploy_move(state, to):
+def codedeploy_move(state, to, source=None):
     """Strategy codedeploy: the recorded deployment and which way CodeDeploy moves the traffic.
 
     Forward, to the copy that deployment made, CodeDeploy reroutes it; back, to the original instances while they
     wait for their termination, CodeDeploy rolls the deployment back; back once the clean has ended them, the release
-    they ran is deployed again and then rerouted to (``redeploy``).
+    they ran is deployed again and then rerouted to (``redeploy``, from the revision recorded as the previous one, on a
+    copy of ``source``'s group, the live colour's).
     """
     record = state.get("deployment") or {}
     originals = (state.get("colors", {}).get(to) or {}).get("auto_scaling_group")
+    redeploy = bool(to != record.get("color") and not originals and record.get("codedeploy_previous_revision"))
     return {
         "deployment_id": record.get("codedeploy_deployment_id"),
         "forward": to == record.get("color"),
         "originals": originals,
-        "redeploy": bool(to != record.get("color") and not originals and record.get("codedeploy_previous_revision")),
+        "redeploy": redeploy,
+        "revision": revision_location(record["codedeploy_previous_revision"]) if redeploy else None,
+        "source": (state.get("colors", {}).get(source) or {}).get("auto_scaling_group"),
     }
+
+
+def revision_location(uri):
+    """The bucket, key and bundle type of a revision recorded as ``s3://bucket/key.ext``."""
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return {"bucket": bucket, "key": key, "bundle_type": key.rsplit(".", 1)[-1]}
+
+
+def redeploy_records(plan, record, redeployed, operation, run_id):
+    """The deployment record of a rollback that had CodeDeploy deploy the previous release again (``redeployed``, the
+    result of codedeploy_deployment): the new deployment becomes the one of ``plan["to"]``, and the release it
+    replaced (``record``, the deployment read) the previous one. In the form deploy_lock's record option takes."""
+    version = record.get("previous_artifact_version")
+    value = {
+        "id": run_id,
+        "color": plan["to"],
+        "auto_scaling_group": redeployed.get("replacement_auto_scaling_group"),
+        "source": plan["codedeploy"].get("source"),
+        "artifact_version": version,
+        "codedeploy_revision": record.get("codedeploy_previous_revision"),
+        "codedeploy_deployment_id": redeployed.get("deployment_id"),
+        "previous_artifact_version": record.get("artifact_version"),
+        "codedeploy_previous_revision": record.get("codedeploy_revision"),
+    }
+    description = f"{operation} {run_id}: {plan['to']}{f' (artifact {version})' if version else ''}"
+    return [{"name": "deployment", "value": json.dumps(value, sort_keys=True), "description": description}]
+
+
+# How a switch's steps ended: still under way (or failed, and the way back failed too), every step passed, or the
+# traffic went back to the previous colour.
+OUTCOMES = ("moving", "moved", "reverted")
+
+
+def records(plan, outcome, operation, run_id, artifact_version=None):
+    """What the run records as it releases the lock, in the form deploy_lock's record option takes: the new live
+    colour when every step passed (``outcome`` moved), the previous one when the traffic went back to it (reverted),
+    and nothing when the way back failed too, since where the traffic stands is then not known."""
+    if outcome == "moved":
+        version = f" (artifact {artifact_version})" if artifact_version else ""
+        return [{"name": "live", "value": plan["to"], "description": f"{operation} {run_id}: {plan['to']}{version}"}]
+    if outcome == "reverted":
+        description = f"{operation} {run_id} failed: back to {plan['from']}"
+        return [{"name": "live", "value": plan["from"], "description": description}]
+    return []
 
 
 def refusals(state, plan, app, strategy):
@@ -238,14 +287,15 @@ def plan_switch(
     steps=(100,),
     checks=(),
     bake_seconds=0,
+    target_groups=None,
 ):
     """The whole plan of a switch or rollback, from the state read and the role's variables.
 
     ``steps`` are the canary percentages, already checked; ``checks`` the HTTP checks after each step; ``bake_seconds``
     how long each step lets the new colour serve before it is verified. Returns ``from``, ``to``, ``start`` (the share
     ``to`` already takes), ``steps`` (those still to run), ``expected`` (the colour each step expects live, see
-    expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``release_with_move`` (see
-    verification_source), ``codedeploy`` (see codedeploy_move) and ``refusals``.
+    expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``verified_by_move`` (see
+    verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``codedeploy`` (see codedeploy_move) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)
@@ -267,8 +317,10 @@ def plan_switch(
         "checks": list(checks),
     }
     plan["expected"] = expected_live(source, to, start, remaining)
+    plan["weights"] = step_weights(source, to, remaining)
     plan.update(verification_source(strategy, bake_seconds, plan["checks"]))
-    plan["codedeploy"] = codedeploy_move(state, to)
+    plan["codedeploy"] = codedeploy_move(state, to, source)
+    plan["target_groups"] = swap_target_groups(state, target_groups)
     plan["refusals"] = refusals(state, plan, app, strategy)
     return plan
 
@@ -276,11 +328,36 @@ def plan_switch(
 def verification_source(strategy, bake_seconds, checks):
     """Where a step's verification finds its evidence. Strategy alb without a bake: in alb_swap's own answer (the health
     it read right before moving the listener, and the listener as ModifyListener returned it), which a read a moment
-    later would only repeat (``verify_from_swap``). Without HTTP checks either, nothing is left to verify once the last
-    step has moved, so that step's alb_swap also records the new live colour and releases the lock, in the same run
-    (``release_with_move``)."""
+    later would only repeat (``verify_from_swap``). Without HTTP checks either, that answer is the whole verification
+    of a step that moved the listener (``verified_by_move``)."""
     from_swap = strategy == "alb" and int(bake_seconds or 0) == 0
-    return {"verify_from_swap": from_swap, "release_with_move": from_swap and not checks}
+    return {"verify_from_swap": from_swap, "verified_by_move": from_swap and not checks}
+
+
+def swap_target_groups(state, given=None):
+    """Strategy alb: the colours' target groups alb_swap moves the traffic between, ``given`` (bluegreen_target_groups)
+    or else those the state found by their tags, by ARN, so that alb_swap does not search for them again; None when
+    the state did not find both, for alb_swap to search and say what is missing."""
+    if given:
+        return dict(given)
+    found = {color: (state.get("colors", {}).get(color) or {}).get("target_group_arn") for color in COLORS}
+    return found if all(found.values()) else None
+
+
+def efs_failures(instances):
+    """Strategy efs: what failed, from every instance's facts: on each instance that did not finish its switch (its
+    bluegreen_switch_efs_error, or that it did not answer), then on the controller."""
+    failed = [
+        instance.get("bluegreen_switch_efs_error") or "an instance that did not answer"
+        for instance in instances
+        if not instance.get("bluegreen_switch_efs_done")
+    ]
+    return failed + [error for error in (i.get("bluegreen_switch_efs_controller_error") for i in instances) if error]
+
+
+def step_weights(source, to, steps):
+    """Strategy route53: the weights of the live names at each step, or None for a step that moves all the traffic."""
+    return [{to: step, source: 100 - step} if step < 100 else None for step in steps]
 
 
 def expected_live(source, to, start, steps):
@@ -300,8 +377,6 @@ def failure_message(plan, app, operation, phase, failed_task, failures, moved_ba
             f"{operation} of {app} to {plan['to']} failed on {'; '.join(failures)}. Every instance serves "
             f"{plan['from']} again and {live_parameter} says {plan['from']}"
         )
-    if (failed_task or "").startswith("Record the new live colour"):
-        phase = "recording the live colour"
     return (
         f"{operation} of {app} to {plan['to']} failed at {phase}, in '{failed_task or '?'}': {'; '.join(failures)}. "
         f"Production traffic is {'back' if moved_back else 'still'} on {plan['from']} (100%) and {live_parameter} "

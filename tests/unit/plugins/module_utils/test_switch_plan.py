@@ -7,14 +7,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import check_failures
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import efs_failures
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import expected_live
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import failure_message
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import http_checks
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import plan_switch
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import records
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import redeploy_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import report
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import revision_location
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import step_weights
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import swap_target_groups
 
 LIVE = "/bluegreen/demo/live"
 DEPLOYMENT = "/bluegreen/demo/deployment"
@@ -373,7 +381,7 @@ def test_a_target_without_a_fleet_is_no_refusal_when_there_is_nothing_to_do_or_f
         (deployed("green", codedeploy_deployment_id="d-1"), None, "green", (True, "demo-green", False)),
         (deployed("green", codedeploy_deployment_id="d-1"), None, "blue", (False, "demo-blue", False)),
         (
-            deployed("green", codedeploy_deployment_id="d-1", codedeploy_previous_revision={"bundle": "x"}),
+            deployed("green", codedeploy_deployment_id="d-1", codedeploy_previous_revision="s3://artifacts/shop/2.zip"),
             {"blue": fleet(None, 0), "green": fleet("demo-green")},
             "blue",
             (False, None, True),
@@ -456,16 +464,8 @@ PLAN = {"from": "blue", "to": "green", "steps": [10, 50, 100]}
             "switch of demo to green failed at step 1 of 3 (10%), in '?': too few healthy; no answer. "
             "Production traffic is still on blue (100%) and /bluegreen/demo/live says blue",
         ),
-        (
-            "step 3 of 3 (100%)",
-            "Record the new live colour and release the deployment lock, unless the move did: demo, ...",
-            True,
-            "switch of demo to green failed at recording the live colour, in 'Record the new live colour and release "
-            "the deployment lock, unless the move did: demo, ...': too few healthy; no answer. Production traffic is "
-            "back on blue (100%) and /bluegreen/demo/live says blue",
-        ),
     ],
-    ids=["moved back", "not moved yet", "the record failed"],
+    ids=["moved back", "not moved yet"],
 )
 def test_a_failure_says_where_and_what_and_where_the_traffic_is(phase, task, moved_back, expected):
     failures = ["too few healthy", "no answer"]
@@ -558,13 +558,13 @@ def test_route53_refuses_a_target_colour_without_a_target_group_whose_health_it_
     ],
     ids=["alb", "alb with checks", "alb with a bake", "route53", "codedeploy"],
 )
-def test_only_alb_without_a_bake_verifies_from_the_swap_and_without_checks_releases_with_the_move(
+def test_only_alb_without_a_bake_verifies_from_the_swap_and_without_checks_is_verified_by_the_move(
     strategy, bake_seconds, checks, expected
 ):
     plan = plan_switch(
         state(), "demo", strategy=strategy, target_color="green", checks=checks, bake_seconds=bake_seconds
     )
-    assert (plan["verify_from_swap"], plan["release_with_move"]) == expected
+    assert (plan["verify_from_swap"], plan["verified_by_move"]) == expected
 
 
 HEALTH = "http://shop.example.com/health"
@@ -600,3 +600,124 @@ def test_every_failed_http_check_is_named():
         {"status": 503, "item": {"url": "http://c/", "status": 200, "body": None}},
     ]
     assert check_failures(responses) == ["http://a/ answered 500, not 200", "http://c/ answered 503, not 200"]
+
+
+@pytest.mark.parametrize(
+    "outcome, artifact_version, expected",
+    [
+        (
+            "moved",
+            "2.4.1",
+            [{"name": "live", "value": "green", "description": "switch 20261207T1900Z: green (artifact 2.4.1)"}],
+        ),
+        ("moved", None, [{"name": "live", "value": "green", "description": "switch 20261207T1900Z: green"}]),
+        (
+            "reverted",
+            "2.4.1",
+            [{"name": "live", "value": "blue", "description": "switch 20261207T1900Z failed: back to blue"}],
+        ),
+        ("moving", "2.4.1", []),
+    ],
+    ids=["every step passed", "without a version", "moved back", "the way back failed"],
+)
+def test_the_release_of_the_lock_records_where_the_traffic_ended(outcome, artifact_version, expected):
+    assert records(PLAN, outcome, "switch", "20261207T1900Z", artifact_version) == expected
+
+
+def test_a_redeploy_records_the_new_deployment_and_the_release_it_replaces():
+    record = deployed(
+        "blue",
+        artifact_version="3",
+        previous_artifact_version="2",
+        codedeploy_revision="s3://artifacts/shop/3.zip",
+        codedeploy_previous_revision="s3://artifacts/shop/2.zip",
+    )
+    plan = plan_switch(
+        state(live="blue", ssm_live="blue", deployment=record, colors={"blue": fleet("demo-blue"), "green": {}}),
+        "demo",
+        operation="rollback",
+        strategy="codedeploy",
+        target_color="green",
+    )
+    assert plan["codedeploy"]["redeploy"]
+    assert plan["codedeploy"]["revision"] == {"bucket": "artifacts", "key": "shop/2.zip", "bundle_type": "zip"}
+    assert plan["codedeploy"]["source"] == "demo-blue"
+    redeployed = {"deployment_id": "d-NEW", "replacement_auto_scaling_group": "CodeDeploy_demo_d-NEW"}
+    [written] = redeploy_records(plan, record, redeployed, "rollback", "20261207T1900Z")
+    assert written["name"] == "deployment"
+    assert written["description"] == "rollback 20261207T1900Z: green (artifact 2)"
+    assert json.loads(written["value"]) == {
+        "id": "20261207T1900Z",
+        "color": "green",
+        "auto_scaling_group": "CodeDeploy_demo_d-NEW",
+        "source": "demo-blue",
+        "artifact_version": "2",
+        "codedeploy_revision": "s3://artifacts/shop/2.zip",
+        "codedeploy_deployment_id": "d-NEW",
+        "previous_artifact_version": "3",
+        "codedeploy_previous_revision": "s3://artifacts/shop/3.zip",
+    }
+
+
+@pytest.mark.parametrize(
+    "uri, expected",
+    [
+        ("s3://artifacts/shop/2.zip", {"bucket": "artifacts", "key": "shop/2.zip", "bundle_type": "zip"}),
+        ("s3://b/k.tar.gz", {"bucket": "b", "key": "k.tar.gz", "bundle_type": "gz"}),
+        ("s3://b/site.tgz", {"bucket": "b", "key": "site.tgz", "bundle_type": "tgz"}),
+    ],
+)
+def test_a_recorded_revision_reads_as_bucket_key_and_bundle_type(uri, expected):
+    assert revision_location(uri) == expected
+
+
+@pytest.mark.parametrize(
+    "given, colors, expected",
+    [
+        ({"blue": "tg-b", "green": "tg-g"}, {}, {"blue": "tg-b", "green": "tg-g"}),
+        (
+            None,
+            {"blue": {"target_group_arn": "arn:b"}, "green": {"target_group_arn": "arn:g"}},
+            {"blue": "arn:b", "green": "arn:g"},
+        ),
+        (None, {"blue": {"target_group_arn": "arn:b"}, "green": {}}, None),
+        (None, {"blue": {}, "green": None}, None),
+    ],
+    ids=["given", "both found", "one found", "none found"],
+)
+def test_alb_swap_gets_the_target_groups_given_or_both_found(given, colors, expected):
+    assert swap_target_groups({"colors": colors}, given) == expected
+
+
+@pytest.mark.parametrize(
+    "steps, expected",
+    [
+        ([10, 50, 100], [{"green": 10, "blue": 90}, {"green": 50, "blue": 50}, None]),
+        ([100], [None]),
+        ([], []),
+    ],
+)
+def test_route53_weights_each_step_towards_the_target(steps, expected):
+    assert step_weights("blue", "green", steps) == expected
+
+
+@pytest.mark.parametrize(
+    "instances, expected",
+    [
+        ([{"bluegreen_switch_efs_done": True}, {"bluegreen_switch_efs_done": True}], []),
+        (
+            [{"bluegreen_switch_efs_done": False, "bluegreen_switch_efs_error": "web1, in 'Point': no"}, {}],
+            ["web1, in 'Point': no", "an instance that did not answer"],
+        ),
+        (
+            [
+                {"bluegreen_switch_efs_done": True, "bluegreen_switch_efs_controller_error": "the controller, at x"},
+                {"bluegreen_switch_efs_done": True, "bluegreen_switch_efs_controller_error": ""},
+            ],
+            ["the controller, at x"],
+        ),
+    ],
+    ids=["all done", "one failed, one did not answer", "the controller failed"],
+)
+def test_efs_failures_name_each_instance_then_the_controller(instances, expected):
+    assert efs_failures(instances) == expected
