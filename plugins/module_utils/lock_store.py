@@ -5,9 +5,8 @@
 
 """The deployment lock in Parameter Store: taking it, and releasing it with the records of the run it guarded.
 
-Used by deploy_lock, which also records what a run has done while it keeps the lock, and by alb_swap, which records
-the live colour and releases the lock in the run that moved the listener. The decisions are lock.py's; these
-functions read and write.
+Used by deploy_lock, which also records what a run has done, while it keeps the lock or as it releases it. The
+decisions are lock.py's; these functions read and write.
 """
 
 from __future__ import annotations
@@ -95,8 +94,8 @@ def check_records(records, names):
 def plan_release(ssm, name, owner, force, records=(), tags=None):
     """What releasing ``owner``'s lock with ``records`` would do, from one read of the lock and the records.
 
-    The plan is what ``apply_release`` takes. Its ``action`` is lock.REFUSE when the lock is somebody else's: the
-    caller fails then, saying why in its own terms, before anything is written.
+    The plan is what ``write_records`` and ``release`` take. Its ``action`` is lock.REFUSE when the lock is somebody
+    else's: the caller fails then, saying why in its own terms, before anything is written.
     """
     stored = ssm_api.get_parameters(ssm, [name] + [record["parameter"] for record in records])
     current = state.parse_lock(stored[name])
@@ -143,16 +142,6 @@ def release(ssm, plan, check_mode):
         return True
     # False when the lock went in between: then this run released nothing.
     return ssm_api.delete_parameter(ssm, plan["name"])
-
-
-def apply_release(ssm, plan, check_mode):
-    """Write the plan's records, then delete the lock: (changed, {lock, previous, released, records})."""
-    if plan["action"] == lock.REFUSE:
-        raise ValueError(f"the release of {plan['name']} was refused; a refused plan is not applied")
-    report = write_records(ssm, plan, check_mode)
-    released = release(ssm, plan, check_mode)
-    changed = released or bool(plan["to_write"])
-    return changed, dict(lock=None, previous=plan["current"], released=released, records=report)
 
 
 def write_record(ssm, record, previous, tags):

@@ -23,11 +23,11 @@ description:
     healthy targets; O(health_wait_timeout) waits for them.
   - Listener rules that forward to a colour's target group move with the default action
     (O(swap_rules)), and the C(IsProduction) tags of both target groups follow the traffic.
-  - Used alone, the module neither takes the deployment lock nor reads it, and leaves the live parameter
-    (C(<prefix>/<app>/live)) as it was unless O(release_lock) is given; M(teal.bluegreen.state_info) then reports
-    the layers as disagreeing. To move production traffic while other runs may be deploying or switching, use the
-    teal.bluegreen.switch role or playbook, or take the lock with M(teal.bluegreen.deploy_lock) first and give
-    O(release_lock), as the last example does.
+  - The module neither takes the deployment lock nor reads it, and leaves the live parameter
+    (C(<prefix>/<app>/live)) as it was; M(teal.bluegreen.state_info) then reports the layers as disagreeing. To move
+    production traffic while other runs may be deploying or switching, use the teal.bluegreen.switch role or
+    playbook, or take the lock with M(teal.bluegreen.deploy_lock) first, and afterwards record the live colour and
+    release the lock with M(teal.bluegreen.deploy_lock) (C(state=absent) and C(record)), as the last examples do.
 author:
   - Teal Ops (@teal-ops)
 options:
@@ -96,42 +96,6 @@ options:
         draining, is refused all the same.
     type: bool
     default: false
-  release_lock:
-    description:
-      - Record O(live_color) as the live colour and release the deployment lock in the run that moves the production
-        listener, after the listener and the tags. That is what M(teal.bluegreen.deploy_lock) does with
-        C(state=absent) and a C(record) of V(live), without a run of its own. The switch role passes it on the last
-        step of a switch that has nothing left to verify once the listener moved.
-      - Applied only when the run moves the production listener, so after the target health was checked and AWS
-        answered the change as asked. When the listener already forwards as wanted, nothing is recorded, the lock is
-        kept and RV(lock_release) is not returned, so that the caller can verify first and then record and release
-        with M(teal.bluegreen.deploy_lock).
-      - The lock is read before anything changes; held by anybody but O(release_lock.owner), it fails the module,
-        and nothing changes.
-      - Needs O(traffic_percent=100), since it records O(live_color) as live.
-    type: dict
-    suboptions:
-      app:
-        description:
-          - The application whose lock and live parameter these are, C(<parameter_prefix>/<app>/lock) and
-            C(<parameter_prefix>/<app>/live).
-          - Letters, digits, C(.), C(_) and C(-) only.
-        type: str
-        required: true
-      parameter_prefix:
-        description: Path under which the app's parameters live.
-        type: str
-        default: /bluegreen
-      owner:
-        description: The holder of the lock, as M(teal.bluegreen.deploy_lock) took it.
-        type: str
-        required: true
-      description:
-        description:
-          - The description of the live parameter's new version, for example the deployment id and the release,
-            which the parameter's history keeps.
-        type: str
-        default: ""
 extends_documentation_fragment:
   - teal.bluegreen.health
   - teal.bluegreen.target_groups
@@ -145,23 +109,19 @@ attributes:
   diff_mode:
     support: full
     description:
-      - Shows the default actions of the production and test listeners, and the moved rules, before and after; with
-        O(release_lock), also the lock holder and the live parameter's value.
+      - Shows the default actions of the production and test listeners, and the moved rules, before and after.
 notes:
   - Needs C(elasticloadbalancing:DescribeLoadBalancers), C(DescribeListeners), C(DescribeRules),
     C(DescribeTargetGroups), C(DescribeTargetHealth), C(DescribeTags), C(ModifyListener),
-    C(ModifyRule) and C(AddTags), and with O(app) C(tag:GetResources). O(release_lock) needs
-    C(ssm:GetParameters), C(ssm:PutParameter) and C(ssm:DeleteParameter) on the app's parameters, and
-    C(ssm:AddTagsToResource) when it creates the live parameter.
+    C(ModifyRule) and C(AddTags), and with O(app) C(tag:GetResources).
   - A swap of the production and the test listener without rules makes 10 API calls with
-    O(target_groups) given (11 with O(app)); a run that changes nothing makes no write call. O(release_lock) adds
-    3 when the run moves the listener (C(GetParameters) before the writes, then C(PutParameter) and
-    C(DeleteParameter)), none when it does not.
+    O(target_groups) given (11 with O(app)); a run that changes nothing makes no write call.
 """
 
 EXAMPLES = r"""
 # Alone, as in the first three examples, the module ignores the deployment lock and leaves the live parameter behind;
-# the teal.bluegreen.switch playbook takes the lock, verifies and records. See the last example for a locked move.
+# the teal.bluegreen.switch playbook takes the lock, verifies and records. See the last three examples for a locked
+# move.
 - name: Move all production traffic of the shop to green, and the test listener to blue
   teal.bluegreen.alb_swap:
     load_balancer: shop-alb
@@ -196,16 +156,22 @@ EXAMPLES = r"""
     owner: "awx-job-{{ tower_job_id }}"
     operation: switch
 
-- name: Move all production traffic to green, record green as live and release the lock taken before, in one run
+- name: Move all production traffic of the shop to green under the lock
   teal.bluegreen.alb_swap:
     load_balancer: shop-alb
     app: shop
     live_color: green
     expected_live_color: blue
-    release_lock:
-      app: shop
-      owner: "awx-job-{{ tower_job_id }}"
-      description: "switch {{ tower_job_id }}: green (artifact 2.4.1)"
+
+- name: Record green as the live colour of the shop and release the lock, in one call
+  teal.bluegreen.deploy_lock:
+    app: shop
+    owner: "awx-job-{{ tower_job_id }}"
+    state: absent
+    record:
+      - name: live
+        value: green
+        description: "switch {{ tower_job_id }}: green (artifact 2.4.1)"
 """
 
 RETURN = r"""
@@ -282,24 +248,11 @@ production_color:
   returned: always
   type: str
   sample: green
-lock_release:
-  description:
-    - What the run did with O(release_lock), in the form M(teal.bluegreen.deploy_lock) reports a release.
-    - C(parameter) is the lock's name, C(previous) its holder before the run, C(released) whether the run deleted it
-      (would delete it, in check mode), and C(records) the live parameter, by its short name V(live), with
-      C(parameter), C(previous_value), C(value), C(written) and C(version).
-  returned: when O(release_lock) is set and the run moved the production listener
-  type: dict
-  sample: {"parameter": "/bluegreen/shop/lock", "previous": {"owner": "awx-job-812", "operation": "switch",
-    "started": "2026-11-22T10:04:00Z", "valid": true, "version": 1}, "released": true, "records": {"live":
-    {"parameter": "/bluegreen/shop/live", "previous_value": "blue", "value": "green", "written": true, "version": 7}}}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import health as health_guard
-from ansible_collections.teal.bluegreen.plugins.module_utils import lock
-from ansible_collections.teal.bluegreen.plugins.module_utils import lock_store
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils import swap
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
@@ -425,33 +378,10 @@ def plan(module, lb, listeners, target_groups):
     return result
 
 
-def plan_lock_release(module, clients):
-    """Read the lock and the live parameter for release_lock: fails, having written nothing, on another's lock."""
-    release = module.params["release_lock"]
-    names = state.parameter_names(release["parameter_prefix"], release["app"])
-    records = lock_store.check_records(
-        [{"name": "live", "value": module.params["live_color"], "description": release["description"]}], names
-    )
-    plan = lock_store.plan_release(
-        clients("ssm"), names["lock"], release["owner"], False, records, tags={state.APP_TAG: release["app"]}
-    )
-    if plan["action"] == lock.REFUSE:
-        raise BlueGreenError(
-            f"release_lock: deployment lock {names['lock']} is held by {lock.describe(plan['current'])}, not by "
-            f"{release['owner']!r}; nothing changed, production traffic was not moved. Take the lock as "
-            f"{release['owner']!r} first (teal.bluegreen.deploy_lock), or leave release_lock out"
-        )
-    return plan
-
-
 def check_input(params):
     """The checks of the input that need no AWS call, beyond main()'s."""
     if params["app"]:
         check_app(params["app"])
-    if params["release_lock"]:
-        check_app(params["release_lock"]["app"])
-        if not params["release_lock"]["owner"].strip():
-            raise BlueGreenError("release_lock.owner is empty; give the owner that took the lock")
 
 
 def read(module, clients):
@@ -539,14 +469,7 @@ def ensure_rest(module, elbv2, rule_changes, test, tag_changes):
     return True
 
 
-def ensure_released(module, clients, release_plan):
-    """The live colour recorded and the lock released, in the run that moved the listener: the release, or None."""
-    if not release_plan:
-        return None
-    return lock_store.apply_release(clients("ssm"), release_plan, module.check_mode)[1]
-
-
-def report(module, planned, health, rules, weights, released, release_plan):
+def report(module, planned, health, rules, weights):
     """The module's result, with its diff."""
     production, test = planned["production"], planned["test"]
     rule_changes, rules_skipped = rules
@@ -573,12 +496,6 @@ def report(module, planned, health, rules, weights, released, release_plan):
     if rule_changes:
         diff_before["rules"] = {rule["rule_arn"]: rule["before"] for rule in rule_changes}
         diff_after["rules"] = {rule["rule_arn"]: rule["after"] for rule in rule_changes}
-    if released:
-        result["lock_release"] = dict(released, parameter=release_plan["name"])
-        del result["lock_release"]["lock"]
-        lock_diff, records_diff = lock_store.release_diff(released)
-        diff_before.update(lock=lock_diff["before"], parameters=records_diff["before"])
-        diff_after.update(lock=lock_diff["after"], parameters=records_diff["after"])
     if module._diff:
         result["diff"] = {"before": diff_before, "after": diff_after}
     return result
@@ -599,15 +516,10 @@ def do(module):
         ensure_healthy(module, elbv2, planned["production"]["listener"], seen["target_groups"], described, health)
     planned["production_color"] = swap.production_color(params["live_color"], params["traffic_percent"])
     tag_changes = plan_tags(elbv2, planned, planned["production_color"], moves_traffic)
-    # Read right before the writes, after any wait for healthy targets.
-    release_plan = (
-        plan_lock_release(module, clients) if params["release_lock"] and planned["production"]["changed"] else None
-    )
 
     listener_changed, weights = ensure_listener(module, elbv2, planned)
     rest_changed = ensure_rest(module, elbv2, rules[0], planned["test"], tag_changes)
-    released = ensure_released(module, clients, release_plan)
-    result = report(module, planned, health, rules, weights, released, release_plan)
+    result = report(module, planned, health, rules, weights)
     module.exit_json(changed=listener_changed or rest_changed, **result)
 
 
@@ -626,15 +538,6 @@ def main():
         health_wait_timeout=dict(type="int", default=0),
         health_poll_interval=dict(type="int", default=5),
         force_unhealthy=dict(type="bool", default=False),
-        release_lock=dict(
-            type="dict",
-            options=dict(
-                app=dict(type="str", required=True),
-                parameter_prefix=dict(type="str", default="/bluegreen"),
-                owner=dict(type="str", required=True),
-                description=dict(type="str", default=""),
-            ),
-        ),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -656,11 +559,6 @@ def main():
             "healthy target; use 1 or more (force_unhealthy is the explicit override for an emergency)"
         )
     check_minimums(module, ("health_wait_timeout", "health_poll_interval"))
-    if params["release_lock"] and params["traffic_percent"] != 100:
-        module.fail_json(
-            msg=f"release_lock records {params['live_color']} as live, but traffic_percent {params['traffic_percent']} "
-            "leaves the rest of the traffic on the other colour; give release_lock only with traffic_percent 100"
-        )
 
     check_options(module, argument_spec)
     run_module(module, do)

@@ -7,19 +7,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conftest import SANDBOX_WAIT, is_write, wait_for
 
 TARGET_GROUPS = {"blue": "demo-blue", "green": "demo-green"}
 SWAP = {"load_balancer": "demo", "target_groups": TARGET_GROUPS, "test_listener_port": 8080}
-# release_lock's parameters live under a prefix of their own, apart from demo's live colour and lock.
-PREFIX = "/bluegreen-alb-swap"
-LOCK = f"{PREFIX}/demo/lock"
-LIVE = f"{PREFIX}/demo/live"
-RELEASE = {"app": "demo", "parameter_prefix": PREFIX, "owner": "switch-42", "description": "switch 42: green"}
 
 
 @pytest.fixture(scope="module")
@@ -243,19 +236,6 @@ def bad_input_cases(demo_vpc_tg=None):
         "expected colour mismatch": ({"expected_live_color": "green"}, "expected green to be live"),
         "both target groups and app": ({"app": "demo"}, "mutually exclusive"),
         "bad app name": ({"target_groups": None, "app": "demo;rm"}, "app 'demo;rm' may hold only letters"),
-        "release_lock on a canary step": (
-            {"traffic_percent": 50, "release_lock": RELEASE},
-            "traffic_percent 50 leaves the rest of the traffic on the other colour; give release_lock only with "
-            "traffic_percent 100",
-        ),
-        "release_lock of a bad app name": (
-            {"release_lock": dict(RELEASE, app="demo/../x")},
-            "app 'demo/../x' may hold only letters",
-        ),
-        "release_lock without an owner": (
-            {"release_lock": dict(RELEASE, owner=" ")},
-            "release_lock.owner is empty; give the owner that took the lock",
-        ),
     }
 
 
@@ -335,94 +315,6 @@ def test_no_healthy_targets(sandbox, demo, live_on_blue):
     assert predicted["changed"] is True
     assert any("would wait up to 2s" in warning for warning in predicted["warnings"])
     assert after == before
-
-
-def parameters(sandbox):
-    found = sandbox.client("ssm").get_parameters(Names=[LOCK, LIVE])["Parameters"]
-    return {item["Name"]: item["Value"] for item in found}
-
-
-@pytest.fixture
-def locked(sandbox):
-    """switch-42 holds the lock under PREFIX, and the live parameter says blue."""
-    ssm = sandbox.client("ssm")
-    holder = {"owner": "switch-42", "operation": "switch", "started": "2026-11-23T01:00:00Z"}
-    ssm.put_parameter(Name=LOCK, Value=json.dumps(holder), Type="String", Overwrite=True)
-    ssm.put_parameter(Name=LIVE, Value="blue", Type="String", Overwrite=True)
-    yield ssm
-    for name in (LOCK, LIVE):
-        if sandbox.parameter(name) is not None:
-            ssm.delete_parameter(Name=name)
-
-
-def test_release_lock_records_the_live_colour_and_releases_the_lock_in_the_run_that_moves(
-    sandbox, demo, live_on_blue, locked
-):
-    before = snapshot(sandbox, demo), parameters(sandbox)
-    with sandbox.api_calls() as calls:
-        checked = sandbox.module("alb_swap", live_color="green", release_lock=RELEASE, check=True, diff=True, **SWAP)
-    assert [call for call in calls if is_write(call)] == []
-    assert (snapshot(sandbox, demo), parameters(sandbox)) == before
-    assert checked["lock_release"]["released"] is True
-    assert checked["lock_release"]["records"]["live"] == {
-        "parameter": LIVE,
-        "previous_value": "blue",
-        "value": "green",
-        "written": True,
-        "version": None,
-    }
-    assert checked["diff"]["before"]["lock"]["owner"] == "switch-42"
-    assert checked["diff"]["after"]["lock"] is None
-    assert (checked["diff"]["before"]["parameters"], checked["diff"]["after"]["parameters"]) == (
-        {LIVE: "blue"},
-        {LIVE: "green"},
-    )
-
-    with sandbox.api_calls() as calls:
-        swapped = sandbox.module(
-            "alb_swap", live_color="green", expected_live_color="blue", release_lock=RELEASE, **SWAP
-        )
-    assert swapped["changed"] is True, swapped.get("msg")
-    # The swap's 10 calls, one read of the lock and the live parameter, the record and the release.
-    assert len(calls) <= 13, calls
-    assert sorted(call for call in calls if is_write(call)) == [
-        "AddTags",
-        "AddTags",
-        "DeleteParameter",
-        "ModifyListener",
-        "ModifyListener",
-        "PutParameter",
-    ]
-    assert calls.index("DeleteParameter") == len(calls) - 1, "the lock goes last"
-    assert forwarded(listeners(sandbox, demo)[80]) == {demo["green"]["TargetGroupArn"]: 100}
-    assert parameters(sandbox) == {LIVE: "green"}
-    history = locked.get_parameter_history(Name=LIVE)["Parameters"]
-    assert history[-1]["Description"] == "switch 42: green"
-    assert swapped["lock_release"]["parameter"] == LOCK
-    assert swapped["lock_release"]["previous"]["owner"] == "switch-42"
-    assert swapped["lock_release"]["records"]["live"]["version"] == history[-1]["Version"]
-
-    # Moved already: nothing to record or release, and the caller is told so by the missing lock_release.
-    with sandbox.api_calls() as calls:
-        again = sandbox.module("alb_swap", live_color="green", release_lock=RELEASE, **SWAP)
-    assert again["changed"] is False
-    assert "lock_release" not in again
-    assert [call for call in calls if is_write(call)] == []
-
-
-def test_release_lock_of_another_owner_changes_nothing(sandbox, demo, live_on_blue, locked):
-    holder = {"owner": "deploy-7", "operation": "deploy", "started": "2026-11-23T01:00:00Z"}
-    locked.put_parameter(Name=LOCK, Value=json.dumps(holder), Type="String", Overwrite=True)
-    before = snapshot(sandbox, demo), parameters(sandbox)
-    with sandbox.api_calls() as calls:
-        refused = sandbox.module("alb_swap", live_color="green", release_lock=RELEASE, **SWAP)
-    assert refused.get("failed") is True, refused
-    assert (
-        f"release_lock: deployment lock {LOCK} is held by 'deploy-7' for 'deploy' since 2026-11-23T01:00:00Z, not by "
-        "'switch-42'; nothing changed, production traffic was not moved" in refused["msg"]
-    )
-    assert [call for call in calls if is_write(call)] == []
-    assert (snapshot(sandbox, demo), parameters(sandbox)) == before
 
 
 def test_targets_still_in_their_health_checks_are_refused_then_waited_for(sandbox, demo, live_on_blue):
