@@ -168,7 +168,7 @@ def codedeploy_move(state, to, source=None):
 
 def revision_location(uri):
     """The bucket, key and bundle type of a revision recorded as ``s3://bucket/key.ext``."""
-    bucket, _, key = uri[len("s3://") :].partition("/")
+    bucket, key = uri[len("s3://") :].split("/", 1)
     return {"bucket": bucket, "key": key, "bundle_type": key.rsplit(".", 1)[-1]}
 
 
