@@ -12,6 +12,11 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import clean_plan a
 from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
 
 
+def clean_variable_problems(strategy):
+    """Why the clean role cannot clean up after the strategy, as a list of one message or none."""
+    return planner.variable_problems(strategy)
+
+
 def clean_plan(
     state, app, strategy="alb", mode="delete", bake_seconds=0, discard_deployment=False, now=None, efs_root=None
 ):
@@ -49,6 +54,7 @@ class FilterModule:
     def filters(self):
         return {
             "clean_plan": clean_plan,
+            "clean_variable_problems": clean_variable_problems,
             "clean_changed_under_lock": clean_changed_under_lock,
             "clean_report": clean_report,
         }

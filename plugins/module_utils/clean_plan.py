@@ -17,6 +17,17 @@ from datetime import timezone
 
 COLORS = ("blue", "green")
 MODES = ("delete", "scale_to_zero")
+STRATEGIES = ("alb", "route53", "efs", "codedeploy")
+
+
+def variable_problems(strategy):
+    """Why the clean cannot clean up after ``strategy``: one sentence, or none."""
+    if strategy in STRATEGIES:
+        return []
+    return [
+        f"bluegreen_strategy '{strategy}' is not one teal.bluegreen.clean knows: 'alb', 'route53', 'efs' or "
+        "'codedeploy'; nothing changed"
+    ]
 
 
 def _moment(value):
@@ -50,11 +61,20 @@ def plan_clean(
     Returns ``live``, ``old`` (the idle colour, whose fleet goes), ``group`` (its Auto Scaling group), ``done``
     (nothing to remove: no group, or with ``scale_to_zero`` a group already at zero; always with strategy efs, whose
     old colour's directory is what a rollback switches back to), ``nothing_to_do`` (why, when done), ``bake_left``
-    (seconds still to wait, see bake_left) and ``refusals``, the reasons not to start, most fundamental first.
+    (seconds still to wait, see bake_left), ``bake_wait`` (what the wait is for) and ``refusals``, the reasons not to
+    start, most fundamental first.
     """
     live, old = state.get("live_color"), state.get("idle_color")
     refusals = []
-    plan = {"live": live, "old": old, "group": None, "done": False, "nothing_to_do": "", "bake_left": 0}
+    plan = {
+        "live": live,
+        "old": old,
+        "group": None,
+        "done": False,
+        "nothing_to_do": "",
+        "bake_left": 0,
+        "bake_wait": "",
+    }
     if live not in COLORS:
         reasons = "; ".join(state.get("reasons") or [])
         refusals.append(
@@ -76,10 +96,12 @@ def plan_clean(
         mode == "scale_to_zero" and fleet.get("desired_capacity") == 0 and fleet.get("instances_in_service") == 0
     )
     history = ((state.get("layers") or {}).get("ssm") or {}).get("history") or []
+    left = bake_left(bake_seconds, (history[0] if history else {}).get("last_modified"), now)
     plan.update(
         group=group,
         done=done,
-        bake_left=bake_left(bake_seconds, (history[0] if history else {}).get("last_modified"), now),
+        bake_left=left,
+        bake_wait=f"{live} bake for {left} more seconds before {old} goes",
         refusals=refusals,
     )
     if done:

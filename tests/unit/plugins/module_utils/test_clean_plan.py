@@ -17,6 +17,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import b
 from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import changed_under_lock
 from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import plan_clean
 from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import report
+from ansible_collections.teal.bluegreen.plugins.module_utils.clean_plan import variable_problems
 
 NOW = datetime(2026, 12, 7, 4, 0, 0)
 SWITCHED = "2026-12-07T03:50:00+00:00"
@@ -43,6 +44,31 @@ def state(live="blue", old=None, deployment=None, switched=SWITCHED, reasons=(),
     }
 
 
+def test_the_bake_left_is_said_in_the_colours_words():
+    plan = plan_clean(state(), "shop", bake_seconds=900, now=NOW)
+    assert (plan["bake_left"], plan["bake_wait"]) == (300, "blue bake for 300 more seconds before green goes")
+
+
+@pytest.mark.parametrize(
+    "strategy, expected",
+    [
+        ("alb", []),
+        ("route53", []),
+        ("efs", []),
+        ("codedeploy", []),
+        (
+            "ecs",
+            [
+                "bluegreen_strategy 'ecs' is not one teal.bluegreen.clean knows: 'alb', 'route53', 'efs' or "
+                "'codedeploy'; nothing changed"
+            ],
+        ),
+    ],
+)
+def test_the_clean_knows_four_strategies(strategy, expected):
+    assert variable_problems(strategy) == expected
+
+
 def test_a_clean_removes_the_idle_colour_s_group_once_the_bake_is_over():
     plan = plan_clean(state(), "shop", bake_seconds=600, now=NOW)
     assert plan == {
@@ -52,6 +78,7 @@ def test_a_clean_removes_the_idle_colour_s_group_once_the_bake_is_over():
         "done": False,
         "nothing_to_do": "",
         "bake_left": 0,
+        "bake_wait": "blue bake for 0 more seconds before green goes",
         "refusals": [],
     }
 
