@@ -13,9 +13,21 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.teal.bluegreen.plugins.module_utils import release_settings as settings
 
 
-def release_problems(require_file, owner=None, group=None, mode=None, **variables):
-    """Every problem with the role's variables: the application, the version, the colours, the file settings."""
-    return settings.settings_problems(require_file=require_file, owner=owner, group=group, mode=mode, **variables)
+def release_problems(require_file, root_stat=None, rsync=None, artifact_stat=None, **variables):
+    """Every reason not to start the release: the role's variables, the host, the artifact."""
+    return settings.start_problems(
+        dict(variables, require_file=require_file), root_stat or {}, rsync or {}, artifact_stat or {}
+    )
+
+
+def release_is_archive(artifact_stat, artifact):
+    """Whether the artifact is an archive to unpack, from its stat on the controller."""
+    return settings.is_archive(artifact_stat or {}, artifact)
+
+
+def release_rsync_options(mode=None, owner=None, group=None):
+    """What rsync is given besides the copy itself; see module_utils/release_settings.py."""
+    return settings.rsync_options(mode, owner, group)
 
 
 def release_files(found, root):
@@ -35,21 +47,20 @@ def release_artifact_problems(files, artifact, require_file=None):
     return [problem for problem in [settings.artifact_problem(files, artifact, require_file)] if problem]
 
 
-def release_mismatches(files, written, require_file=None):
-    """Each difference between the artifact's files and the release directory's."""
-    return settings.mismatches(files, written, require_file)
+def release_verify_problems(files, written, require_file, app, version, path, host):
+    """Why the release directory's files are not the artifact's, as a list of one message or none."""
+    return [
+        problem
+        for problem in [settings.verify_problem(files, written, require_file, app, version, path, host)]
+        if problem
+    ]
 
 
-def release_changed(marker_stat, marker_text, created=False, synced=None, owner=None, group=None):
-    """Whether the release changes the host, from what the role found there."""
-    return settings.release_changed(
-        marker_stat or {}, marker_text, boolean(created, strict=False), synced or [], owner, group
+def release_record(marker, marker_text, path, marker_stat, created=False, synced=None, owner=None, group=None):
+    """The release as the role keeps it for its caller, with whether it changes the host."""
+    return settings.record(
+        marker, marker_text, path, marker_stat or {}, boolean(created, strict=False), synced or [], owner, group
     )
-
-
-def release_place_problems(root_stat, rsync, efs_root, host):
-    """Why the host cannot take the release; see module_utils/release_settings.py."""
-    return settings.place_problems(root_stat or {}, rsync or {}, efs_root, host)
 
 
 def release_marker_problems(found, expected, path, host):
@@ -66,12 +77,13 @@ class FilterModule:
     def filters(self):
         return {
             "release_problems": release_problems,
+            "release_is_archive": release_is_archive,
+            "release_rsync_options": release_rsync_options,
             "release_files": release_files,
             "release_marker": release_marker,
             "release_artifact_problems": release_artifact_problems,
-            "release_mismatches": release_mismatches,
-            "release_changed": release_changed,
-            "release_place_problems": release_place_problems,
+            "release_verify_problems": release_verify_problems,
+            "release_record": release_record,
             "release_marker_problems": release_marker_problems,
             "release_report": release_report,
         }

@@ -24,6 +24,7 @@ MODE = re.compile(rf"^{CLAUSE}(,{CLAUSE})*$")
 OUTSIDE = re.compile(r"^/|(^|.*/)[.][.](/|$)")
 COLORS = ("blue", "green")
 MARKER = ".release.json"
+ARCHIVE = re.compile(r"[.](tar[.]gz|tgz|tar|zip)$")
 PLAIN = "use letters, digits, '.', '_' or '-' (like 'shop' or '2.4.1')"
 
 
@@ -81,6 +82,48 @@ def settings_problems(
     return release_problems(require_file=require_file, owner=owner, group=group, mode=mode)
 
 
+def is_archive(artifact_stat, artifact):
+    """Whether the artifact is to be unpacked: not a directory, and named like an archive (.tar.gz, .tgz, .tar, .zip)."""
+    return not artifact_stat.get("isdir") and bool(ARCHIVE.search(str(artifact)))
+
+
+def artifact_kind_problem(artifact_stat, artifact):
+    """Why the artifact (``artifact_stat``, its stat on the controller) is neither a directory nor an archive, or
+    None."""
+    if artifact_stat.get("isdir") or (artifact_stat.get("isreg") and is_archive(artifact_stat, artifact)):
+        return None
+    what = (
+        "is neither a directory nor an archive (.tar.gz, .tgz, .tar, .zip)"
+        if artifact_stat.get("exists")
+        else "does not exist on the controller"
+    )
+    return f"bluegreen_artifact '{artifact}' {what}; nothing changed"
+
+
+def start_problems(variables, root_stat, rsync, artifact_stat):
+    """Every reason not to start a release, in the order to fix them, each message ending with what to do and that
+    nothing changed: the role's variables (``variables``, the keywords of settings_problems, and ``efs_root``, ``host``
+    and ``artifact``, all of them in one message), then the host (place_problems), then the artifact
+    (artifact_kind_problem)."""
+    variables = dict(variables)
+    efs_root, host, artifact = (variables.pop(name, None) for name in ("efs_root", "host", "artifact"))
+    found = settings_problems(**variables)
+    found = [f"{'; '.join(found)}; nothing changed"] if found else []
+    found += place_problems(root_stat, rsync, efs_root, host)
+    return found + [problem for problem in [artifact_kind_problem(artifact_stat, artifact)] if problem]
+
+
+def rsync_options(mode=None, owner=None, group=None):
+    """What rsync is given besides the copy itself: the marker left out (so that --delete keeps it), and the
+    permissions (--chmod) and owner (--chown) of the released files when set."""
+    options = [f"--exclude=/{MARKER}"]
+    if mode is not None:
+        options.append(f"--chmod={mode}")
+    if owner is not None or group is not None:
+        options.append(f"--chown={owner or ''}:{group or ''}")
+    return options
+
+
 def file_sums(found, root):
     """Relative path -> sha256 of each file an ``ansible.builtin.find`` with sha256 checksums found under ``root``."""
     return {os.path.relpath(item["path"], root): item["checksum"] for item in found.get("files", [])}
@@ -133,6 +176,30 @@ def mismatches(files, written, require_file=None):
     if not found and require_file and os.path.normpath(str(require_file)) not in written:
         found.append(f"'{require_file}' (bluegreen_release_require_file) is not a file there")
     return found
+
+
+def verify_problem(files, written, require_file, app, version, path, host):
+    """Why the files found in the release directory ``path`` after the release are not the artifact's (mismatches):
+    something else writes into the directory. None when they are."""
+    found = mismatches(files, written, require_file)
+    if not found:
+        return None
+    return (
+        f"the release of {app} {version} in {path} on {host} does not match the artifact: {', '.join(found)}. "
+        "Something else writes into this directory; find it, then release again"
+    )
+
+
+def record(release_marker, marker_text, path, marker_stat, created=False, synced=(), owner=None, group=None):
+    """The release as the role keeps it for its caller (the fact bluegreen_release): the version, colour and sha256
+    the marker records, the directory, and whether the release changes (or would change) the host (release_changed)."""
+    return {
+        "version": release_marker["version"],
+        "color": release_marker["color"],
+        "sha256": release_marker["sha256"],
+        "path": path,
+        "changed": release_changed(marker_stat, marker_text, created, synced, owner, group),
+    }
 
 
 def release_changed(marker_stat, marker_text, created=False, synced=(), owner=None, group=None):

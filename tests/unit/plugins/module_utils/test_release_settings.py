@@ -12,17 +12,23 @@ import subprocess
 
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import artifact_kind_problem
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import artifact_problem
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import file_sums
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import is_archive
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import listing_sha256
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import marker
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import marker_problem
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import mismatches
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import place_problems
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import record
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import release_changed
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import release_problems
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import report
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import rsync_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import settings_problems
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import start_problems
+from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import verify_problem
 
 
 @pytest.mark.parametrize(
@@ -255,3 +261,101 @@ def test_a_marker_read_back_that_is_not_the_one_written_is_named():
 def test_the_report_of_a_release(changed, dry, expected):
     release = {"version": "2.0", "sha256": "ab12", "path": "/mnt/efs/shop/green", "changed": changed}
     assert report(release, "shop", 7, "web1", dry) == f"shop 2.0 (7 files, sha256 ab12) {expected}"
+
+
+@pytest.mark.parametrize(
+    "stat, artifact, archive, expected",
+    [
+        ({"exists": True, "isdir": True}, "/build/site", False, None),
+        ({"exists": True, "isdir": True}, "/build/site.zip", False, None),
+        ({"exists": True, "isreg": True}, "/build/site.tar.gz", True, None),
+        ({"exists": True, "isreg": True}, "/build/site.tgz", True, None),
+        ({"exists": True, "isreg": True}, "/build/site.tar", True, None),
+        (
+            {"exists": True, "isreg": True},
+            "/build/site.rar",
+            False,
+            "bluegreen_artifact '/build/site.rar' is neither a directory nor an archive (.tar.gz, .tgz, .tar, .zip); "
+            "nothing changed",
+        ),
+        (
+            {"exists": False},
+            "/build/site.zip",
+            True,
+            "bluegreen_artifact '/build/site.zip' does not exist on the controller; nothing changed",
+        ),
+    ],
+    ids=["directory", "directory named like an archive", "tar.gz", "tgz", "tar", "other file", "missing"],
+)
+def test_the_artifact_is_a_directory_or_an_archive(stat, artifact, archive, expected):
+    assert is_archive(stat, artifact) is archive
+    assert artifact_kind_problem(stat, artifact) == expected
+
+
+GOOD_START = {"app": "shop", "version": "2.0", "color": "green", "live_color": "blue", "efs_root": "/mnt/efs"}
+
+
+@pytest.mark.parametrize(
+    "variables, root, rsync, artifact, expected",
+    [
+        ({}, MOUNTED, RSYNC, {"exists": True, "isdir": True}, []),
+        (
+            {"owner": "a b", "mode": "777x"},
+            {"exists": False},
+            NO_RSYNC,
+            {"exists": False},
+            [
+                "bluegreen_release_owner 'a b' is not a user name; bluegreen_release_mode '777x' is not in rsync's "
+                "--chmod syntax (like 'u=rwX,go=rX' or 'D755,F644'); nothing changed",
+                "bluegreen_efs_root '/mnt/efs' does not exist on web1",
+                "rsync is not installed on web1",
+                "bluegreen_artifact '/a' does not exist on the controller",
+            ],
+        ),
+        ({}, MOUNTED, NO_RSYNC, {"exists": False}, ["rsync is not installed", "bluegreen_artifact '/a' does not"]),
+        ({}, MOUNTED, RSYNC, {"exists": False}, ["bluegreen_artifact '/a' does not exist on the controller"]),
+    ],
+    ids=["ready", "everything wrong, the variables first", "the host before the artifact", "the artifact"],
+)
+def test_the_reasons_not_to_start_come_in_the_order_to_fix_them(variables, root, rsync, artifact, expected):
+    given = dict(GOOD_START, host="web1", artifact="/a", **variables)
+    found = start_problems(given, root, rsync, artifact)
+    assert len(found) == len(expected), found
+    for message, start in zip(found, expected):
+        assert message.startswith(start), message
+
+
+@pytest.mark.parametrize(
+    "mode, owner, group, expected",
+    [
+        (None, None, None, ["--exclude=/.release.json"]),
+        ("u=rwX,go=rX", None, None, ["--exclude=/.release.json", "--chmod=u=rwX,go=rX"]),
+        (None, "www-data", None, ["--exclude=/.release.json", "--chown=www-data:"]),
+        (None, None, 33, ["--exclude=/.release.json", "--chown=:33"]),
+        ("D755,F644", "web", "web", ["--exclude=/.release.json", "--chmod=D755,F644", "--chown=web:web"]),
+    ],
+)
+def test_rsync_options(mode, owner, group, expected):
+    assert rsync_options(mode, owner, group) == expected
+
+
+def test_what_was_released_is_checked_against_the_artifact():
+    files = {"a": "1", "b": "2"}
+    assert verify_problem(files, dict(files, **{".release.json": "9"}), None, "shop", "2.0", "/d", "web1") is None
+    assert verify_problem(files, {"a": "1"}, None, "shop", "2.0", "/d", "web1") == (
+        "the release of shop 2.0 in /d on web1 does not match the artifact: b (missing). Something else writes into "
+        "this directory; find it, then release again"
+    )
+
+
+def test_the_release_kept_for_the_caller():
+    kept = marker({"index.html": "1"}, "shop", "green", 2.0)
+    found = record(kept, TEXT, "/mnt/efs/shop/green", SAME)
+    assert found == {
+        "version": "2.0",
+        "color": "green",
+        "sha256": kept["sha256"],
+        "path": "/mnt/efs/shop/green",
+        "changed": False,
+    }
+    assert record(kept, TEXT, "/mnt/efs/shop/green", {"exists": False})["changed"] is True
