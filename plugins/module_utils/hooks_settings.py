@@ -3,11 +3,13 @@
 # Copyright: Contributors to the teal.bluegreen project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The checks the codedeploy_hooks role makes of its variables before anything changes on an instance.
+"""The codedeploy_hooks role's decisions: the checks of its variables, what it installs on an instance, and the hooks
+of the revision it renders.
 
 Every value the role writes into the hooks' settings file, the agent's configuration or a mount is checked against
 what the shell, systemd, mount and HTTP accept, so that nothing the role installs can be led astray by a value. Each
-problem is one sentence naming the variable, its value and what to give; the role stops on them.
+problem is one sentence naming the variable, its value and what to give; the role stops on them. What an instance
+gets (the settings the hooks read, the packages they and the agent's installer need) follows its OS family.
 """
 
 from __future__ import annotations
@@ -30,6 +32,41 @@ DOTS = re.compile(r"(^|/)[.][.]?(/|$)")
 PARENT = re.compile(r"(^|/)[.][.](/|$)")
 # A path inside the revision, as appspec.yml's files name their sources.
 SOURCE = re.compile(r"^[A-Za-z0-9._/-]+$")
+TRAILING_SLASHES = re.compile(r"(?<=.)/+$")
+
+# The events whose hooks CodeDeploy runs on EC2 and on-premises instances, in the order it runs them in a deployment
+# with a load balancer. In a blue/green deployment, the replacement instances run ApplicationStop to ValidateService,
+# then BeforeAllowTraffic and AfterAllowTraffic; the original instances the block events.
+LIFECYCLE = (
+    "ApplicationStop",
+    "BeforeInstall",
+    "AfterInstall",
+    "ApplicationStart",
+    "ValidateService",
+    "BeforeBlockTraffic",
+    "AfterBlockTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+)
+# The events the role has a hook for: those of a replacement instance. ApplicationStop runs the scripts of the
+# revision last installed on an instance, and a replacement instance has none. Timeouts in seconds; CodeDeploy allows
+# at most 3600 for all the scripts of one event.
+EVENT_DEFAULTS = {
+    "BeforeInstall": {"enabled": True, "timeout": 900, "runas": "root"},
+    "AfterInstall": {"enabled": True, "timeout": 300, "runas": "root"},
+    "ApplicationStart": {"enabled": True, "timeout": 300, "runas": "root"},
+    "ValidateService": {"enabled": True, "timeout": 300, "runas": "root"},
+    "BeforeAllowTraffic": {"enabled": True, "timeout": 300, "runas": "root"},
+    "AfterAllowTraffic": {"enabled": True, "timeout": 120, "runas": "root"},
+}
+MAX_EVENT_SECONDS = 3600
+# What AWS recommends for each mount helper: https://docs.aws.amazon.com/efs/latest/ug/mounting-fs-mount-helper-ec2-linux.html
+# and https://docs.aws.amazon.com/efs/latest/ug/mounting-fs-nfs-mount-settings.html
+MOUNT_OPTIONS = {
+    "efs": "_netdev,noresvport,tls",
+    "nfs": "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev",
+}
+FAMILIES = ("Debian", "RedHat")
 
 
 def _fails(pattern, value):
@@ -41,6 +78,15 @@ def _number(value, default=0):
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def _stripped(path):
+    """A path without its trailing slashes (but "/" itself)."""
+    return TRAILING_SLASHES.sub("", str(path or ""))
+
+
+def _flag(value):
+    return "true" if value else "false"
 
 
 def common_problems(app, hooks_dir):
@@ -158,3 +204,161 @@ def revision_problems(app, hooks_dir, revision_dir=None, appspec_files=()):
             "path, of letters, digits, '.', '_', '-' and '/'"
         )
     return found
+
+
+def platform_problem(host, os_family, distribution):
+    """Why the hooks and the agent cannot be installed on ``host``, from its facts: one sentence, or None."""
+    if os_family in FAMILIES:
+        return None
+    return (
+        f"{host} runs {distribution} ({os_family} family): the hooks and the agent are installed on Amazon Linux 2 and "
+        "2023 (and the RedHat family), Debian and Ubuntu only"
+    )
+
+
+def instance_plan(app, hooks_dir, host=None, os_family=None, distribution=None, **variables):
+    """What the role installs on an instance, from its facts and the role's variables (named as instance_problems
+    names them, plus ``web_root_replace_directory``, ``web_root_owner``, ``web_root_group``, ``web_service_action``
+    and ``check_body``).
+
+    Returns ``problems`` (the platform first, then instance_problems'), ``scripts_dir`` (where the hooks go),
+    ``packages`` (what the hooks run: curl for the HTTP checks, Python 3 and boto3 to read the live parameter, the
+    mount helper), ``agent_packages`` (Ruby, which the agent's installer runs on, and wget, which AWS's instructions
+    download it with) and ``settings``, the values the hooks read from hooks.env. Amazon Linux is of the RedHat family,
+    where AWS documents the same installation of the agent; the mount helper is efs there (amazon-efs-utils is a
+    package of the distribution), nfs elsewhere.
+    """
+    extra = {
+        name: variables.pop(name, None)
+        for name in (
+            "web_root_replace_directory",
+            "web_root_owner",
+            "web_root_group",
+            "web_service_action",
+            "check_body",
+        )
+    }
+    platform = platform_problem(host, os_family, distribution)
+    problems = ([platform] if platform else []) + instance_problems(app, hooks_dir, **variables)
+    debian = os_family == "Debian"
+    helper = variables.get("efs_mount_helper") or ("efs" if distribution == "Amazon" else "nfs")
+    packages = ["curl", "python3", "python3-boto3"] if debian else ["python3", "python3-boto3"]
+    if variables.get("efs_mount"):
+        if debian and helper == "nfs":
+            packages.append("nfs-common")
+        elif os_family == "RedHat":
+            packages.append("amazon-efs-utils" if helper == "efs" else "nfs-utils")
+    efs_root = _stripped(variables.get("efs_root"))
+    check_body = extra["check_body"]
+    settings = {
+        "BLUEGREEN_APP": app,
+        "BLUEGREEN_AWS_REGION": variables.get("aws_region"),
+        "BLUEGREEN_AWS_ENDPOINT_URL": variables.get("aws_endpoint_url") or "",
+        "BLUEGREEN_LIVE_PARAMETER": f"{str(variables.get('parameter_prefix') or '').rstrip('/')}/{app}/live",
+        "BLUEGREEN_PACKAGES": " ".join(str(package) for package in variables.get("packages") or []),
+        "BLUEGREEN_EFS_MOUNT": _flag(variables.get("efs_mount")),
+        "BLUEGREEN_EFS_ROOT": efs_root,
+        "BLUEGREEN_EFS_FILE_SYSTEM_ID": variables.get("efs_file_system_id") or "",
+        "BLUEGREEN_EFS_MOUNT_HELPER": helper,
+        "BLUEGREEN_EFS_MOUNT_OPTIONS": variables.get("efs_mount_options")
+        or MOUNT_OPTIONS["efs" if helper == "efs" else "nfs"],
+        "BLUEGREEN_EFS_DNS_NAME": variables.get("efs_dns_name") or "",
+        "BLUEGREEN_RELEASES_ROOT": f"{efs_root}/{app}",
+        "BLUEGREEN_WEB_ROOT": variables.get("web_root"),
+        "BLUEGREEN_WEB_ROOT_REPLACE_DIRECTORY": _flag(extra["web_root_replace_directory"]),
+        "BLUEGREEN_WEB_ROOT_OWNER": extra["web_root_owner"] or "",
+        "BLUEGREEN_WEB_ROOT_GROUP": extra["web_root_group"] or "",
+        "BLUEGREEN_REQUIRE_FILE": variables.get("release_require_file") or "",
+        "BLUEGREEN_WEB_SERVICE": variables.get("web_service") or ("apache2" if debian else "httpd"),
+        "BLUEGREEN_WEB_SERVICE_ACTION": extra["web_service_action"],
+        "BLUEGREEN_CHECK_URL": variables.get("check_url"),
+        "BLUEGREEN_CHECK_STATUS": variables.get("check_status"),
+        "BLUEGREEN_CHECK_BODY": check_body if check_body is not None else "",
+        "BLUEGREEN_CHECK_RETRIES": variables.get("check_retries"),
+        "BLUEGREEN_CHECK_DELAY": variables.get("check_delay"),
+        "BLUEGREEN_CHECK_TIMEOUT": variables.get("check_timeout"),
+        # The name of the secret's parameter only: the hooks read its value when they check.
+        "BLUEGREEN_CHECK_SECRET_PARAMETER": variables.get("check_secret_parameter") or "",
+        "BLUEGREEN_CHECK_SECRET_HEADER": variables.get("check_secret_header") or "",
+    }
+    return {
+        "problems": problems,
+        "scripts_dir": f"{_stripped(hooks_dir)}/hooks",
+        "packages": packages,
+        "agent_packages": ["ruby-full", "wget"] if debian else ["ruby", "wget"],
+        "settings": {name: "" if value is None else value for name, value in settings.items()},
+    }
+
+
+def download_failure(download, url, host, region):
+    """Why the agent's installer could not be downloaded from ``url`` (``download``, get_url's result), and what to
+    do: give the instance HTTPS access to S3, or bake the agent into the AMI."""
+    reason = (download or {}).get("msg") or "no answer"
+    return (
+        f"could not download the CodeDeploy agent's installer from {url} on {host}: {reason}. The instance needs HTTPS "
+        f"access to S3 in {region} (a NAT gateway or an S3 gateway endpoint in its VPC), or bake the agent into the AMI "
+        "and set bluegreen_codedeploy_agent_install to false; nothing was installed"
+    )
+
+
+def appspec_hooks(overrides=None):
+    """The hooks of appspec.yml: ``overrides`` (bluegreen_appspec_hooks, by event, any of enabled, timeout and runas)
+    merged over EVENT_DEFAULTS, by event and key."""
+    merged = {event: dict(values) for event, values in EVENT_DEFAULTS.items()}
+    for event, values in (overrides or {}).items():
+        merged[event] = dict(merged.get(event, {"enabled": True}), **(values or {}))
+    return merged
+
+
+def hook_problems(hooks):
+    """Every event of ``hooks`` (appspec_hooks') that CodeDeploy would refuse: one it runs no scripts for, or an enabled
+    one whose timeout is not 1 to 3600 seconds or whose runas is not a user name."""
+    found = []
+    unknown = [str(event) for event in hooks if event not in LIFECYCLE]
+    if unknown:
+        found.append(
+            f"bluegreen_appspec_hooks names {', '.join(unknown)}, which CodeDeploy runs no scripts for: name events of "
+            f"{', '.join(LIFECYCLE)}"
+        )
+    for event in LIFECYCLE:
+        values = hooks.get(event) or {}
+        if not values or not _enabled(values.get("enabled", True)):
+            continue
+        timeout, runas = values.get("timeout"), values.get("runas")
+        if not 1 <= _number(timeout) <= MAX_EVENT_SECONDS or _fails(USER, runas):
+            found.append(
+                f"the {event} hook has timeout {timeout} and runas '{runas}': CodeDeploy allows 1 to "
+                f"{MAX_EVENT_SECONDS} seconds for the scripts of one event, and runas must be a user name"
+            )
+    return found
+
+
+def _enabled(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+    return bool(value)
+
+
+def appspec_events(hooks):
+    """The enabled events of ``hooks`` in the order CodeDeploy runs them, each with its timeout and runas."""
+    return [
+        {"event": event, "timeout": _number(hooks[event].get("timeout")), "runas": hooks[event].get("runas")}
+        for event in LIFECYCLE
+        if event in hooks and _enabled(hooks[event].get("enabled", True))
+    ]
+
+
+def revision_plan(app, hooks_dir, revision_dir=None, appspec_files=None, hooks=None):
+    """The revision the role renders: ``problems`` (revision_problems', then hook_problems'), ``files`` (what the
+    Install event copies: bluegreen_appspec_files, or by default the revision's bluegreen/ directory to
+    <hooks_dir>/revision, a record of the revision each instance runs), ``events`` (appspec_events') and
+    ``scripts_dir``, where the hooks are on the instances. ``hooks`` is bluegreen_appspec_hooks (see appspec_hooks)."""
+    if appspec_files is None:
+        appspec_files = [{"source": "bluegreen/", "destination": f"{_stripped(hooks_dir)}/revision"}]
+    merged = appspec_hooks(hooks)
+    return {
+        "problems": revision_problems(app, hooks_dir, revision_dir, appspec_files) + hook_problems(merged),
+        "files": list(appspec_files),
+        "events": appspec_events(merged),
+        "scripts_dir": f"{_stripped(hooks_dir)}/hooks",
+    }

@@ -29,6 +29,7 @@ import pytest
 import yaml
 from moto.server import ThreadedMotoServer
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.hooks_settings import MOUNT_OPTIONS
 from conftest import run_on_localhost
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -299,10 +300,8 @@ def test_fstab_entry_is_added_once_and_duplicates_go(fstab):
 
 
 def test_efs_mount_uses_the_options_aws_recommends(tmp_path):
-    vars_main = yaml.safe_load((ROLE / "vars" / "main.yml").read_text(encoding="utf-8"))
-    options = vars_main["bluegreen_codedeploy_hooks_mount_options"]
-    assert "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport" in options
-    assert "_netdev,noresvport,tls" in options
+    assert "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport" in MOUNT_OPTIONS["nfs"]
+    assert "_netdev,noresvport,tls" in MOUNT_OPTIONS["efs"]
 
 
 def answer(handler, status):
@@ -563,7 +562,10 @@ def render_settings(tmp_path, settings):
         ],
     }
     playbook.write_text(yaml.safe_dump([play]), encoding="utf-8")
-    extra = {"ansible_python_interpreter": sys.executable, "bluegreen_codedeploy_hooks_settings": settings}
+    extra = {
+        "ansible_python_interpreter": sys.executable,
+        "bluegreen_codedeploy_hooks_instance": {"settings": settings},
+    }
     done = run_on_localhost(playbook, extra)
     assert done.returncode == 0, done.stdout + done.stderr
     return destination
