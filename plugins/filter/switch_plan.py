@@ -28,6 +28,8 @@ def switch_plan(
     verifications=(),
     bake_seconds=0,
     target_groups=None,
+    run_id=None,
+    artifact_version=None,
 ):
     """The switch role's plan from the registered result of state_info; see module_utils/switch_plan.py."""
     if not isinstance(state, dict) or "layers" not in state or "colors" not in state:
@@ -46,6 +48,8 @@ def switch_plan(
         checks=planner.http_checks(verify_url, verify_status, verify_body, verifications),
         bake_seconds=int(bake_seconds or 0),
         target_groups=target_groups or None,
+        run_id=None if run_id is None else str(run_id),
+        artifact_version=artifact_version or None,
     )
 
 
@@ -103,18 +107,11 @@ def switch_check_failures(responses):
     return planner.check_failures(responses)
 
 
-def switch_records(plan, outcome, operation, run_id, artifact_version=None):
-    """What a switch records as it releases the lock, given its outcome; see module_utils/switch_plan.py."""
-    if outcome not in planner.OUTCOMES:
-        raise AnsibleFilterError(f"switch_records: outcome {outcome!r} is not one of {', '.join(planner.OUTCOMES)}")
-    return planner.records(plan, outcome, operation, str(run_id), artifact_version or None)
-
-
-def switch_redeploy_records(plan, record, redeployed, operation, run_id):
+def switch_redeploy_records(plan, record, redeployed, operation):
     """The deployment record of a rollback that deployed the previous release again; see module_utils/switch_plan.py."""
     if not isinstance(redeployed, dict):
         raise AnsibleFilterError("switch_redeploy_records expects the result of teal.bluegreen.codedeploy_deployment")
-    return planner.redeploy_records(plan, record or {}, redeployed, operation, str(run_id))
+    return planner.redeploy_records(plan, record or {}, redeployed, operation)
 
 
 def switch_efs_failures(instances):
@@ -133,7 +130,6 @@ class FilterModule:
             "switch_failure_message": switch_failure_message,
             "switch_report": switch_report,
             "switch_check_failures": switch_check_failures,
-            "switch_records": switch_records,
             "switch_efs_failures": switch_efs_failures,
             "switch_redeploy_records": switch_redeploy_records,
         }

@@ -172,11 +172,12 @@ def revision_location(uri):
     return {"bucket": bucket, "key": key, "bundle_type": key.rsplit(".", 1)[-1]}
 
 
-def redeploy_records(plan, record, redeployed, operation, run_id):
+def redeploy_records(plan, record, redeployed, operation):
     """The deployment record of a rollback that had CodeDeploy deploy the previous release again (``redeployed``, the
     result of codedeploy_deployment): the new deployment becomes the one of ``plan["to"]``, and the release it
     replaced (``record``, the deployment read) the previous one. In the form deploy_lock's record option takes."""
     version = record.get("previous_artifact_version")
+    run_id = plan["run_id"]
     value = {
         "id": run_id,
         "color": plan["to"],
@@ -288,6 +289,8 @@ def plan_switch(
     checks=(),
     bake_seconds=0,
     target_groups=None,
+    run_id=None,
+    artifact_version=None,
 ):
     """The whole plan of a switch or rollback, from the state read and the role's variables.
 
@@ -295,7 +298,8 @@ def plan_switch(
     how long each step lets the new colour serve before it is verified. Returns ``from``, ``to``, ``start`` (the share
     ``to`` already takes), ``steps`` (those still to run), ``expected`` (the colour each step expects live, see
     expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``verified_by_move`` (see
-    verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``codedeploy`` (see codedeploy_move) and ``refusals``.
+    verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``run_id``, ``records`` (what the release of the lock
+    records for each outcome, see records), ``codedeploy`` (see codedeploy_move) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)
@@ -321,6 +325,8 @@ def plan_switch(
     plan.update(verification_source(strategy, bake_seconds, plan["checks"]))
     plan["codedeploy"] = codedeploy_move(state, to, source)
     plan["target_groups"] = swap_target_groups(state, target_groups)
+    plan["run_id"] = run_id
+    plan["records"] = {outcome: records(plan, outcome, operation, run_id, artifact_version) for outcome in OUTCOMES}
     plan["refusals"] = refusals(state, plan, app, strategy)
     return plan
 

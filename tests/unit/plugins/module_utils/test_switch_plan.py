@@ -638,12 +638,13 @@ def test_a_redeploy_records_the_new_deployment_and_the_release_it_replaces():
         operation="rollback",
         strategy="codedeploy",
         target_color="green",
+        run_id="20261207T1900Z",
     )
     assert plan["codedeploy"]["redeploy"]
     assert plan["codedeploy"]["revision"] == {"bucket": "artifacts", "key": "shop/2.zip", "bundle_type": "zip"}
     assert plan["codedeploy"]["source"] == "demo-blue"
     redeployed = {"deployment_id": "d-NEW", "replacement_auto_scaling_group": "CodeDeploy_demo_d-NEW"}
-    [written] = redeploy_records(plan, record, redeployed, "rollback", "20261207T1900Z")
+    [written] = redeploy_records(plan, record, redeployed, "rollback")
     assert written["name"] == "deployment"
     assert written["description"] == "rollback 20261207T1900Z: green (artifact 2)"
     assert json.loads(written["value"]) == {
@@ -721,3 +722,13 @@ def test_route53_weights_each_step_towards_the_target(steps, expected):
 )
 def test_efs_failures_name_each_instance_then_the_controller(instances, expected):
     assert efs_failures(instances) == expected
+
+
+def test_the_plan_holds_what_each_outcome_records():
+    plan = plan_switch(state(), "demo", target_color="green", run_id="20261207T1900Z", artifact_version="2.4.1")
+    assert plan["run_id"] == "20261207T1900Z"
+    assert plan["records"] == {
+        "moving": [],
+        "moved": [{"name": "live", "value": "green", "description": "switch 20261207T1900Z: green (artifact 2.4.1)"}],
+        "reverted": [{"name": "live", "value": "blue", "description": "switch 20261207T1900Z failed: back to blue"}],
+    }
