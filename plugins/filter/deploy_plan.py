@@ -5,18 +5,47 @@
 
 from __future__ import annotations
 
+import inspect
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import deploy_plan as planner
 from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
 
+# What the deploy role's tasks registered, as its bluegreen_deploy_found passes them: unset steps are none.
+FOUND = ("clone", "deployment", "release")
 
-def deploy_plan(state, app, **options):
-    """The deploy role's plan from the registered result of state_info; see module_utils/deploy_plan.py for the
-    options."""
+
+def _settings(settings, function, name):
+    """The role's variables (the mapping bluegreen_deploy_settings, without the ``bluegreen_`` prefix) that
+    ``function`` takes; the mapping holds those of both deploy_plan and deploy_variable_problems."""
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError(f"{name} expects the deploy role's variables as a mapping, got {settings!r}")
+    taken = inspect.signature(function).parameters
+    return {key: value for key, value in settings.items() if key in taken and key != "state"}
+
+
+def _found(found):
+    found = found if isinstance(found, dict) else {}
+    return {name: found.get(name) if isinstance(found.get(name), dict) else None for name in FOUND}
+
+
+def _flags(values, *names):
+    for name in names:
+        if name in values:
+            values[name] = boolean(values[name] or False, strict=False)
+    return values
+
+
+def deploy_plan(state, settings):
+    """The deploy role's plan from the registered result of state_info and the role's variables; see
+    module_utils/deploy_plan.py for the variables."""
     if not isinstance(state, dict) or "colors" not in state:
         raise AnsibleFilterError("deploy_plan expects the registered result of teal.bluegreen.state_info")
+    options = _flags(_settings(settings, planner.plan_deploy, "deploy_plan"), "codedeploy", "keep_failed")
+    if not options.get("app"):
+        raise AnsibleFilterError("deploy_plan needs the application, app, among the variables")
     if "min_healthy_targets" in options:
         minimum = whole_number(options["min_healthy_targets"])
         if minimum is None:
@@ -25,82 +54,59 @@ def deploy_plan(state, app, **options):
             )
         options["min_healthy_targets"] = minimum
     options["asg_names"] = options.get("asg_names") or {}
-    options["revision_uri"] = options.get("revision_uri") or None
-    return planner.plan_deploy(state, app, **options)
+    return planner.plan_deploy(state, **options)
 
 
-def deploy_variable_problems(strategy, **variables):
+def deploy_variable_problems(settings):
     """What is wrong with the deploy role's own variables; see module_utils/deploy_plan.py for the variables."""
-    variables["codedeploy"] = boolean(variables.get("codedeploy") or False, strict=False)
-    return planner.variable_problems(strategy, **variables)
+    options = _flags(_settings(settings, planner.variable_problems, "deploy_variable_problems"), "codedeploy")
+    return planner.variable_problems(**options)
 
 
-def deploy_idle_refusal(plan, app, under_way=None):
-    """Strategy codedeploy: why the idle colour's group stops the deploy, as a list of one message or none; see module_utils/deploy_plan.py."""
-    return planner.idle_refusal(plan, app, under_way if isinstance(under_way, dict) else None)
+def deploy_idle_refusal(plan, under_way=None):
+    """Strategy codedeploy: why the idle colour's group stops the deploy, as a list of one message or none; see
+    module_utils/deploy_plan.py."""
+    return planner.idle_refusal(plan, under_way if isinstance(under_way, dict) else None)
 
 
-def deploy_recorded(deployment, record):
-    """Whether the deployment parameter already records ``record`` but for its id."""
-    return planner.recorded(deployment if isinstance(deployment, dict) else None, record)
-
-
-def deploy_previous_release(deployment, plan, revision_uri):
-    """Strategy codedeploy: the release the live colour runs; see module_utils/deploy_plan.py."""
-    return planner.previous_release(deployment if isinstance(deployment, dict) else None, plan, revision_uri)
-
-
-def deploy_nothing_to_do(plan, state, app, **options):
+def deploy_nothing_to_do(plan, state, found=None):
     """Why a deploy run again has nothing to do, or an empty string; see module_utils/deploy_plan.py."""
-    for name in ("clone", "release"):
-        if not isinstance(options.get(name), dict):
-            options[name] = None
-    options["recorded"] = boolean(options.get("recorded") or False, strict=False)
-    return planner.nothing_to_do(plan, state, app, **options)
+    found = _found(found)
+    return planner.nothing_to_do(plan, state, clone=found["clone"], release=found["release"])
 
 
-def deploy_failure_outcome(plan, **options):
+def deploy_failure_outcome(plan, removed=False, stopped=False):
     """What a failed deploy left behind; see module_utils/deploy_plan.py."""
-    for name in ("removed", "keep_failed", "stopped"):
-        options[name] = boolean(options.get(name) or False, strict=False)
-    return planner.failure_outcome(plan, **options)
+    return planner.failure_outcome(plan, **_flags({"removed": removed, "stopped": stopped}, "removed", "stopped"))
 
 
-def deploy_verify_failures(plan, state_read, min_healthy_targets, strategy="alb", replacement=None):
+def deploy_verify_failures(plan, state_read, found=None):
     """Why the new fleet read back from AWS fails the deploy, as a list of one message or none; see
     module_utils/deploy_plan.py."""
     if not isinstance(state_read, dict) or "colors" not in state_read:
         raise AnsibleFilterError("deploy_verify_failures expects the registered result of teal.bluegreen.state_info")
-    minimum = whole_number(min_healthy_targets)
-    if minimum is None:
-        raise AnsibleFilterError(
-            f"deploy_verify_failures: min_healthy_targets {min_healthy_targets!r} is not a whole number"
-        )
-    return planner.verification_failures(plan, state_read, minimum, strategy, replacement or None)
+    return planner.verification_failures(plan, state_read, _found(found)["deployment"])
 
 
-def deploy_report(plan, app, strategy="alb", check_mode=False, **found):
+def deploy_report(plan, check_mode=False, found=None):
     """What a deploy that passed says; see module_utils/deploy_plan.py."""
-    for name in ("launch_template", "deployment", "release"):
-        if not isinstance(found.get(name), dict):
-            found[name] = None
-    if found.get("capacity") is not None:
-        found["capacity"] = whole_number(found["capacity"])
-    return planner.report(plan, app, strategy, boolean(check_mode or False, strict=False), **found)
+    return planner.report(plan, boolean(check_mode or False, strict=False), **_found(found))
 
 
-def deploy_records(record, recorded, deploy_id, idle, artifact_version=None):
+def deploy_records(plan, last, deploy_id, found=None):
     """The deployment parameter's new version for deploy_lock's record option; see module_utils/deploy_plan.py."""
-    return planner.records(boolean(recorded or False, strict=False), record, deploy_id, idle, artifact_version or None)
+    return planner.records(plan, last if isinstance(last, dict) else None, deploy_id, **_found(found))
 
 
-def deploy_failure_message(plan, app, phase, failed_task, failures, strategy="alb", **outcome):
+def deploy_failure_message(plan, phase, failed_task, failures, removed=False, stopped=False):
     """What a failed deploy says; see module_utils/deploy_plan.py."""
-    for name in ("removed", "keep_failed", "stopped"):
-        outcome[name] = boolean(outcome.get(name) or False, strict=False)
-    return planner.failure_message(
-        plan, app, phase, failed_task or "", [str(item) for item in failures or ()], strategy, **outcome
-    )
+    outcome = _flags({"removed": removed, "stopped": stopped}, "removed", "stopped")
+    return planner.failure_message(plan, phase, failed_task or "", [str(item) for item in failures or ()], **outcome)
+
+
+def deploy_revision_files(hooks_dir, content=None, content_destination=None):
+    """The appspec's files of a CodeDeploy revision; see module_utils/deploy_plan.py."""
+    return planner.revision_files(hooks_dir, content, content_destination)
 
 
 class FilterModule:
@@ -109,12 +115,11 @@ class FilterModule:
             "deploy_plan": deploy_plan,
             "deploy_variable_problems": deploy_variable_problems,
             "deploy_idle_refusal": deploy_idle_refusal,
-            "deploy_recorded": deploy_recorded,
-            "deploy_previous_release": deploy_previous_release,
             "deploy_nothing_to_do": deploy_nothing_to_do,
             "deploy_failure_outcome": deploy_failure_outcome,
             "deploy_verify_failures": deploy_verify_failures,
             "deploy_report": deploy_report,
             "deploy_records": deploy_records,
             "deploy_failure_message": deploy_failure_message,
+            "deploy_revision_files": deploy_revision_files,
         }

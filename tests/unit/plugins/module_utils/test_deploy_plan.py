@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import codedeploy_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import failure_message
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import failure_outcome
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import idle_refusal
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import nothing_to_do
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import plan_deploy
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import previous_release
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import record
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import recorded
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import records
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import report
+from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import revision_files
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import variable_problems
 from ansible_collections.teal.bluegreen.plugins.module_utils.deploy_plan import verification_failures
 
 REVISION = "s3://revisions/shop/43.zip"
+REVISION_S3 = {"bucket": "revisions", "key": "shop/43.zip", "bundle_type": "zip"}
 TG = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/0123456789abcdef"
 
 
@@ -91,17 +95,111 @@ def test_a_fleet_deploy_is_refused_for_the_first_reason_it_cannot_start(given, e
 
 
 def test_a_fleet_deploy_copies_the_live_group_into_the_idle_colour_under_its_name():
-    plan = plan_deploy(state(), "shop", min_healthy_targets=2)
+    plan = plan_deploy(state(), "shop", min_healthy_targets=2, image_id="ami-1", artifact_version="43")
     assert plan == {
+        "app": "shop",
+        "strategy": "alb",
         "live": "blue",
         "idle": "green",
         "source": "shop-blue",
         "existing": None,
+        "artifact_version": "43",
+        "min_healthy_targets": 2,
+        "keep_failed": False,
+        "content": False,
+        "on_failure": "remove",
+        "revision_uri": None,
+        "codedeploy": None,
         "name": "shop-green",
         "target_group_arn": TG,
         "idle_healthy": False,
+        "image_id": "ami-1",
         "refusals": [],
     }
+
+
+@pytest.mark.parametrize(
+    "strategy, given, expected",
+    [
+        pytest.param("alb", {}, "remove", id="a-new-fleet-is-removed"),
+        pytest.param("route53", {"keep_failed": True}, None, id="kept-when-told"),
+        pytest.param("alb", {"green": color("shop-green")}, None, id="a-fleet-that-existed-before-is-kept"),
+        pytest.param("codedeploy", {}, "stop", id="codedeploy-s-deployment-is-stopped"),
+        pytest.param("codedeploy", {"keep_failed": True}, None, id="codedeploy-kept-when-told"),
+        pytest.param("efs", {}, None, id="efs-made-no-fleet"),
+    ],
+)
+def test_what_a_failed_deploy_does_with_what_it_made(strategy, given, expected):
+    given = dict(given)
+    keep_failed = given.pop("keep_failed", False)
+    assert plan_deploy(state(**given), "shop", strategy=strategy, keep_failed=keep_failed)["on_failure"] == expected
+
+
+@pytest.mark.parametrize(
+    "strategy, artifact, expected",
+    [("alb", "site/", True), ("route53", None, False), ("efs", "site.tgz", True), ("codedeploy", "site/", False)],
+)
+def test_content_is_released_by_every_strategy_but_codedeploy(strategy, artifact, expected):
+    assert plan_deploy(state(), "shop", strategy=strategy, artifact=artifact)["content"] is expected
+
+
+def test_bluegreen_codedeploy_installs_the_release_in_place_on_the_new_fleet():
+    plan = plan_deploy(
+        state(), "shop", artifact_version="43", codedeploy=True, codedeploy_bucket="revisions", codedeploy_key_prefix=""
+    )
+    assert plan["revision_uri"] == REVISION
+    assert plan["codedeploy"] == {
+        "deployment_group": "shop-green",
+        "deployment_type": "IN_PLACE",
+        "auto_scaling_groups": ["shop-green"],
+        "revision": REVISION_S3,
+        "where": "shop-green with CodeDeploy, in place",
+    }
+
+
+def test_strategy_codedeploy_has_codedeploy_copy_the_live_group_up_to_ready_and_tag_the_copy():
+    plan = plan_deploy(
+        state(),
+        "shop",
+        strategy="codedeploy",
+        artifact_version="43",
+        codedeploy_bucket="revisions",
+        codedeploy_key_prefix="",
+        codedeploy_deployment_group="shop-dg",
+        codedeploy_ready_wait_minutes=60,
+        codedeploy_termination_wait_minutes=120,
+    )
+    assert plan["codedeploy"] == {
+        "deployment_group": "shop-dg",
+        "deployment_type": "BLUE_GREEN",
+        "auto_scaling_groups": ["shop-blue"],
+        "target_group": "shop",
+        "blue_green": {
+            "ready_action": "STOP_DEPLOYMENT",
+            "ready_wait_minutes": 60,
+            "terminate_originals": True,
+            "termination_wait_minutes": 120,
+        },
+        "replacement_tags": {"bluegreen:app": "shop", "bluegreen:color": "green"},
+        "revision": REVISION_S3,
+        "where": "the copy of shop-blue that CodeDeploy makes, up to Ready",
+    }
+    assert plan["codedeploy"] == codedeploy_options(
+        plan, REVISION_S3, "shop-dg", "shop", ready_wait_minutes=60, termination_wait_minutes=120
+    )
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        pytest.param({}, "s3://revisions/revisions/shop/43.zip", id="the-default-prefix"),
+        pytest.param({"codedeploy_key_prefix": "r/", "codedeploy_bundle_type": "tgz"}, "s3://revisions/r/shop/43.tgz"),
+        pytest.param({"codedeploy": False}, None, id="no-codedeploy-no-revision"),
+    ],
+)
+def test_the_revision_is_named_by_the_artifact_version(given, expected):
+    options = {"codedeploy": True, "codedeploy_bucket": "revisions", "artifact_version": "43", **given}
+    assert plan_deploy(state(), "shop", **options)["revision_uri"] == expected
 
 
 @pytest.mark.parametrize(
@@ -131,12 +229,14 @@ def codedeploy_plan(**given):
         "shop",
         strategy="codedeploy",
         min_healthy_targets=2,
-        revision_uri=REVISION,
+        artifact_version="43",
+        codedeploy_bucket="revisions",
+        codedeploy_key_prefix="",
         codedeploy_target_group="shop-blue",
     )
 
 
-def record(group="CodeDeploy_shop_d-1", color_="green", revision=REVISION, valid=True):
+def last_record(group="CodeDeploy_shop_d-1", color_="green", revision=REVISION, valid=True):
     return {"valid": valid, "color": color_, "auto_scaling_group": group, "codedeploy_revision": revision}
 
 
@@ -145,32 +245,32 @@ def record(group="CodeDeploy_shop_d-1", color_="green", revision=REVISION, valid
     [
         pytest.param({}, {"recorded": None, "probe": False, "done": False}, id="first-deploy"),
         pytest.param(
-            {"green": color("CodeDeploy_shop_d-1"), "deployment": record()},
+            {"green": color("CodeDeploy_shop_d-1"), "deployment": last_record()},
             {"recorded": "CodeDeploy_shop_d-1", "probe": False, "done": True},
             id="already-deployed-recorded-in-service",
         ),
         pytest.param(
-            {"green": color("CodeDeploy_shop_d-1", in_service=1), "deployment": record()},
+            {"green": color("CodeDeploy_shop_d-1", in_service=1), "deployment": last_record()},
             {"recorded": "CodeDeploy_shop_d-1", "probe": False, "done": False},
             id="recorded-but-short-of-instances-in-service",
         ),
         pytest.param(
-            {"green": color("CodeDeploy_shop_d-2"), "deployment": record()},
+            {"green": color("CodeDeploy_shop_d-2"), "deployment": last_record()},
             {"recorded": "CodeDeploy_shop_d-1", "probe": True, "done": False},
             id="the-idle-group-is-not-the-recorded-copy",
         ),
         pytest.param(
-            {"green": color("CodeDeploy_shop_d-1"), "deployment": record(revision="s3://revisions/shop/42.zip")},
+            {"green": color("CodeDeploy_shop_d-1"), "deployment": last_record(revision="s3://revisions/shop/42.zip")},
             {"recorded": None, "probe": True, "done": False},
             id="the-record-is-another-revision-s",
         ),
         pytest.param(
-            {"green": color("CodeDeploy_shop_d-1"), "deployment": record(color_="blue")},
+            {"green": color("CodeDeploy_shop_d-1"), "deployment": last_record(color_="blue")},
             {"recorded": None, "probe": True, "done": False},
             id="the-record-is-the-live-colour-s",
         ),
         pytest.param(
-            {"green": color("CodeDeploy_shop_d-1"), "deployment": record(valid=False)},
+            {"green": color("CodeDeploy_shop_d-1"), "deployment": last_record(valid=False)},
             {"recorded": None, "probe": True, "done": False},
             id="the-record-is-not-valid",
         ),
@@ -228,8 +328,8 @@ def test_a_codedeploy_deploy_needs_a_live_fleet_for_codedeploy_to_copy(given, ex
 def test_the_idle_colour_s_group_stops_a_codedeploy_deploy_unless_it_is_this_release_s_copy(
     existing, recorded_group, under_way, allowed
 ):
-    plan = {"idle": "green", "existing": existing, "recorded": recorded_group}
-    refusals = idle_refusal(plan, "shop", under_way)
+    plan = {"app": "shop", "idle": "green", "existing": existing, "recorded": recorded_group}
+    refusals = idle_refusal(plan, under_way)
     if allowed:
         assert refusals == []
     else:
@@ -368,41 +468,87 @@ def test_an_efs_deploy_needs_a_live_colour_and_nothing_else(live, expected):
 
 RECORDED = {"id": "20261207T0300Z", "artifact_version": "2"}
 PARAMETERS = {"deployment": "/bluegreen/shop/deployment"}
+TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
+
+
+def fleet_record(**given):
+    """What the deployment parameter records for shop's new fleet demo-green, on image ami-1 and TEMPLATE."""
+    return {
+        "id": "20261207T0300Z",
+        "color": "green",
+        "auto_scaling_group": "shop-green",
+        "source": "shop-blue",
+        "artifact_version": "2",
+        "image_id": "ami-1",
+        "codedeploy_revision": None,
+        "launch_template": TEMPLATE,
+        **given,
+    }
+
+
+def efs_record(**given):
+    return {"id": "20261207T0300Z", "color": "green", "artifact_version": "2", "release_sha256": "ab12", **given}
 
 
 @pytest.mark.parametrize(
-    "strategy, given, expected",
+    "strategy, given, last, expected",
     [
         (
             "alb",
-            {"recorded": True, "clone": {"up_to_date": True}},
+            {"clone": {"up_to_date": True, "launch_template_version": TEMPLATE}},
+            fleet_record(),
             "shop-green (green) already runs this release, healthy",
         ),
-        ("route53", {"recorded": False, "clone": {"up_to_date": True}}, ""),
-        ("alb", {"recorded": True, "clone": {"up_to_date": False}}, ""),
-        ("alb", {"recorded": True, "clone": None}, ""),
-        ("alb", {"recorded": True, "clone": {"up_to_date": True}, "release": {"changed": True}}, ""),
-        ("alb", {"recorded": True, "clone": {"up_to_date": True}, "release": {"changed": False}}, "already runs"),
-        ("alb", {"recorded": True, "clone": {"up_to_date": True}, "unhealthy": True}, ""),
+        ("route53", {"clone": {"up_to_date": True, "launch_template_version": TEMPLATE}}, RECORDED, ""),
+        ("alb", {"clone": {"up_to_date": True, "launch_template_version": {"version": "8"}}}, fleet_record(), ""),
+        ("alb", {"clone": {"up_to_date": False, "launch_template_version": TEMPLATE}}, fleet_record(), ""),
+        ("alb", {"clone": None}, fleet_record(), ""),
+        (
+            "alb",
+            {"clone": {"up_to_date": True, "launch_template_version": TEMPLATE}, "release": {"changed": True}},
+            fleet_record(),
+            "",
+        ),
+        (
+            "alb",
+            {"clone": {"up_to_date": True, "launch_template_version": TEMPLATE}, "release": {"changed": False}},
+            fleet_record(),
+            "already runs",
+        ),
+        (
+            "alb",
+            {"clone": {"up_to_date": True, "launch_template_version": TEMPLATE}, "unhealthy": True},
+            fleet_record(),
+            "",
+        ),
         (
             "efs",
-            {"recorded": True, "release": {"changed": False, "path": "/efs/shop/green"}},
-            "/efs/shop/green (green)",
+            {"release": {"changed": False, "path": "/efs/shop/green", "sha256": "ab12"}},
+            efs_record(),
+            "/efs/shop/green (green) already holds shop 2",
         ),
-        ("efs", {"recorded": False, "release": {"changed": False, "path": "/efs/shop/green"}}, ""),
-        ("efs", {"recorded": True, "release": {"changed": True, "path": "/efs/shop/green"}}, ""),
-        ("codedeploy", {"done": True}, "shop-green (green) already runs revision s3://revisions/shop/43.zip"),
-        ("codedeploy", {"done": False, "recorded": True}, ""),
+        ("efs", {"release": {"changed": False, "path": "/efs/shop/green", "sha256": "cd34"}}, efs_record(), ""),
+        ("efs", {"release": {"changed": True, "path": "/efs/shop/green", "sha256": "ab12"}}, efs_record(), ""),
+        ("codedeploy", {"done": True}, RECORDED, "shop-green (green) already runs revision s3://revisions/shop/43.zip"),
+        ("codedeploy", {"done": False}, RECORDED, ""),
     ],
 )
-def test_a_deploy_run_again_has_nothing_to_do_only_when_all_is_in_place_and_recorded(strategy, given, expected):
+def test_a_deploy_run_again_has_nothing_to_do_only_when_all_is_in_place_and_recorded(strategy, given, last, expected):
     given = dict(given)
-    found = state(green=color("shop-green", healthy=0 if given.pop("unhealthy", False) else 2), deployment=RECORDED)
+    found = state(green=color("shop-green", healthy=0 if given.pop("unhealthy", False) else 2), deployment=last)
     found["parameters"] = PARAMETERS
-    plan = plan_deploy(found, "shop", strategy=strategy, revision_uri=REVISION)
+    plan = plan_deploy(
+        found,
+        "shop",
+        strategy=strategy,
+        image_id="ami-1",
+        artifact_version="2" if strategy != "codedeploy" else "43",
+        codedeploy_bucket="revisions",
+        codedeploy_key_prefix="",
+    )
     if "done" in given:
         plan["done"] = given.pop("done")
-    said = nothing_to_do(plan, found, "shop", strategy=strategy, revision_uri=REVISION, **given)
+    said = nothing_to_do(plan, found, **given)
     if not expected:
         assert said == ""
     else:
@@ -423,11 +569,23 @@ def test_a_deploy_run_again_has_nothing_to_do_only_when_all_is_in_place_and_reco
     ],
 )
 def test_a_failed_deploy_says_what_it_left_behind(strategy, given, expected):
-    plan = plan_deploy(state(), "shop", strategy=strategy)
-    assert failure_outcome(plan, strategy=strategy, **given).startswith(expected)
+    given = dict(given)
+    plan = plan_deploy(state(), "shop", strategy=strategy, keep_failed=given.pop("keep_failed", False))
+    assert failure_outcome(plan, **given).startswith(expected)
 
 
-FLEET_PLAN = {"live": "blue", "idle": "green", "name": "shop-green", "source": "shop-blue"}
+FLEET_PLAN = {
+    "app": "shop",
+    "strategy": "alb",
+    "live": "blue",
+    "idle": "green",
+    "name": "shop-green",
+    "source": "shop-blue",
+    "min_healthy_targets": 2,
+    "image_id": None,
+    "artifact_version": "2.0",
+    "revision_uri": REVISION,
+}
 
 
 def read_back(live="blue", group="shop-green", healthy=2, total=2, in_service=2):
@@ -468,7 +626,10 @@ def read_back(live="blue", group="shop-green", healthy=2, total=2, in_service=2)
     ids=["passes", "too few healthy", "live moved", "live unknown", "both"],
 )
 def test_a_fleet_deploy_verifies_the_healthy_targets_and_that_the_live_colour_stayed(given, minimum, expected):
-    assert verification_failures(FLEET_PLAN, read_back(**given), minimum) == expected
+    plan = {**FLEET_PLAN, "min_healthy_targets": minimum}
+    # CodeDeploy's in-place deployment (bluegreen_codedeploy) changes nothing to the check.
+    assert verification_failures(plan, read_back(**given)) == expected
+    assert verification_failures(plan, read_back(**given), {"replacement_auto_scaling_group": None}) == expected
 
 
 @pytest.mark.parametrize(
@@ -492,11 +653,9 @@ def test_a_fleet_deploy_verifies_the_healthy_targets_and_that_the_live_colour_st
     ids=["passes", "live moved", "no group", "another group", "too few in service"],
 )
 def test_a_codedeploy_deploy_verifies_its_copy_in_service_and_that_the_live_colour_stayed(given, expected):
-    found = verification_failures(FLEET_PLAN, read_back(**given), 2, "codedeploy", "CodeDeploy_shop_d-1")
+    plan = {**FLEET_PLAN, "strategy": "codedeploy"}
+    found = verification_failures(plan, read_back(**given), {"replacement_auto_scaling_group": "CodeDeploy_shop_d-1"})
     assert found == expected
-
-
-TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
 
 
 @pytest.mark.parametrize(
@@ -505,17 +664,17 @@ TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
         (
             "alb",
             False,
-            {"launch_template": TEMPLATE, "image_id": "ami-1", "capacity": 2},
+            {"clone": {"launch_template_version": TEMPLATE, "auto_scaling_group": {"desired_capacity": 2}}},
             "shop: shop-green (green) runs launch template lt-0abc version 7 (image ami-1) with 2 instance(s), healthy "
             "and verified; blue still takes all production traffic. Next: the teal.bluegreen.switch playbook",
         ),
         (
             "route53",
             True,
-            {"launch_template": TEMPLATE, "capacity": None},
-            "shop: shop-green (green) would run launch template lt-0abc version 7 with ? instance(s), once they are "
-            "healthy and verified; blue would still take all production traffic. Check mode: nothing changed; the "
-            "same command without --check deploys",
+            {"clone": {"launch_template_version": TEMPLATE}},
+            "shop: shop-green (green) would run launch template lt-0abc version 7 (image ami-1) with ? instance(s), "
+            "once they are healthy and verified; blue would still take all production traffic. Check mode: nothing "
+            "changed; the same command without --check deploys",
         ),
         (
             "codedeploy",
@@ -526,7 +685,6 @@ TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
                     "replacement_auto_scaling_group": "CodeDeploy_shop_d-1",
                     "status": "Ready",
                 },
-                "revision_uri": REVISION,
             },
             f"shop: CodeDeploy deployment d-1 installed {REVISION} on CodeDeploy_shop_d-1 (green), a copy of shop-blue; "
             "it waits in Ready and blue still takes all production traffic. Next: the teal.bluegreen.switch playbook",
@@ -534,13 +692,13 @@ TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
         (
             "codedeploy",
             True,
-            {"revision_uri": REVISION},
+            {"deployment": {"skipped": True}},
             f"would upload {REVISION} and have CodeDeploy copy shop-blue into green and install it there, up to Ready",
         ),
         (
             "efs",
             False,
-            {"release": {"path": "/mnt/efs/shop/green", "sha256": "ab12"}, "artifact_version": "2.0"},
+            {"release": {"path": "/mnt/efs/shop/green", "sha256": "ab12"}},
             "shop 2.0 is in /mnt/efs/shop/green (green), verified (sha256 ab12); blue still serves every instance. "
             "Next: the teal.bluegreen.switch playbook",
         ),
@@ -548,27 +706,83 @@ TEMPLATE = {"launch_template_id": "lt-0abc", "version": "7"}
     ids=["alb", "route53 in check mode", "codedeploy", "codedeploy in check mode", "efs"],
 )
 def test_the_report_of_a_deploy_says_what_runs_where_and_what_comes_next(strategy, check_mode, found, expected):
-    assert report(FLEET_PLAN, "shop", strategy, check_mode, **found) == expected
+    plan = {**FLEET_PLAN, "strategy": strategy, "image_id": "ami-1"}
+    assert report(plan, check_mode, **found) == expected
+
+
+def test_each_strategy_records_what_it_put_in_the_idle_colour():
+    fleet = {**FLEET_PLAN, "image_id": "ami-1", "artifact_version": "2", "revision_uri": None}
+    assert record(fleet, "20261207T0300Z", clone={"launch_template_version": {**TEMPLATE, "more": 1}}) == fleet_record()
+    assert record({**fleet, "revision_uri": REVISION}, "d", clone={})["codedeploy_revision"] == REVISION
+    assert record({**fleet, "revision_uri": REVISION}, "d", clone={})["launch_template"] == {
+        "launch_template_id": None,
+        "version": None,
+    }
+    efs = {**fleet, "strategy": "efs", "artifact_version": 2}
+    assert record(efs, "20261207T0300Z", release={"sha256": "ab12", "path": "/efs/shop/green"}) == efs_record()
+    codedeploy = {
+        **fleet,
+        "strategy": "codedeploy",
+        "revision_uri": REVISION,
+        "previous": {"artifact_version": "42", "codedeploy_revision": "s3://revisions/shop/42.zip"},
+    }
+    deployment = {"deployment_id": "d-1", "replacement_auto_scaling_group": "CodeDeploy_shop_d-1", "status": "Ready"}
+    assert record(codedeploy, "20261207T0300Z", deployment=deployment) == {
+        "id": "20261207T0300Z",
+        "color": "green",
+        "auto_scaling_group": "CodeDeploy_shop_d-1",
+        "source": "shop-blue",
+        "artifact_version": "2",
+        "codedeploy_revision": REVISION,
+        "codedeploy_deployment_id": "d-1",
+        "previous_artifact_version": "42",
+        "codedeploy_previous_revision": "s3://revisions/shop/42.zip",
+    }
 
 
 def test_the_deployment_is_recorded_once_with_its_description():
-    record = {"id": "20261207T0300Z", "color": "green", "artifact_version": "2.0", "image_id": None}
-    assert records(True, record, "20261207T0300Z", "green", "2.0") == []
-    assert records(False, record, "20261207T0300Z", "green", "2.0") == [
+    plan = {**FLEET_PLAN, "strategy": "efs", "artifact_version": "2.0"}
+    release = {"sha256": "ab12"}
+    assert (
+        records(
+            plan,
+            {"id": "old", "color": "green", "artifact_version": "2.0", "release_sha256": "ab12"},
+            "new",
+            release=release,
+        )
+        == []
+    )
+    assert records(plan, None, "20261207T0300Z", release=release) == [
         {
             "name": "deployment",
-            "value": '{"artifact_version": "2.0", "color": "green", "id": "20261207T0300Z", "image_id": null}',
+            "value": '{"artifact_version": "2.0", "color": "green", "id": "20261207T0300Z", "release_sha256": "ab12"}',
             "description": "deploy 20261207T0300Z: green (artifact 2.0)",
         }
     ]
-    assert records(False, record, "20261207T0300Z", "green")[0]["description"] == "deploy 20261207T0300Z: green"
+    unversioned = {**FLEET_PLAN, "artifact_version": None}
+    assert records(unversioned, None, "20261207T0300Z")[0]["description"] == "deploy 20261207T0300Z: green"
 
 
 def test_a_failed_deploy_says_where_what_and_what_it_left_behind():
-    message = failure_message(
-        FLEET_PLAN, "shop", "the verification", "", ["no answer", "503"], "alb", removed=True, keep_failed=False
-    )
+    message = failure_message(FLEET_PLAN, "the verification", "", ["no answer", "503"], removed=True)
     assert message == (
         "deploy of shop to green failed at the verification, in '?': no answer; 503. shop-green was deleted; blue "
         "still takes all production traffic"
     )
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (None, [{"source": "bluegreen/", "destination": "/opt/bluegreen/shop/revision"}]),
+        (
+            "site/",
+            [
+                {"source": "bluegreen/", "destination": "/opt/bluegreen/shop/revision"},
+                {"source": "content/", "destination": "/srv/shop"},
+            ],
+        ),
+    ],
+)
+def test_a_revision_carries_the_hook_launcher_and_the_content_when_given(content, expected):
+    assert revision_files("/opt/bluegreen/shop", content, "/srv/shop") == expected
