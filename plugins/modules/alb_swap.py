@@ -150,28 +150,14 @@ EXAMPLES = r"""
       green: shop-green
     live_color: blue
 
-- name: Take the deployment lock of the shop, or fail while another run holds it
-  teal.bluegreen.deploy_lock:
-    app: shop
-    owner: "awx-job-{{ tower_job_id }}"
-    operation: switch
-
-- name: Move all production traffic of the shop to green under the lock
+# Under the deployment lock, as the teal.bluegreen.switch role moves the traffic: take it, move, then record the
+# new live colour and release the lock in one call, in an always section (see teal.bluegreen.deploy_lock).
+- name: Move all production traffic of the shop to green, unless someone else moved it since blue was read
   teal.bluegreen.alb_swap:
     load_balancer: shop-alb
     app: shop
     live_color: green
     expected_live_color: blue
-
-- name: Record green as the live colour of the shop and release the lock, in one call
-  teal.bluegreen.deploy_lock:
-    app: shop
-    owner: "awx-job-{{ tower_job_id }}"
-    state: absent
-    record:
-      - name: live
-        value: green
-        description: "switch {{ tower_job_id }}: green (artifact 2.4.1)"
 """
 
 RETURN = r"""
