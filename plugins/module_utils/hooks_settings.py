@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.teal.bluegreen.plugins.module_utils.release_settings import require_file_problem
 
 NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -322,7 +324,7 @@ def hook_problems(hooks):
         )
     for event in LIFECYCLE:
         values = hooks.get(event) or {}
-        if not values or not _enabled(values.get("enabled", True)):
+        if not values or not boolean(values.get("enabled", True), strict=False):
             continue
         timeout, runas = values.get("timeout"), values.get("runas")
         if not 1 <= _number(timeout) <= MAX_EVENT_SECONDS or _fails(USER, runas):
@@ -333,18 +335,12 @@ def hook_problems(hooks):
     return found
 
 
-def _enabled(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
-    return bool(value)
-
-
 def appspec_events(hooks):
     """The enabled events of ``hooks`` in the order CodeDeploy runs them, each with its timeout and runas."""
     return [
         {"event": event, "timeout": _number(hooks[event].get("timeout")), "runas": hooks[event].get("runas")}
         for event in LIFECYCLE
-        if event in hooks and _enabled(hooks[event].get("enabled", True))
+        if event in hooks and boolean(hooks[event].get("enabled", True), strict=False)
     ]
 
 

@@ -298,8 +298,9 @@ def plan_switch(
     how long each step lets the new colour serve before it is verified. Returns ``from``, ``to``, ``start`` (the share
     ``to`` already takes), ``steps`` (those still to run), ``expected`` (the colour each step expects live, see
     expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``verified_by_move`` (see
-    verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``run_id``, ``records`` (what the release of the lock
-    records for each outcome, see records), ``codedeploy`` (see codedeploy_move) and ``refusals``.
+    verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``run_id``,
+    ``records`` (what the release of the lock records for each outcome, see records), ``codedeploy`` (see
+    codedeploy_move) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)

@@ -664,8 +664,8 @@ def test_a_redeploy_records_the_new_deployment_and_the_release_it_replaces():
     "uri, expected",
     [
         ("s3://artifacts/shop/2.zip", {"bucket": "artifacts", "key": "shop/2.zip", "bundle_type": "zip"}),
-        ("s3://b/k.tar.gz", {"bucket": "b", "key": "k.tar.gz", "bundle_type": "gz"}),
-        ("s3://b/site.tgz", {"bucket": "b", "key": "site.tgz", "bundle_type": "tgz"}),
+        ("s3://b/shop/2.tar", {"bucket": "b", "key": "shop/2.tar", "bundle_type": "tar"}),
+        ("s3://b/team.web/shop/2.0.1.tgz", {"bucket": "b", "key": "team.web/shop/2.0.1.tgz", "bundle_type": "tgz"}),
     ],
 )
 def test_a_recorded_revision_reads_as_bucket_key_and_bundle_type(uri, expected):
