@@ -37,6 +37,10 @@ BOUNDS = {
     "weights.blue": (0, 255),
     "weights.green": (0, 255),
     "lock_max_age": (0, 365 * DAY),
+    # release_gate: the minutes of metrics judged at each check (an hour at most), and the observation period.
+    "window": (60, 3600),
+    "bake_seconds": (0, DAY),
+    "metric_checks.min_requests": (0, 10**9),
 }
 
 

@@ -17,29 +17,31 @@ from ._route53 import records as route53_api
 from .runtime import BlueGreenError
 
 
-def _one_per_color(elbv2, given, kind, describe_named, describe_one, same, missing, same_resource):
-    """The ELBv2 resource of each colour, a copy of its Describe entry, from ``given`` ({blue, green} names or ARNs).
+def _one_per_color(elbv2, given, kind, describe_named, describe_one, same, missing, same_resource, keys=state.COLORS):
+    """The ELBv2 resource of each colour, a copy of its Describe entry, from ``given`` ({blue, green} names or ARNs;
+    or two other ``keys``, such as release_gate's new colour and baseline).
 
     ``kind`` is the prefix of the entry's name and ARN keys (``TargetGroup``). ``describe_named(elbv2, values)``
     reads all the values at once (None when one is missing), ``describe_one(elbv2, value)`` one (None when missing).
     The messages are format strings: ``same`` takes the value given for both colours, ``missing`` a value and its
     colour, ``same_resource`` the name of the one resource both values name (a name and its ARN, say).
     """
-    if given["blue"] == given["green"]:
-        raise BlueGreenError(same.format(given["blue"]))
-    found = describe_named(elbv2, [given[color] for color in state.COLORS])
+    first, second = keys
+    if given[first] == given[second]:
+        raise BlueGreenError(same.format(given[first]))
+    found = describe_named(elbv2, [given[key] for key in keys])
     if found is None:
         # One of them is missing: look them up one by one to say which.
-        found = [describe_one(elbv2, given[color]) for color in state.COLORS]
+        found = [describe_one(elbv2, given[key]) for key in keys]
     result = {}
-    for color in state.COLORS:
-        value = given[color]
+    for key in keys:
+        value = given[key]
         item = next((item for item in found if item and value in (item[f"{kind}Name"], item[f"{kind}Arn"])), None)
         if item is None:
-            raise BlueGreenError(missing.format(value, color))
-        result[color] = dict(item)
-    if result["blue"][f"{kind}Arn"] == result["green"][f"{kind}Arn"]:
-        raise BlueGreenError(same_resource.format(result["blue"][f"{kind}Name"]))
+            raise BlueGreenError(missing.format(value, key))
+        result[key] = dict(item)
+    if result[first][f"{kind}Arn"] == result[second][f"{kind}Arn"]:
+        raise BlueGreenError(same_resource.format(result[first][f"{kind}Name"]))
     return result
 
 
@@ -120,6 +122,44 @@ def find_load_balancers(elbv2, given):
         missing="load balancer {!r} given for {} not found; check load_balancers (names or ARNs)",
         same_resource="load_balancers maps both colours to load balancer {!r}; give each colour its own load balancer",
     )
+
+
+def find_compared_target_groups(elbv2, target_group, baseline):
+    """The target groups of the new colour and of the baseline (release_gate's target_group and
+    baseline_target_group, names or ARNs), as {"new": entry, "baseline": entry}."""
+    found = _one_per_color(
+        elbv2,
+        {"target_group": target_group, "baseline_target_group": baseline},
+        "TargetGroup",
+        elbv2_api.describe_target_groups_named,
+        elbv2_api.describe_target_group,
+        same="target_group and baseline_target_group are both {!r}; compare the new colour's target group with the "
+        "old colour's",
+        missing="target group {!r} given as {} not found; check it (a name or an ARN)",
+        same_resource="target_group and baseline_target_group both name target group {!r}; compare the new colour's "
+        "target group with the old colour's",
+        keys=("target_group", "baseline_target_group"),
+    )
+    return {"new": found["target_group"], "baseline": found["baseline_target_group"]}
+
+
+def find_compared_load_balancers(elbv2, load_balancer, baseline):
+    """The load balancers of the new colour and of the baseline (release_gate's load_balancer and
+    baseline_load_balancer, names or ARNs), as {"new": entry, "baseline": entry}."""
+    found = _one_per_color(
+        elbv2,
+        {"load_balancer": load_balancer, "baseline_load_balancer": baseline},
+        "LoadBalancer",
+        elbv2_api.describe_load_balancers_named,
+        elbv2_api.describe_load_balancer,
+        same="load_balancer and baseline_load_balancer are both {!r}; compare the new colour's load balancer with "
+        "the old colour's",
+        missing="load balancer {!r} given as {} not found; check it (a name or an ARN)",
+        same_resource="load_balancer and baseline_load_balancer both name load balancer {!r}; compare the new "
+        "colour's load balancer with the old colour's",
+        keys=("load_balancer", "baseline_load_balancer"),
+    )
+    return {"new": found["load_balancer"], "baseline": found["baseline_load_balancer"]}
 
 
 def find_hosted_zone(route53, zone, private_zone, option):
