@@ -171,6 +171,19 @@ class Sandbox:
         """The sandbox's speed factor (tools/sandbox_time.py), set to ``factor`` first when given."""
         return load_tool("sandbox_time").request_factor(self.endpoint, factor)
 
+    def traffic(self, load_balancer, target_group=None, **fields):
+        """Write what an application load balancer reports for traffic through it to ``target_group`` (or to itself)
+        into the sandbox's CloudWatch (tools/sandbox_cloudwatch.py): ``requests_per_minute``, ``error_rate``,
+        ``latency_ms``, ``minutes``, ``end`` as POST /_sandbox/cloudwatch/traffic takes them. Returns what was
+        written."""
+        if target_group:
+            fields["target_group"] = target_group
+        return load_tool("sandbox_cloudwatch").request_traffic(self.endpoint, load_balancer=load_balancer, **fields)
+
+    def forget_traffic(self):
+        """Forget every load balancer metric the sandbox's CloudWatch holds; how many datapoints there were."""
+        return load_tool("sandbox_cloudwatch").request_traffic(self.endpoint, "DELETE")["deleted"]
+
     @contextlib.contextmanager
     def hurried(self, factor=3600):
         """The sandbox's clock at ``factor`` AWS seconds per second for the block, then put back: for the waits a test
