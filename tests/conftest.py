@@ -313,10 +313,14 @@ class Sandbox:
 
 
 def _operation(entry):
-    """The API operation of a recorded request: Query and JSON protocols name it, REST ones by method and path."""
+    """The API operation of a recorded request: Query and JSON protocols name it, RPC v2 (CloudWatch's, which botocore
+    sends as CBOR to /service/<service>/operation/<operation>) in its path, REST ones by method and path."""
     target = entry["headers"].get("X-Amz-Target") or entry["headers"].get("x-amz-target")
     if target:
         return target.split(".")[-1]
+    rpc = re.search(r"/service/[^/]+/operation/([^/?]+)$", urllib.parse.urlparse(entry["url"]).path)
+    if rpc:
+        return rpc.group(1)
     body = entry.get("body") or ""
     if entry.get("body_encoded"):
         body = base64.b64decode(body).decode("utf-8", "replace")
