@@ -84,6 +84,10 @@ BEFORE_APART = "least-privilege-before-apart"
 NOT_EXERCISED = {
     "autoscaling:DisableMetricsCollection": "a deploy calls it when the idle fleet collects metrics and the live one "
     "does not; moto does not implement it (the sandbox answers 500)",
+    "cloudwatch:DescribeAlarms": "teal.bluegreen.release_gate reads the alarms, and no playbook calls it yet; "
+    "tests/integration/test_release_gate.py runs it",
+    "cloudwatch:GetMetricData": "teal.bluegreen.release_gate reads the load balancers' metrics, and no playbook calls "
+    "it yet; tests/integration/test_release_gate.py runs it",
 }
 
 # Called, but a refusal does not fail the playbook, by design: the policy grants them so that nothing is left
