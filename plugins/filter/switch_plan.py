@@ -30,6 +30,11 @@ def switch_plan(
     target_groups=None,
     run_id=None,
     artifact_version=None,
+    alarms=(),
+    metric_checks=None,
+    post_switch_bake_seconds=None,
+    metric_inconclusive=None,
+    load_balancers=None,
 ):
     """The switch role's plan from the registered result of state_info; see module_utils/switch_plan.py."""
     if not isinstance(state, dict) or "layers" not in state or "colors" not in state:
@@ -50,12 +55,37 @@ def switch_plan(
         target_groups=target_groups or None,
         run_id=None if run_id is None else str(run_id),
         artifact_version=artifact_version or None,
+        gated=dict(
+            alarms=[str(name) for name in alarms or ()],
+            metric_checks=dict(metric_checks or {}),
+            post_switch_bake_seconds=None if post_switch_bake_seconds is None else int(post_switch_bake_seconds),
+            inconclusive=metric_inconclusive or None,
+            load_balancers=dict(load_balancers or {}),
+        ),
     )
 
 
-def switch_variable_problems(strategy, target_color, canary_steps):
+def switch_variable_problems(
+    strategy,
+    target_color,
+    canary_steps,
+    metric_checks=None,
+    load_balancers=None,
+    bake_seconds=0,
+    post_switch_bake_seconds=None,
+    metric_inconclusive=None,
+):
     """What is wrong with the switch role's own variables; see module_utils/switch_plan.py."""
-    return planner.variable_problems(strategy, target_color, canary_steps)
+    return planner.variable_problems(
+        strategy,
+        target_color,
+        canary_steps,
+        metric_checks=metric_checks,
+        load_balancers=load_balancers if isinstance(load_balancers, dict) else None,
+        bake_seconds=int(bake_seconds or 0),
+        post_switch_bake_seconds=None if post_switch_bake_seconds is None else int(post_switch_bake_seconds),
+        inconclusive=metric_inconclusive or None,
+    )
 
 
 def switch_verify_failures(plan, strategy, percent, **given):
@@ -121,6 +151,30 @@ def switch_efs_failures(instances):
     return planner.efs_failures(instances)
 
 
+def switch_gate_failures(result, inconclusive):
+    """What a release gate's verdict fails the step with; see module_utils/switch_plan.py."""
+    if not isinstance(result, Mapping):
+        raise AnsibleFilterError("switch_gate_failures expects the result of teal.bluegreen.release_gate")
+    if inconclusive not in planner.INCONCLUSIVE:
+        raise AnsibleFilterError(f"switch_gate_failures: inconclusive {inconclusive!r} is neither pass nor fail")
+    return planner.gate_failures(dict(result), inconclusive)
+
+
+def switch_event(plan, app, step_index=None, verdict=None, reasons=None):
+    """What release_notify tells of a phase of the switch; see module_utils/switch_plan.py."""
+    if isinstance(reasons, str):
+        reasons = [reasons] if reasons else []
+    return planner.event(plan, app, step_index=step_index, verdict=verdict or None, reasons=reasons or ())
+
+
+def switch_records(plan, outcome, reason=None):
+    """What the release of the lock records for how the steps ended, with why the traffic went back; see
+    module_utils/switch_plan.py."""
+    if outcome not in planner.OUTCOMES:
+        raise AnsibleFilterError(f"switch_records: outcome {outcome!r} is none of {', '.join(planner.OUTCOMES)}")
+    return planner.records_because(plan, outcome, str(reason) if reason else None)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -132,4 +186,7 @@ class FilterModule:
             "switch_check_failures": switch_check_failures,
             "switch_efs_failures": switch_efs_failures,
             "switch_redeploy_records": switch_redeploy_records,
+            "switch_gate_failures": switch_gate_failures,
+            "switch_records": switch_records,
+            "switch_event": switch_event,
         }

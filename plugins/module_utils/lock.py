@@ -104,10 +104,12 @@ def refusal(name, current, owner, operation, state):
 
 
 def records_to_write(stored, records):
-    """The entries of ``records`` ({name, value, description}) whose value differs from ``stored``'s.
+    """The entries of ``records`` ({name, value, description, always}) whose value differs from ``stored``'s, or that
+    say ``always``.
 
     ``stored`` maps each name to its parameter's current value, None when it does not exist. A value that is
     already stored is not written again, so a record run twice writes once and its description stays that of
-    the run that wrote it.
+    the run that wrote it; a record that says ``always`` is written whatever is stored, for a description the
+    parameter's history must keep (why a failed switch left the traffic where it was).
     """
-    return [record for record in records if stored.get(record["name"]) != record["value"]]
+    return [record for record in records if record.get("always") or stored.get(record["name"]) != record["value"]]

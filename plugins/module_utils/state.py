@@ -424,6 +424,25 @@ def previous_color(history):
     )
 
 
+def alarm_states(names, described):
+    """The state of each alarm of ``names`` from its DescribeAlarms entry in ``described`` (metric and composite alarms):
+    name, state, reason and when it changed; state None for a name no alarm has."""
+    found = {item["AlarmName"]: item for item in described}
+    states = []
+    for name in names:
+        item = found.get(name) or {}
+        updated = item.get("StateUpdatedTimestamp")
+        states.append(
+            {
+                "name": name,
+                "state": item.get("StateValue"),
+                "reason": item.get("StateReason"),
+                "updated": updated.isoformat() if hasattr(updated, "isoformat") else updated,
+            }
+        )
+    return states
+
+
 def parse_lock(parameter):
     """The lock holder recorded in the lock parameter, or None when the app is not locked."""
     if parameter is None:

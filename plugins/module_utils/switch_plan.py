@@ -15,7 +15,9 @@ import json
 import re
 from datetime import datetime
 
+from ansible_collections.teal.bluegreen.plugins.module_utils.gate import threshold_problems
 from ansible_collections.teal.bluegreen.plugins.module_utils.variables import whole_number
+from ansible_collections.teal.bluegreen.plugins.module_utils.vocabulary import in_role_terms
 
 COLORS = ("blue", "green")
 OPERATIONS = ("switch", "rollback")
@@ -211,6 +213,76 @@ def records(plan, outcome, operation, run_id, artifact_version=None):
     return []
 
 
+# The longest description an SSM parameter takes (PutParameter's Description).
+DESCRIPTION_LIMIT = 1024
+
+
+def records_because(plan, outcome, reason=None):
+    """The plan's ``records`` for ``outcome``, the description of the live colour's record saying why the traffic went
+    back (``reason``: the gate, the value and the threshold, or the check that failed), so that the live parameter's
+    history keeps it."""
+    found = [dict(record) for record in plan["records"][outcome]]
+    if reason and outcome == "reverted":
+        for record in found:
+            record["description"] = f"{record['description']}: {reason}"[:DESCRIPTION_LIMIT]
+            # The live parameter already names the previous colour unless the run had recorded the new one: written
+            # anyway, so that its history keeps why the traffic went back.
+            record["always"] = True
+    return found
+
+
+def event(plan, app, step_index=None, verdict=None, reasons=()):
+    """What teal.bluegreen.release_notify tells the webhooks and SNS of a phase of the switch (its ``event`` option):
+    the colours, the run's id, and for a step (``step_index``, counted from 0 as the role's loop counts) its share and
+    number counted from 1, with the gates' ``verdict`` and ``reasons``."""
+    found = {
+        "app": app,
+        "from_color": plan["from"],
+        "to_color": plan["to"],
+        "steps": len(plan["steps"]),
+        "deployment_id": plan.get("run_id"),
+        "reasons": [str(reason) for reason in reasons or ()],
+    }
+    if step_index is not None:
+        found.update(step=plan["steps"][int(step_index)], step_index=int(step_index) + 1)
+    if verdict:
+        found["verdict"] = verdict
+    return found
+
+
+def gate_failures(result, inconclusive):
+    """What a release gate's verdict (teal.bluegreen.release_gate's result) fails the step with: its reasons when the
+    verdict is fail, or inconclusive and ``inconclusive`` is fail; nothing otherwise."""
+    verdict = (result or {}).get("verdict")
+    if verdict == "pass" or (verdict == "inconclusive" and inconclusive == "pass"):
+        return []
+    reasons = list((result or {}).get("reasons") or []) or [f"the release gate's verdict is {verdict}"]
+    if verdict == "inconclusive":
+        return [f"inconclusive, which bluegreen_metric_inconclusive makes a failure: {'; '.join(reasons)}"]
+    return reasons
+
+
+def alarm_refusals(state, plan):
+    """The release gates' alarms (bluegreen_alarms) that refuse the switch before anything moves, from the state read
+    (state_info's ``alarms``): one in ALARM, since the release would be judged by an alarm that already fires, and a
+    name no alarm has."""
+    states = {entry["name"]: entry for entry in state.get("alarms") or []}
+    found = []
+    for name in plan["gates"]["alarms"]:
+        entry = states.get(name) or {}
+        if entry.get("state") == "ALARM":
+            found.append(
+                f"alarm {name} is in ALARM ({entry.get('reason') or 'no reason given'}), before anything moved; "
+                f"nothing changed. Switch once it is back to OK, or leave it out of bluegreen_alarms"
+            )
+        elif not entry.get("state"):
+            found.append(
+                f"alarm {name} of bluegreen_alarms does not exist (no metric or composite alarm has that name in this "
+                "account and region); nothing changed. Correct the name in bluegreen_alarms"
+            )
+    return found
+
+
 def refusals(state, plan, app, strategy):
     """The reasons not to start, most fundamental first; empty when the switch may go ahead."""
     found = []
@@ -229,6 +301,7 @@ def refusals(state, plan, app, strategy):
         return found
     if plan["done"]:
         return found
+    found.extend(alarm_refusals(state, plan))
     if strategy in FLEET_STRATEGIES:
         fleet = state.get("colors", {}).get(plan["to"]) or {}
         if not fleet.get("auto_scaling_group"):
@@ -291,6 +364,7 @@ def plan_switch(
     target_groups=None,
     run_id=None,
     artifact_version=None,
+    gated=None,
 ):
     """The whole plan of a switch or rollback, from the state read and the role's variables.
 
@@ -300,17 +374,19 @@ def plan_switch(
     expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``verified_by_move`` (see
     verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``run_id``,
     ``records`` (what the release of the lock records for each outcome, see records), ``codedeploy`` (see
-    codedeploy_move) and ``refusals``.
+    codedeploy_move), ``gates`` (see gates; ``gated`` holds its keyword arguments) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)
     to = to_color(state, operation, target_color, deployment_id, repair)
     layer = state.get("layers", {}).get(traffic_layer(strategy)) or {}
     start = int((layer.get("weights") or {}).get(to) or 0)
-    # Steps the traffic has already reached (resuming an interrupted canary) are skipped. With strategy alb the last
-    # one always runs: a switch killed right after moving the production listener has left the test listener and the
-    # IsProduction tags behind, which alb_swap then puts in place, moving nothing else.
-    remaining = [step for step in steps if step > start] or ([100] if strategy == "alb" else [])
+    # Steps the traffic has already passed (resuming an interrupted canary) are skipped; the step it stands at runs
+    # again with strategies alb and route53, moving nothing, so that a run killed during its bake bakes it again. With
+    # strategy alb the last one always runs: a switch killed right after moving the production listener has left the
+    # test listener and the IsProduction tags behind, which alb_swap then puts in place, moving nothing else.
+    current = [step for step in steps if step == start] if start and strategy in FLEET_STRATEGIES else []
+    remaining = current + [step for step in steps if step > start] or ([100] if strategy == "alb" else [])
     # A test listener that still forwards to the colour taking the traffic is a part of the move left undone.
     test_listener = (layer.get("test_listener") or {}).get("weights") or {} if strategy == "alb" else {}
     plan = {
@@ -323,7 +399,8 @@ def plan_switch(
     }
     plan["expected"] = expected_live(source, to, start, remaining)
     plan["weights"] = step_weights(source, to, remaining)
-    plan.update(verification_source(strategy, bake_seconds, plan["checks"]))
+    plan["gates"] = gates(state, plan, strategy, bake_seconds=bake_seconds, **(gated or {}))
+    plan.update(verification_source(strategy, plan["gates"]["steps"], plan["checks"]))
     plan["codedeploy"] = codedeploy_move(state, to, source)
     plan["target_groups"] = swap_target_groups(state, target_groups)
     plan["run_id"] = run_id
@@ -332,13 +409,76 @@ def plan_switch(
     return plan
 
 
-def verification_source(strategy, bake_seconds, checks):
-    """Where a step's verification finds its evidence. Strategy alb without a bake: in alb_swap's own answer (the health
-    it read right before moving the listener, and the listener as ModifyListener returned it), which a read a moment
-    later would only repeat (``verify_from_swap``). Without HTTP checks either, that answer is the whole verification
-    of a step that moved the listener (``verified_by_move``)."""
-    from_swap = strategy == "alb" and int(bake_seconds or 0) == 0
-    return {"verify_from_swap": from_swap, "verified_by_move": from_swap and not checks}
+# What an inconclusive metric verdict (too few requests to judge) means: go on, or fail the step and move back.
+INCONCLUSIVE = ("pass", "fail")
+# The metric checks that compare the new colour with the previous one; after the last step the previous colour serves
+# nothing left to compare with, so only the others judge the bake after it.
+RATIO_CHECKS = ("max_error_rate_ratio", "max_latency_p99_ratio")
+# The strategies whose steps the load balancer's metrics can judge, per target group (alb) or per load balancer.
+METRIC_STRATEGIES = ("alb", "route53")
+
+
+def gates(
+    state,
+    plan,
+    strategy,
+    alarms=(),
+    metric_checks=None,
+    bake_seconds=0,
+    post_switch_bake_seconds=None,
+    inconclusive=None,
+    load_balancers=None,
+):
+    """The release gates of the switch: what teal.bluegreen.release_gate watches before anything moves and during the
+    bake after each step.
+
+    Returns ``alarms`` (the CloudWatch alarm names), ``pre_switch`` (whether alarms are checked before the lock is
+    taken, so that an alarm already firing refuses the switch with nothing changed), ``subject`` (the new colour and
+    the baseline, the previous colour, as release_gate's options: their target groups and the load balancer with
+    strategy alb, their load balancers with strategy route53) and ``steps``, one per step of the plan: ``bake_seconds``
+    (``bake_seconds`` for the canary steps, ``post_switch_bake_seconds`` after the last one, which defaults to the
+    canary's), ``metric_checks`` (without the ratios after the last step, see RATIO_CHECKS), ``inconclusive``
+    (``inconclusive`` when given, else pass for the canary steps, whose next step brings more requests, and fail
+    after the last one) and ``watch`` (whether release_gate runs after the step at all).
+    """
+    alarms = list(alarms or [])
+    checks = dict(metric_checks or {}) if strategy in METRIC_STRATEGIES else {}
+    post = bake_seconds if post_switch_bake_seconds is None else post_switch_bake_seconds
+    source, to = plan["from"], plan["to"]
+    subject = {}
+    if strategy == "alb":
+        colors = state.get("colors") or {}
+        subject = {
+            "load_balancer": ((state.get("layers") or {}).get("alb") or {}).get("load_balancer_arn"),
+            "target_group": (colors.get(to) or {}).get("target_group_arn"),
+            "baseline_target_group": (colors.get(source) or {}).get("target_group_arn"),
+        }
+    elif strategy == "route53" and load_balancers:
+        subject = {"load_balancer": load_balancers.get(to), "baseline_load_balancer": load_balancers.get(source)}
+    steps = []
+    for index in range(len(plan["steps"])):
+        last = index == len(plan["steps"]) - 1
+        step_checks = {key: value for key, value in checks.items() if not (last and key in RATIO_CHECKS)}
+        steps.append(
+            {
+                "bake_seconds": int(post if last else bake_seconds or 0),
+                "metric_checks": step_checks or None,
+                "subject": subject if step_checks else {},
+                "inconclusive": inconclusive or ("fail" if last else "pass"),
+                "watch": bool(alarms or step_checks),
+            }
+        )
+    return {"alarms": alarms, "pre_switch": bool(alarms) and not plan["done"], "subject": subject, "steps": steps}
+
+
+def verification_source(strategy, steps, checks):
+    """Where a step's verification finds its evidence. Strategy alb when no step bakes: in alb_swap's own answer (the
+    health it read right before moving the listener, and the listener as ModifyListener returned it), which a read a
+    moment later would only repeat (``verify_from_swap``). Without HTTP checks or release gates either, that answer is
+    the whole verification of a step that moved the listener (``verified_by_move``). ``steps`` are the gates' steps."""
+    from_swap = strategy == "alb" and not any(step["bake_seconds"] for step in steps)
+    watched = any(step["watch"] for step in steps)
+    return {"verify_from_swap": from_swap, "verified_by_move": from_swap and not checks and not watched}
 
 
 def swap_target_groups(state, given=None):
@@ -428,10 +568,59 @@ def steps_valid(steps):
     )
 
 
-def variable_problems(strategy, target_color, canary_steps):
+def gate_problems(
+    strategy,
+    metric_checks=None,
+    load_balancers=None,
+    bake_seconds=0,
+    post_switch_bake_seconds=None,
+    steps=(),
+    inconclusive=None,
+):
+    """What is wrong with the release gates' variables, before anything moves: the thresholds (as release_gate checks
+    them), metric checks for a strategy without a load balancer's metrics or without a bake to judge, and strategy
+    route53 without the load balancers to compare, and what an inconclusive verdict means."""
+    if inconclusive not in (None, "") + INCONCLUSIVE:
+        return [
+            f"bluegreen_metric_inconclusive '{inconclusive}' is neither pass nor fail (nor null: pass for the canary "
+            "steps, fail after the last one)"
+        ]
+    if not metric_checks:
+        return []
+    if strategy not in METRIC_STRATEGIES:
+        return [
+            f"bluegreen_metric_checks: strategy {strategy} has no load balancer's metrics of each colour to compare; "
+            "leave bluegreen_metric_checks out and gate on bluegreen_alarms"
+        ]
+    found = [
+        in_role_terms(problem, {"metric_checks": "bluegreen_metric_checks"})
+        for problem in threshold_problems(metric_checks)
+    ]
+    # The canary steps' bake, and the last step's (which is the canary's unless bluegreen_post_switch_bake_seconds).
+    bakes = {"bluegreen_post_switch_bake_seconds": post_switch_bake_seconds}
+    if len(steps) > 1 or post_switch_bake_seconds is None:
+        bakes["bluegreen_canary_bake_seconds"] = bake_seconds
+    for name, value in sorted(bakes.items()):
+        if value is not None and int(value) <= 0:
+            found.append(
+                f"{name} {value}: bluegreen_metric_checks judge the requests of the bake after each step; set {name} "
+                "above 0 (a few minutes, as long as the metrics' window, lets each step serve enough requests)"
+            )
+    if strategy == "route53" and not all((load_balancers or {}).get(color) for color in COLORS):
+        found.append(
+            "bluegreen_metric_checks with strategy route53 compare the colours' load balancers; name them in "
+            "bluegreen_load_balancers ({blue: <name or ARN>, green: <name or ARN>})"
+        )
+    return found
+
+
+def variable_problems(strategy, target_color, canary_steps, **gated):
     """What is wrong with the switch role's own variables, each message naming the variable, its value and what to use;
-    the numbers of every role are checked by the preflight (module_utils/variables.py)."""
-    found = []
+    the numbers of every role are checked by the preflight (module_utils/variables.py). ``gated`` holds gate_problems'
+    keyword arguments."""
+    found = (
+        gate_problems(strategy, steps=canary_steps if isinstance(canary_steps, list) else (), **gated) if gated else []
+    )
     if strategy not in STRATEGIES:
         found.append(
             f"bluegreen_strategy '{strategy}' is not one teal.bluegreen.switch knows: 'alb', 'route53', 'efs' or 'codedeploy'"

@@ -45,6 +45,8 @@ BOUNDS = {
     "bluegreen_poll_interval": (1, 3600),
     "bluegreen_bake_seconds": (0, DAY),
     "bluegreen_canary_bake_seconds": (0, DAY),
+    "bluegreen_post_switch_bake_seconds": (0, DAY),
+    "bluegreen_gate_poll_interval": (1, 3600),
     "bluegreen_health_wait_timeout": (0, DAY),
     "bluegreen_health_poll_interval": (1, 3600),
     "bluegreen_dns_wait_timeout": (0, DAY),

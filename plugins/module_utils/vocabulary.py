@@ -25,9 +25,13 @@ def in_role_terms(message, terms):
 
 
 def failure_messages(failed_result, terms=None):
-    """The messages of a failed task's result (each failed item of a loop, else the task's own message), in the
-    role's words."""
+    """The messages of a failed task's result (each failed item of a loop, else the task's own message, else the
+    reasons of a verdict that ``failed_when`` failed, as teal.bluegreen.release_gate returns them), in the role's
+    words."""
     result = failed_result if isinstance(failed_result, dict) else {}
     items = [item for item in result.get("results") or [] if isinstance(item, dict) and item.get("failed")]
-    messages = [item.get("msg") or "failed" for item in items] or [result.get("msg") or "failed"]
+    # A verdict that failed_when failed (teal.bluegreen.release_gate's) says why in its reasons; Ansible's own message
+    # for it says only that the task failed.
+    verdict = "; ".join(str(reason) for reason in result.get("reasons") or ()) if "verdict" in result else ""
+    messages = [item.get("msg") or "failed" for item in items] or [verdict or result.get("msg") or "failed"]
     return [in_role_terms(message, terms) for message in messages]

@@ -54,7 +54,8 @@ options:
       - Written only when the lock is O(owner)'s, or free; a lock held by anybody else fails the module before
         anything is written, as releasing it would.
       - A parameter whose stored value already is C(value) is not written again, so its description stays that
-        of the run that wrote it.
+        of the run that wrote it; unless the record says O(record[].always), as a failed switch's does, so that the
+        parameter's history keeps why the traffic stayed where it was.
       - With O(state=present), written once the lock is O(owner)'s, taken by this run or held already, and the
         lock stays held. So a run that goes on under the lock records what it has done so far, for example the
         deployment a rollback made again, or the live colour of a switch that verifies next. A lock held by
@@ -80,6 +81,12 @@ options:
             parameter's history keeps.
         type: str
         default: ""
+      always:
+        description:
+          - Write a new version even when the parameter already holds O(record[].value), for a description the
+            history must keep.
+        type: bool
+        default: false
   force:
     description:
       - With O(state=present), take over a lock held by someone else; with O(state=absent), release it.
@@ -332,6 +339,7 @@ def main():
                 name=dict(type="str", required=True),
                 value=dict(type="str", required=True),
                 description=dict(type="str", default=""),
+                always=dict(type="bool", default=False),
             ),
         ),
     )

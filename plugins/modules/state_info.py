@@ -81,6 +81,14 @@ options:
         C(previous_color) of the SSM layer in RV(layers); a read that only checks the state after a change needs neither.
     type: bool
     default: true
+  alarms:
+    description:
+      - CloudWatch alarm names (metric or composite) whose state to report in RV(alarms), with one DescribeAlarms call;
+        the switch role refuses to start while one of them is in ALARM or does not exist.
+      - Up to 100 names.
+    type: list
+    elements: str
+    default: []
   min_healthy_targets:
     description:
       - The live colour with fewer healthy targets than this (in its target group) is flagged in RV(flags).
@@ -112,7 +120,7 @@ attributes:
 notes:
   - Needs C(elasticloadbalancing:Describe*), C(autoscaling:DescribeAutoScalingGroups),
     C(tag:GetResources), C(ssm:GetParameters), C(ssm:GetParameterHistory) and, with O(live_records), C(route53:GetHostedZone),
-    C(route53:ListHostedZonesByName) and C(route53:ListResourceRecordSets).
+    C(route53:ListHostedZonesByName) and C(route53:ListResourceRecordSets); with O(alarms), C(cloudwatch:DescribeAlarms).
 """
 
 EXAMPLES = r"""
@@ -310,6 +318,28 @@ colors:
       instances_in_service: 0
       deleting: false
       awaiting_color_tag: false
+alarms:
+  description:
+    - The state of each alarm of O(alarms), in their order; a name no alarm has gets RV(alarms[].state) null.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The alarm's name.
+      type: str
+    state:
+      description: C(OK), C(ALARM) or C(INSUFFICIENT_DATA); null when no metric or composite alarm has the name.
+      type: str
+    reason:
+      description: Why the alarm is in its state, as CloudWatch says (StateReason).
+      type: str
+    updated:
+      description: When the alarm's state last changed, ISO 8601.
+      type: str
+  sample:
+    - {name: demo-5xx, state: OK, reason: "Threshold Crossed: 1 datapoint [0.0] was not greater than 5.0",
+       updated: "2026-12-08T01:00:00+00:00"}
 lock:
   description:
     - The holder of the deployment lock C(<prefix>/<app>/lock), or null when the app is not locked.
@@ -364,6 +394,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils._autoscaling import groups as asg_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._cloudwatch import alarms as cloudwatch_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._elbv2 import resources as elbv2_api
 from ansible_collections.teal.bluegreen.plugins.module_utils._ssm import parameters as ssm_api
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
@@ -512,6 +543,9 @@ def do(module):
         layers=layers,
         colors=colors,
         lock=lock,
+        alarms=state.alarm_states(
+            params["alarms"], cloudwatch_api.describe_alarms(clients("cloudwatch"), params["alarms"])
+        ),
         deployment=state.parse_deployment(parameters[names["deployment"]], parameters[names["live"]]),
         parameters=names,
         flags=flags,
@@ -535,6 +569,7 @@ def main():
         history=dict(type="bool", default=True),
         min_healthy_targets=dict(type="int", default=1),
         lock_max_age=dict(type="int", default=3600),
+        alarms=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec, supports_check_mode=True, required_by={"test_listener_port": "load_balancer"}
@@ -545,6 +580,11 @@ def main():
             "listener's own port, or leave test_listener_port out"
         )
 
+    if len(module.params["alarms"]) > 100:
+        module.fail_json(
+            msg=f"alarms names {len(module.params['alarms'])} alarms; DescribeAlarms takes at most 100 names at once, so "
+            "give at most 100 (a composite alarm can stand for several)"
+        )
     check_options(module, argument_spec)
     run_module(module, do)
 

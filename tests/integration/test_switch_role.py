@@ -5,6 +5,10 @@
 
 """The switch role through playbooks/switch.yml and playbooks/rollback.yml, against the test sandbox.
 
+Its release gates (docs/gates.md) too, at the end: CloudWatch alarms moved with SetAlarmState and each colour's
+traffic fed to the sandbox's CloudWatch (POST /_sandbox/cloudwatch/traffic), so that a bad release is judged during
+its bake and moved back by itself.
+
 The sandbox fakes its instances, so the HTTP verification is pointed at a real web server on loopback
 that this module runs; a URL that starts answering 404 after a number of requests fails a chosen step.
 Every test leaves the sandbox live on blue, consistent and unlocked, which the `clean` fixture checks.
@@ -19,10 +23,14 @@ import re
 import threading
 import time
 import uuid
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
 
 import pytest
 
+from conftest import is_write
 from conftest import recap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -334,7 +342,11 @@ def test_failed_verification_moves_traffic_back(sandbox, demo, site, clean):
     assert traffic(sandbox, demo, 80) == {"blue": 100}
     assert traffic(sandbox, demo, 8080) == {"green": 100}
     assert production_tags(sandbox, demo) == {"blue": "true", "green": "false"}
-    assert history(sandbox)[0]["Version"] == version
+    # The live parameter still says blue, in a new version that keeps why the traffic went back.
+    newest = history(sandbox)[0]
+    assert (newest["Version"], newest["Value"]) == (version + 1, "blue")
+    assert "failed: back to blue: step 2 of 3 (50%): " in newest["Description"], newest["Description"]
+    assert f"{url} answered 404, not 200" in newest["Description"], newest["Description"]
     assert lock_holder(sandbox) is None
 
 
@@ -365,7 +377,9 @@ def test_body_without_the_expected_text_moves_traffic_back(sandbox, demo, site, 
     assert "failed at step 1 of 1 (100%)" in done.stdout, done.stdout
     assert "its body does not contain 'demo release 3'" in done.stdout, done.stdout
     assert traffic(sandbox, demo, 80) == {"blue": 100}
-    assert history(sandbox)[0]["Version"] == version
+    newest = history(sandbox)[0]
+    assert (newest["Version"], newest["Value"]) == (version + 1, "blue")
+    assert "its body does not contain 'demo release 3'" in newest["Description"], newest["Description"]
     assert lock_holder(sandbox) is None
 
 
@@ -414,7 +428,9 @@ def test_repair_finishes_an_interrupted_canary(sandbox, demo, site, clean):
     done = run(sandbox, SWITCH, bluegreen_repair=True, **variables)
 
     assert done.returncode == 0, done.log
-    assert moved_steps(done) == ["100"], done.stdout
+    # The step the traffic stands at runs again, moving nothing (its bake and checks are what a killed run left
+    # undone), then the steps after it.
+    assert moved_steps(done) == ["50", "100"], done.stdout
     assert traffic(sandbox, demo, 80) == {"green": 100}
     assert history(sandbox)[0]["Value"] == "green"
     assert lock_holder(sandbox) is None
@@ -471,3 +487,160 @@ def test_bad_variables_fail_before_anything_changes(sandbox, demo, clean, variab
     assert message in done.stdout, done.stdout
     assert traffic(sandbox, demo, 80) == {"blue": 100}
     assert history(sandbox)[0]["Version"] == version
+
+
+# The release gates.
+
+ALARM = "demo-switch-5xx"
+CHECKS = {"max_error_rate": 0.02, "max_error_rate_ratio": 2.0, "max_latency_p99_ratio": 1.5, "min_requests": 100}
+# Short bakes, looked at every second: the sandbox's metrics are written ahead, so a bake need not wait for them.
+GATED = {
+    "bluegreen_canary_steps": [50, 100],
+    "bluegreen_canary_bake_seconds": 3,
+    "bluegreen_gate_poll_interval": 1,
+    "bluegreen_metric_checks": CHECKS,
+}
+
+
+@pytest.fixture
+def feed(sandbox, demo):
+    """feed(color, requests_per_minute, error_rate): a quarter of an hour of the colour's traffic through demo's load
+    balancer, ending five minutes from now, so that every window read during the test finds it whole."""
+    sandbox.forget_traffic()
+
+    def write(color, requests, error_rate=0.001, latency_ms=80):
+        end = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()
+        sandbox.traffic(
+            demo["lb"]["LoadBalancerArn"],
+            demo["groups"][color],
+            requests_per_minute=requests,
+            error_rate=error_rate,
+            latency_ms=latency_ms,
+            minutes=15,
+            end=end,
+        )
+
+    yield write
+    sandbox.forget_traffic()
+
+
+@pytest.fixture
+def alarm(sandbox):
+    """An alarm on demo's target 5XX count, OK; alarm(state) moves it with SetAlarmState."""
+    cloudwatch = sandbox.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName=ALARM,
+        Namespace="AWS/ApplicationELB",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Dimensions=[{"Name": "LoadBalancer", "Value": "app/demo/1"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+
+    def move(state, reason="Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (10.0)"):
+        cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue=state, StateReason=reason)
+
+    move("OK", "Threshold Crossed: 1 datapoint [0.0] was not greater than the threshold (10.0)")
+    yield move
+    cloudwatch.delete_alarms(AlarmNames=[ALARM])
+
+
+def assert_back_on_blue(sandbox, demo, done):
+    assert done.returncode != 0, done.log
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert lock_holder(sandbox) is None
+    assert "Production traffic is back on blue (100%)" in done.stdout, done.stdout
+
+
+def test_a_healthy_canary_passes_every_gate(sandbox, demo, clean, feed, alarm):
+    feed("blue", 600)
+    feed("green", 600)
+    done = run(sandbox, SWITCH, bluegreen_alarms=[ALARM], **GATED)
+    assert done.returncode == 0, done.log
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+    assert history(sandbox)[0]["Value"] == "green"
+    assert "Watch the release gates while the new colour serves its share" in done.stdout
+
+
+def test_a_new_colour_at_five_times_the_baselines_error_rate_is_moved_back(sandbox, demo, clean, feed):
+    feed("blue", 600, error_rate=0.004)
+    feed("green", 600, error_rate=0.02)
+    done = run(sandbox, SWITCH, **GATED)
+    assert_back_on_blue(sandbox, demo, done)
+    reason = history(sandbox)[0]["Description"]
+    assert history(sandbox)[0]["Value"] == "blue"
+    assert "failed: back to blue: step 1 of 2 (50%)" in reason, reason
+    assert "error rate" in reason, reason
+
+
+def test_an_alarm_that_fires_at_step_two_moves_all_traffic_back_with_the_reason_in_the_history(
+    sandbox, demo, clean, alarm
+):
+    # The alarm fires once the listener sends all traffic to green: during the bake after the second step.
+    fired = threading.Event()
+
+    def fire_at_step_two():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not fired.is_set():
+            if traffic(sandbox, demo, 80) == {"green": 100}:
+                alarm("ALARM")
+                fired.set()
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=fire_at_step_two, daemon=True)
+    watcher.start()
+    done = run(
+        sandbox,
+        SWITCH,
+        bluegreen_alarms=[ALARM],
+        bluegreen_canary_steps=[50, 100],
+        bluegreen_canary_bake_seconds=1,
+        bluegreen_post_switch_bake_seconds=20,
+        bluegreen_gate_poll_interval=1,
+    )
+    fired.set()
+    watcher.join()
+    assert_back_on_blue(sandbox, demo, done)
+    reason = history(sandbox)[0]["Description"]
+    assert "step 2 of 2 (100%)" in reason and f"alarm '{ALARM}' is in ALARM" in reason, reason
+
+
+@pytest.mark.parametrize(("inconclusive", "moved"), [(None, False), ("pass", True)], ids=["fails", "passes when told"])
+def test_too_few_requests_gives_the_configured_outcome(sandbox, demo, clean, feed, inconclusive, moved):
+    feed("blue", 600)
+    feed("green", 2)
+    variables = {**GATED, "bluegreen_canary_steps": [100]}
+    if inconclusive:
+        variables["bluegreen_metric_inconclusive"] = inconclusive
+    done = run(sandbox, SWITCH, **variables)
+    if moved:
+        assert done.returncode == 0, done.log
+        assert traffic(sandbox, demo, 80) == {"green": 100}
+    else:
+        assert_back_on_blue(sandbox, demo, done)
+        assert "min_requests" in history(sandbox)[0]["Description"] or "requests" in history(sandbox)[0]["Description"]
+
+
+def test_an_alarm_already_in_alarm_refuses_to_start_and_changes_nothing(sandbox, demo, clean, alarm):
+    alarm("ALARM")
+    versions = len(history(sandbox))
+    with sandbox.api_calls() as calls:
+        done = run(sandbox, SWITCH, bluegreen_alarms=[ALARM])
+    assert done.returncode != 0
+    assert f"alarm {ALARM} is in ALARM" in done.stdout and "nothing changed" in done.stdout, done.stdout
+    assert [call for call in calls if is_write(call)] == []
+    assert len(history(sandbox)) == versions
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+
+
+def test_an_unknown_alarm_or_a_bad_threshold_is_refused_before_anything_is_read(sandbox, demo, clean):
+    missing = run(sandbox, SWITCH, bluegreen_alarms=["demo-no-such-alarm"])
+    assert missing.returncode != 0
+    assert "alarm demo-no-such-alarm of bluegreen_alarms does not exist" in missing.stdout, missing.stdout
+    bad = run(sandbox, SWITCH, **{**GATED, "bluegreen_metric_checks": {"max_error_rate": 5}})
+    assert bad.returncode != 0
+    assert "bluegreen_metric_checks.max_error_rate 5 is out of range" in bad.stdout, bad.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 100}

@@ -138,6 +138,11 @@ class TestRecordsToWrite:
     def test_the_stored_value_is_not_written_again_whatever_the_description(self):
         assert lock.records_to_write({"live": "green"}, [dict(self.RECORD, description="another run")]) == []
 
+    def test_a_record_that_says_always_is_written_even_when_the_value_is_stored(self):
+        failed = dict(self.RECORD, value="blue", description="switch 8 failed: back to blue: ...", always=True)
+        assert lock.records_to_write({"live": "blue"}, [failed]) == [failed]
+        assert lock.records_to_write({"live": "blue"}, [dict(failed, always=False)]) == []
+
     def test_only_the_records_that_differ_are_written(self):
         other = {"name": "deployment", "value": "{}", "description": ""}
         assert lock.records_to_write({"live": "green", "deployment": '{"id": 1}'}, [self.RECORD, other]) == [other]

@@ -581,3 +581,17 @@ class TestFlags:
                 f"the lock of ci-7 (switch) {expected}: the run that took it may have died; if no run is in progress, "
                 "the next one takes it over with bluegreen_force_unlock=true"
             ]
+
+
+def test_each_alarm_s_state_in_the_order_asked_and_none_for_a_name_no_alarm_has():
+    moment = datetime.datetime(2026, 12, 8, 1, 0, tzinfo=datetime.timezone.utc)
+    described = [
+        {"AlarmName": "demo-latency", "StateValue": "OK", "StateReason": "fine", "StateUpdatedTimestamp": moment},
+        {"AlarmName": "demo-5xx", "StateValue": "ALARM", "StateReason": "Threshold Crossed", "AlarmRule": "x"},
+    ]
+    assert state.alarm_states(["demo-5xx", "demo-missing", "demo-latency"], described) == [
+        {"name": "demo-5xx", "state": "ALARM", "reason": "Threshold Crossed", "updated": None},
+        {"name": "demo-missing", "state": None, "reason": None, "updated": None},
+        {"name": "demo-latency", "state": "OK", "reason": "fine", "updated": "2026-12-08T01:00:00+00:00"},
+    ]
+    assert state.alarm_states([], described) == []

@@ -15,9 +15,11 @@ from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import 
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import efs_failures
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import expected_live
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import failure_message
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import gate_failures
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import http_checks
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import plan_switch
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import records
+from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import records_because
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import redeploy_records
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import report
 from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import revision_location
@@ -253,7 +255,7 @@ def test_a_rollback_run_again_after_its_run_died_having_recorded_the_colour_has_
     assert (plan["from"], plan["to"], plan["done"], plan["refusals"]) == ("blue", "blue", True, [])
 
 
-def test_steps_already_reached_are_skipped_and_alb_always_runs_its_last():
+def test_steps_already_passed_are_skipped_the_current_one_baked_again_and_alb_always_runs_its_last():
     resumed = plan_switch(
         state(live=None, ssm_live="blue", weights={"blue": 50, "green": 50}, deployment=deployed("green")),
         "demo",
@@ -267,9 +269,16 @@ def test_steps_already_reached_are_skipped_and_alb_always_runs_its_last():
         steps=[10, 100],
     )
 
-    assert (resumed["from"], resumed["start"], resumed["steps"], resumed["done"]) == ("blue", 50, [100], False)
+    assert (resumed["from"], resumed["start"], resumed["steps"], resumed["done"]) == ("blue", 50, [50, 100], False)
+    assert resumed["expected"] == ["blue", "blue"]
     assert (moved["start"], moved["steps"], moved["done"]) == (100, [100], False)
-    assert (moved_dns["start"], moved_dns["steps"], moved_dns["done"]) == (100, [], False)
+    assert (moved_dns["start"], moved_dns["steps"], moved_dns["done"]) == (100, [100], False)
+    between = plan_switch(
+        state(live=None, ssm_live="blue", weights={"blue": 70, "green": 30}, deployment=deployed("green")),
+        "demo",
+        steps=[10, 50, 100],
+    )
+    assert between["steps"] == [50, 100]
 
 
 def test_done_needs_the_traffic_and_the_parameter_on_the_target():
@@ -567,6 +576,177 @@ def test_only_alb_without_a_bake_verifies_from_the_swap_and_without_checks_is_ve
     assert (plan["verify_from_swap"], plan["verified_by_move"]) == expected
 
 
+@pytest.mark.parametrize(
+    ("gated", "expected"),
+    [
+        ({"alarms": ["demo-5xx"]}, (True, False)),
+        ({"post_switch_bake_seconds": 60}, (False, False)),
+        ({"metric_checks": {"max_error_rate": 0.01}}, (True, False)),
+        ({"metric_checks": {"max_error_rate": 0.01}, "post_switch_bake_seconds": 0}, (True, False)),
+    ],
+    ids=["an alarm", "a bake after the last step", "metric checks", "metric checks without a bake"],
+)
+def test_a_step_that_a_gate_watches_is_not_verified_by_the_move_alone(gated, expected):
+    plan = plan_switch(state(), "demo", target_color="green", gated=gated)
+    assert (plan["verify_from_swap"], plan["verified_by_move"]) == expected
+
+
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo/50dc6c495c0c9188"
+CHECKS = {"max_error_rate": 0.01, "max_error_rate_ratio": 2.0, "max_latency_p99_ratio": 1.5, "min_requests": 100}
+
+
+def gated_state(**more):
+    read = state(**more)
+    read["layers"]["alb"]["load_balancer_arn"] = ALB_ARN
+    return read
+
+
+@pytest.mark.parametrize(
+    ("gated", "expected"),
+    [
+        (
+            {},
+            [{"bake_seconds": 30, "metric_checks": None, "inconclusive": "pass", "watch": False}]
+            + [{"bake_seconds": 30, "metric_checks": None, "inconclusive": "fail", "watch": False}],
+        ),
+        (
+            {"alarms": ["demo-5xx"], "post_switch_bake_seconds": 300},
+            [{"bake_seconds": 30, "metric_checks": None, "inconclusive": "pass", "watch": True}]
+            + [{"bake_seconds": 300, "metric_checks": None, "inconclusive": "fail", "watch": True}],
+        ),
+        (
+            {"metric_checks": CHECKS},
+            [{"bake_seconds": 30, "metric_checks": CHECKS, "inconclusive": "pass", "watch": True}]
+            + [
+                {
+                    "bake_seconds": 30,
+                    "metric_checks": {"max_error_rate": 0.01, "min_requests": 100},
+                    "inconclusive": "fail",
+                    "watch": True,
+                }
+            ],
+        ),
+        (
+            {"metric_checks": {"max_error_rate_ratio": 2.0}, "inconclusive": "pass"},
+            [
+                {
+                    "bake_seconds": 30,
+                    "metric_checks": {"max_error_rate_ratio": 2.0},
+                    "inconclusive": "pass",
+                    "watch": True,
+                }
+            ]
+            + [{"bake_seconds": 30, "metric_checks": None, "inconclusive": "pass", "watch": False}],
+        ),
+        (
+            {"metric_checks": CHECKS, "inconclusive": "fail", "post_switch_bake_seconds": 0},
+            [{"bake_seconds": 30, "metric_checks": CHECKS, "inconclusive": "fail", "watch": True}]
+            + [
+                {
+                    "bake_seconds": 0,
+                    "metric_checks": {"max_error_rate": 0.01, "min_requests": 100},
+                    "inconclusive": "fail",
+                    "watch": True,
+                }
+            ],
+        ),
+    ],
+    ids=[
+        "no gate",
+        "alarms, with a longer bake after the last step",
+        "metric checks: no ratios after the last step",
+        "only ratio checks: none after the last step",
+        "inconclusive fails every step",
+    ],
+)
+def test_each_step_gets_its_bake_its_checks_and_what_inconclusive_means(gated, expected):
+    plan = plan_switch(gated_state(), "demo", target_color="green", steps=[10, 100], bake_seconds=30, gated=gated)
+    assert [
+        {key: value for key, value in step.items() if key != "subject"} for step in plan["gates"]["steps"]
+    ] == expected
+    # What release_gate compares is given only to a step with metric checks: without them it takes none.
+    assert [bool(step["subject"]) for step in plan["gates"]["steps"]] == [
+        bool(step["metric_checks"]) for step in expected
+    ]
+
+
+def test_the_gates_of_alb_compare_the_target_groups_behind_the_load_balancer():
+    plan = plan_switch(gated_state(), "demo", target_color="green", gated={"metric_checks": CHECKS})
+    assert plan["gates"]["subject"] == {
+        "load_balancer": ALB_ARN,
+        "target_group": fleet("demo-green")["target_group_arn"],
+        "baseline_target_group": fleet("demo-blue")["target_group_arn"],
+    }
+
+
+def test_the_gates_of_route53_compare_the_load_balancers_and_other_strategies_watch_alarms_only():
+    lbs = {"blue": "demo-blue", "green": "demo-green"}
+    route53 = plan_switch(
+        state(layer="route53"),
+        "demo",
+        strategy="route53",
+        target_color="green",
+        gated={"metric_checks": CHECKS, "load_balancers": lbs},
+    )
+    assert route53["gates"]["subject"] == {"load_balancer": "demo-green", "baseline_load_balancer": "demo-blue"}
+    efs = plan_switch(
+        state(layer="efs"),
+        "demo",
+        strategy="efs",
+        target_color="green",
+        gated={"metric_checks": CHECKS, "alarms": ["demo-5xx"]},
+    )
+    assert [step["metric_checks"] for step in efs["gates"]["steps"]] == [None]
+    assert efs["gates"]["alarms"] == ["demo-5xx"]
+
+
+def test_alarms_are_checked_before_the_switch_unless_there_is_nothing_to_do():
+    plan = plan_switch(gated_state(), "demo", target_color="green", gated={"alarms": ["demo-5xx"]})
+    assert plan["gates"]["pre_switch"] is True
+    done = plan_switch(
+        gated_state(live="green", ssm_live="green"), "demo", target_color="green", gated={"alarms": ["demo-5xx"]}
+    )
+    assert (done["done"], done["gates"]["pre_switch"]) == (True, False)
+    assert plan_switch(gated_state(), "demo", target_color="green")["gates"]["pre_switch"] is False
+
+
+@pytest.mark.parametrize(
+    ("result", "inconclusive", "expected"),
+    [
+        ({"verdict": "pass", "reasons": []}, "fail", []),
+        ({"verdict": "fail", "reasons": ["alarm demo-5xx is in ALARM"]}, "pass", ["alarm demo-5xx is in ALARM"]),
+        ({"verdict": "inconclusive", "reasons": ["12 requests, fewer than 100"]}, "pass", []),
+        (
+            {"verdict": "inconclusive", "reasons": ["12 requests, fewer than 100"]},
+            "fail",
+            ["inconclusive, which bluegreen_metric_inconclusive makes a failure: 12 requests, fewer than 100"],
+        ),
+        ({"verdict": "fail"}, "fail", ["the release gate's verdict is fail"]),
+    ],
+    ids=["pass", "fail", "inconclusive passes", "inconclusive fails", "fail without reasons"],
+)
+def test_a_gate_fails_the_step_on_a_failing_verdict_and_on_an_inconclusive_one_when_told(
+    result, inconclusive, expected
+):
+    assert gate_failures(result, inconclusive) == expected
+
+
+def test_the_history_keeps_why_the_traffic_went_back():
+    plan = plan_switch(state(), "demo", target_color="green", run_id="20261208T010000Z")
+    reverted = records_because(plan, "reverted", "error rate 0.05 of demo-green above 0.01")
+    assert reverted == [
+        {
+            "name": "live",
+            "value": "blue",
+            "description": "switch 20261208T010000Z failed: back to blue: error rate 0.05 of demo-green above 0.01",
+            "always": True,
+        }
+    ]
+    assert records_because(plan, "moved", "ignored") == plan["records"]["moved"]
+    assert len(records_because(plan, "reverted", "x" * 2000)[0]["description"]) == 1024
+    assert plan["records"]["reverted"][0]["description"] == "switch 20261208T010000Z failed: back to blue"
+
+
 HEALTH = "http://shop.example.com/health"
 
 
@@ -731,4 +911,134 @@ def test_the_plan_holds_what_each_outcome_records():
         "moving": [],
         "moved": [{"name": "live", "value": "green", "description": "switch 20261207T1900Z: green (artifact 2.4.1)"}],
         "reverted": [{"name": "live", "value": "blue", "description": "switch 20261207T1900Z failed: back to blue"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("alarms", "expected"),
+    [
+        ([{"name": "demo-5xx", "state": "OK", "reason": "fine"}], []),
+        ([{"name": "demo-5xx", "state": "INSUFFICIENT_DATA", "reason": "no data"}], []),
+        (
+            [{"name": "demo-5xx", "state": "ALARM", "reason": "Threshold Crossed"}],
+            [
+                "alarm demo-5xx is in ALARM (Threshold Crossed), before anything moved; nothing changed. Switch once "
+                "it is back to OK, or leave it out of bluegreen_alarms"
+            ],
+        ),
+        (
+            [{"name": "demo-5xx", "state": None, "reason": None}],
+            [
+                "alarm demo-5xx of bluegreen_alarms does not exist (no metric or composite alarm has that name in this "
+                "account and region); nothing changed. Correct the name in bluegreen_alarms"
+            ],
+        ),
+        ([], ["alarm demo-5xx of bluegreen_alarms does not exist"]),
+    ],
+    ids=["ok", "insufficient data", "in alarm", "no such alarm", "not read"],
+)
+def test_an_alarm_already_firing_or_missing_refuses_the_switch(alarms, expected):
+    read = gated_state()
+    read["alarms"] = alarms
+    plan = plan_switch(read, "demo", target_color="green", gated={"alarms": ["demo-5xx"]})
+    assert [refusal[: len(want)] for refusal, want in zip(plan["refusals"], expected)] == expected
+    assert len(plan["refusals"]) == len(expected)
+
+
+def test_alarms_do_not_refuse_a_switch_with_nothing_to_do_or_without_gates():
+    read = gated_state(live="green", ssm_live="green")
+    read["alarms"] = [{"name": "demo-5xx", "state": "ALARM", "reason": "Threshold Crossed"}]
+    assert plan_switch(read, "demo", target_color="green", gated={"alarms": ["demo-5xx"]})["refusals"] == []
+    read = gated_state()
+    read["alarms"] = [{"name": "demo-5xx", "state": "ALARM", "reason": "Threshold Crossed"}]
+    assert plan_switch(read, "demo", target_color="green")["refusals"] == []
+
+
+@pytest.mark.parametrize(
+    ("strategy", "gated", "expected"),
+    [
+        ("alb", {"metric_checks": CHECKS, "bake_seconds": 60}, []),
+        ("alb", {"metric_checks": None, "bake_seconds": 0}, []),
+        (
+            "alb",
+            {"metric_checks": {"max_error_rate": 5}, "bake_seconds": 60},
+            ["bluegreen_metric_checks.max_error_rate 5 is out of range; use 0 to 1"],
+        ),
+        (
+            "alb",
+            {"metric_checks": CHECKS, "bake_seconds": 0},
+            ["bluegreen_canary_bake_seconds 0: bluegreen_metric_checks judge the requests of the bake"],
+        ),
+        (
+            "alb",
+            {"metric_checks": CHECKS, "bake_seconds": 60, "post_switch_bake_seconds": 0},
+            ["bluegreen_post_switch_bake_seconds 0: bluegreen_metric_checks judge"],
+        ),
+        (
+            "route53",
+            {"metric_checks": CHECKS, "bake_seconds": 60, "load_balancers": {"blue": "demo-blue"}},
+            ["bluegreen_metric_checks with strategy route53 compare the colours' load balancers"],
+        ),
+        ("route53", {"metric_checks": CHECKS, "bake_seconds": 60, "load_balancers": {"blue": "a", "green": "b"}}, []),
+        ("efs", {"metric_checks": CHECKS, "bake_seconds": 60}, ["bluegreen_metric_checks: strategy efs has no"]),
+    ],
+    ids=[
+        "fine",
+        "no metric checks",
+        "a threshold out of range",
+        "no bake to judge",
+        "no bake after the last step",
+        "route53 without both load balancers",
+        "route53 with them",
+        "efs",
+    ],
+)
+def test_the_gates_variables_are_refused_before_anything_moves(strategy, gated, expected):
+    from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import variable_problems
+
+    found = variable_problems(strategy, None, [100] if strategy == "efs" else [10, 100], **gated)
+    assert [problem[: len(want)] for problem, want in zip(found, expected)] == expected
+    assert len(found) == len(expected)
+
+
+def test_a_single_step_with_a_bake_after_it_needs_no_canary_bake():
+    from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import variable_problems
+
+    assert (
+        variable_problems("alb", None, [100], metric_checks=CHECKS, bake_seconds=0, post_switch_bake_seconds=120) == []
+    )
+
+
+def test_what_inconclusive_means_is_pass_fail_or_null():
+    from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import variable_problems
+
+    assert variable_problems("alb", None, [100], inconclusive="maybe") == [
+        "bluegreen_metric_inconclusive 'maybe' is neither pass nor fail (nor null: pass for the canary steps, fail "
+        "after the last one)"
+    ]
+    assert variable_problems("alb", None, [100], inconclusive=None) == []
+
+
+def test_the_event_of_a_phase_names_the_colours_the_run_and_the_step_counted_from_one():
+    from ansible_collections.teal.bluegreen.plugins.module_utils.switch_plan import event
+
+    plan = plan_switch(state(), "demo", target_color="green", steps=[10, 50, 100], run_id="r-1")
+    assert event(plan, "demo") == {
+        "app": "demo",
+        "from_color": "blue",
+        "to_color": "green",
+        "steps": 3,
+        "deployment_id": "r-1",
+        "reasons": [],
+    }
+    assert event(plan, "demo", 1, "fail", ["alarm 'demo-5xx' is in ALARM"]) == {
+        "app": "demo",
+        "from_color": "blue",
+        "to_color": "green",
+        "steps": 3,
+        "deployment_id": "r-1",
+        "reasons": ["alarm 'demo-5xx' is in ALARM"],
+        "step": 50,
+        "step_index": 2,
+        "verdict": "fail",
     }

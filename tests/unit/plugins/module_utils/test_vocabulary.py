@@ -72,6 +72,16 @@ def test_without_terms_the_message_stays_as_it_is():
         ),
         pytest.param({"results": [{"failed": False}]}, ["failed"], id="a-loop-without-failed-items"),
         pytest.param(None, ["failed"], id="nothing-known"),
+        pytest.param(
+            {
+                "failed": True,
+                "msg": "Task failed: Action failed: Unknown error.",
+                "verdict": "fail",
+                "reasons": ["alarm demo-5xx is in ALARM", "error rate 0.05 > 0.01"],
+            },
+            ["alarm demo-5xx is in ALARM; error rate 0.05 > 0.01"],
+            id="a-verdict-failed-by-failed_when-says-its-reasons",
+        ),
     ],
 )
 def test_the_messages_of_a_failed_task(result, expected):
