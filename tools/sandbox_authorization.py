@@ -32,8 +32,10 @@ from urllib.parse import unquote
 
 from sandbox_policy import Request
 
-# IAM's prefix of a service, by its signing name where the two differ.
-PREFIX = {"tagging": "tag"}
+# IAM's prefix of a service, by its signing name where the two differ: CloudWatch signs as "monitoring", and its
+# actions are "cloudwatch:..." (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+# CloudWatch").
+PREFIX = {"tagging": "tag", "monitoring": "cloudwatch"}
 
 
 class Call:

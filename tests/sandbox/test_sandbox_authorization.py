@@ -24,6 +24,9 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
 
 import boto3
@@ -277,6 +280,37 @@ def test_move_traffic_only_on_application_load_balancers(account):
                 "elasticloadbalancing:ModifyListener",
                 listener["ListenerArn"],
             )
+
+
+def test_judge_releases_by_reading_alarms_and_metrics_and_write_neither(account):
+    """CloudWatch signs its requests as "monitoring", but IAM names its actions "cloudwatch:...": the operator's
+    policy allows the gate's reads and nothing that writes."""
+    now = datetime.now(timezone.utc)
+    assert account.as_operator("cloudwatch", "describe_alarms", AlarmNames=[f"{account.app}-5xx"])["MetricAlarms"] == []
+    query = {
+        "Id": "requests",
+        "MetricStat": {
+            "Metric": {"Namespace": "AWS/ApplicationELB", "MetricName": "RequestCount"},
+            "Period": 60,
+            "Stat": "Sum",
+        },
+    }
+    found = account.as_operator(
+        "cloudwatch",
+        "get_metric_data",
+        MetricDataQueries=[query],
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now,
+    )
+    assert [item["Id"] for item in found["MetricDataResults"]] == ["requests"]
+    response = account.refused(
+        "cloudwatch",
+        "set_alarm_state",
+        AlarmName=f"{account.app}-5xx",
+        StateValue="OK",
+        StateReason="quiet the gate",
+    )
+    assert_refused(response, "cloudwatch:SetAlarmState", "*")
 
 
 def test_keep_only_the_parameters_under_bluegreen(account):
