@@ -29,7 +29,6 @@ METRICS = (
     ("errors", "HTTPCode_Target_5XX_Count", "Sum"),
     ("p99", "TargetResponseTime", "p99"),
 )
-SIDES = ("new", "baseline")
 RATIO_THRESHOLDS = ("max_error_rate_ratio", "max_latency_p99_ratio")
 THRESHOLDS = ("max_error_rate",) + RATIO_THRESHOLDS
 DEFAULT_MIN_REQUESTS = 100
@@ -164,7 +163,7 @@ def check_options(params):
     if not alarms and params.get("metric_checks") is None:
         problems.append("nothing to judge: give alarms, metric_checks or both")
     if len(alarms) > MAX_ALARMS:
-        problems.append(f"alarms names {len(alarms)} alarms; give at most {MAX_ALARMS}, what one DescribeAlarms reads")
+        problems.append(f"alarms holds {len(alarms)} names; give at most {MAX_ALARMS}, what one DescribeAlarms reads")
     if any(not str(name).strip() for name in alarms):
         problems.append("alarms holds an empty name; give the names of CloudWatch alarms")
     if params.get("metric_checks") is not None:
@@ -240,15 +239,15 @@ def metric_values(series):
     """Each side's requests, 5XX answers and p99 response time, from GetMetricData's values ({query id: [values]}).
 
     The load balancer reports nothing for a minute without requests, or without errors, so a missing count is 0 and a
-    missing p99 None. Should the window come back as more than one datapoint, the counts are added up and the highest
-    p99 is kept, which can only make the gate stricter.
+    missing p99 None. Should the window come back as more than one datapoint, the counts are added up, and of the
+    p99s the new colour's highest and the baseline's lowest are kept, which can only make the gate stricter.
     """
     values = {}
-    for side in SIDES:
+    for side, pick in (("new", max), ("baseline", min)):
         requests = _count(sum(series.get(f"{side}_requests") or []))
         errors = _count(sum(series.get(f"{side}_errors") or []))
         latencies = series.get(f"{side}_p99") or []
-        values[side] = {"requests": requests, "errors": errors, "p99": max(latencies) if latencies else None}
+        values[side] = {"requests": requests, "errors": errors, "p99": pick(latencies) if latencies else None}
     return values
 
 
@@ -309,6 +308,11 @@ def _rate(side):
 
 def _percent(value):
     return f"{100 * value:.2f}%"
+
+
+def _within(ratio, limit):
+    """Whether ``ratio`` is at most ``limit``, a quotient's rounding error aside (0.03 / 0.01 is 2.9999999999999996)."""
+    return round(ratio, 9) <= limit
 
 
 def _rounded(value, places=6):
@@ -387,8 +391,8 @@ def _error_rate_ratio(new, baseline, limit, enough):
             )
         ]
     ratio = _rate(new) / _rate(baseline)
-    entry.update(ratio=_rounded(ratio, 4), passed=ratio <= limit)
-    words = "above" if ratio > limit else "within"
+    entry.update(ratio=_rounded(ratio, 4), passed=_within(ratio, limit))
+    words = "within" if entry["passed"] else "above"
     sentence = (
         f"error rate of the new colour is {ratio:.2f} times the baseline's ({_percent(_rate(new))} against "
         f"{_percent(_rate(baseline))}), {words} max_error_rate_ratio {limit:g}"
@@ -418,8 +422,8 @@ def _latency_ratio(new, baseline, limit, enough):
             )
         ]
     ratio = new["p99"] / baseline["p99"]
-    entry.update(ratio=_rounded(ratio, 4), passed=ratio <= limit)
-    words = "above" if ratio > limit else "within"
+    entry.update(ratio=_rounded(ratio, 4), passed=_within(ratio, limit))
+    words = "within" if entry["passed"] else "above"
     sentence = (
         f"p99 response time of the new colour is {ratio:.2f} times the baseline's ({new['p99']:.3f} s against "
         f"{baseline['p99']:.3f} s), {words} max_latency_p99_ratio {limit:g}"

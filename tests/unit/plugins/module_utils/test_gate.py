@@ -75,7 +75,7 @@ def test_good_options_have_no_problem(overrides):
         ({"window": 90}, "window 90 is not a whole number of minutes; use a multiple of 60"),
         ({"bake_seconds": -1}, "bake_seconds -1 is out of range; use 0 to 86400"),
         ({"poll_interval": 0}, "poll_interval 0 is out of range; use 1 to 3600"),
-        ({"alarms": [f"alarm-{index}" for index in range(101)]}, "alarms names 101 alarms; give at most 100"),
+        ({"alarms": [f"alarm-{index}" for index in range(101)]}, "alarms holds 101 names; give at most 100"),
         ({"alarms": ["shop-5xx", " "]}, "alarms holds an empty name"),
         ({"metric_checks": {"max_error_rate": 1.5}}, "metric_checks.max_error_rate 1.5 is out of range; use 0 to 1"),
         ({"metric_checks": {"max_error_rate": -0.1}}, "metric_checks.max_error_rate -0.1 is out of range"),
@@ -219,8 +219,16 @@ def test_the_window_ends_with_the_last_whole_minute():
             {"new_requests": [200.0, 300.0], "new_p99": [0.3, 0.5], "baseline_requests": [], "baseline_errors": []},
             {"new": {"requests": 500, "errors": 0, "p99": 0.5}, "baseline": {"requests": 0, "errors": 0, "p99": None}},
         ),
+        (
+            {"baseline_requests": [900.0, 100.0], "baseline_errors": [2.0, 1.0], "baseline_p99": [0.3, 0.2]},
+            {"new": {"requests": 0, "errors": 0, "p99": None}, "baseline": {"requests": 1000, "errors": 3, "p99": 0.2}},
+        ),
     ],
-    ids=["one datapoint; missing metrics are none", "two datapoints: counts added, the highest p99"],
+    ids=[
+        "one datapoint; missing metrics are none",
+        "two datapoints: counts added, the new colour's highest p99",
+        "two datapoints: the baseline's lowest p99",
+    ],
 )
 def test_metric_values(series, expected):
     assert gate.metric_values(series) == expected
@@ -359,6 +367,14 @@ METRIC_CASES = [
         "pass",
         {"requests": True, "error_rate": True, "error_rate_ratio": True},
         "error rate of the new colour is 2.00 times the baseline's (1.00% against 0.50%), within max_error_rate_ratio 2",
+    ),
+    (
+        "at the ratio whatever the quotient's rounding (0.07 / 0.01 is 7.000000000000001)",
+        values(new=(1000, 70, 0.2), baseline=(1000, 10, 0.2)),
+        limits(max_error_rate=0.1, max_error_rate_ratio=7.0),
+        "pass",
+        {"requests": True, "error_rate": True, "error_rate_ratio": True},
+        "error rate of the new colour is 7.00 times the baseline's (7.00% against 1.00%), within max_error_rate_ratio 7",
     ),
     (
         "p99 latency 2 times the baseline's",
