@@ -189,6 +189,18 @@ def _parameters(sandbox):
     return history
 
 
+def _alarms(sandbox):
+    """Every CloudWatch alarm, metric or composite, with its state and its reason."""
+    found = (
+        sandbox.client("cloudwatch")
+        .get_paginator("describe_alarms")
+        .paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        .build_full_result()
+    )
+    alarms = found.get("MetricAlarms", []) + found.get("CompositeAlarms", [])
+    return {item["AlarmName"]: (item["StateValue"], item.get("StateReason")) for item in alarms}
+
+
 def _codedeploy(sandbox):
     """Every CodeDeploy application's deployment groups, with their settings and their deployments' ids. The
     deployments are listed, not read: the sandbox's CodeDeploy moves a deployment on when it is read."""
@@ -258,6 +270,7 @@ def snapshot(sandbox):
         "route53": _records(sandbox),
         "ssm": _parameters(sandbox),
         "codedeploy": _codedeploy(sandbox),
+        "cloudwatch": _alarms(sandbox),
         "s3": _s3(sandbox),
         "iam": _iam(sandbox),
         "local": _local(sandbox),

@@ -185,6 +185,12 @@ CODEDEPLOY = dict(
     revision={"bucket": BUCKET, "key": "revisions/demo/7.zip"},
     wait=False,
 )
+GATE = dict(
+    metric_checks={"max_error_rate": 0.01, "max_error_rate_ratio": 2.0},
+    load_balancer="demo",
+    target_group="demo-green",
+    baseline_target_group="demo-blue",
+)
 NONE = {}
 # Arguments given as callables are filled in with the sandbox (paths) when the case runs.
 CASES = [
@@ -700,6 +706,39 @@ CASES = [
         setup=revision_uploaded,
         teardown=revision_removed,
         auto_scaling_groups=["demo-bleu"],
+    ),
+    # release_gate
+    bad(
+        "release_gate: no such alarm",
+        "release_gate",
+        GATE,
+        "'demo-5xx'",
+        "check alarms",
+        alarms=["demo-5xx"],
+    ),
+    bad(
+        "release_gate: error rate above 1",
+        "release_gate",
+        GATE,
+        "metric_checks.max_error_rate 1.5",
+        "use 0 to 1",
+        metric_checks={"max_error_rate": 1.5},
+    ),
+    bad(
+        "release_gate: metric checks without a load balancer",
+        "release_gate",
+        GATE,
+        "metric_checks needs load_balancer",
+        "give its name or ARN",
+        drop=("load_balancer",),
+    ),
+    bad(
+        "release_gate: no such target group",
+        "release_gate",
+        GATE,
+        "'demo-purple'",
+        "check it (a name or an ARN)",
+        target_group="demo-purple",
     ),
     # playbooks, where the roles check their variables themselves
     bad(
