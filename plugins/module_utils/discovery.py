@@ -124,42 +124,52 @@ def find_load_balancers(elbv2, given):
     )
 
 
-def find_compared_target_groups(elbv2, target_group, baseline):
-    """The target groups of the new colour and of the baseline (release_gate's target_group and
-    baseline_target_group, names or ARNs), as {"new": entry, "baseline": entry}."""
+def _compared(elbv2, kind, noun, options, values, describe_named, describe_one):
+    """The ELBv2 resources release_gate compares, {"new": entry, "baseline": entry}, from ``values`` given for the
+    ``options`` (the new colour's first), names or ARNs; ``noun`` names their kind in the messages."""
+    new_option, baseline_option = options
     found = _one_per_color(
         elbv2,
-        {"target_group": target_group, "baseline_target_group": baseline},
+        dict(zip(options, values)),
+        kind,
+        describe_named,
+        describe_one,
+        same=f"{new_option} and {baseline_option} are both {{!r}}; compare the new colour's {noun} with the old "
+        "colour's",
+        missing=f"{noun} {{!r}} given as {{}} not found; check it (a name or an ARN)",
+        same_resource=f"{new_option} and {baseline_option} both name {noun} {{!r}}; compare the new colour's {noun} "
+        "with the old colour's",
+        keys=options,
+    )
+    return {"new": found[new_option], "baseline": found[baseline_option]}
+
+
+def find_compared_target_groups(elbv2, target_group, baseline):
+    """The target groups of the new colour and of the baseline (release_gate's target_group and
+    baseline_target_group)."""
+    return _compared(
+        elbv2,
         "TargetGroup",
+        "target group",
+        ("target_group", "baseline_target_group"),
+        (target_group, baseline),
         elbv2_api.describe_target_groups_named,
         elbv2_api.describe_target_group,
-        same="target_group and baseline_target_group are both {!r}; compare the new colour's target group with the "
-        "old colour's",
-        missing="target group {!r} given as {} not found; check it (a name or an ARN)",
-        same_resource="target_group and baseline_target_group both name target group {!r}; compare the new colour's "
-        "target group with the old colour's",
-        keys=("target_group", "baseline_target_group"),
     )
-    return {"new": found["target_group"], "baseline": found["baseline_target_group"]}
 
 
 def find_compared_load_balancers(elbv2, load_balancer, baseline):
     """The load balancers of the new colour and of the baseline (release_gate's load_balancer and
-    baseline_load_balancer, names or ARNs), as {"new": entry, "baseline": entry}."""
-    found = _one_per_color(
+    baseline_load_balancer)."""
+    return _compared(
         elbv2,
-        {"load_balancer": load_balancer, "baseline_load_balancer": baseline},
         "LoadBalancer",
+        "load balancer",
+        ("load_balancer", "baseline_load_balancer"),
+        (load_balancer, baseline),
         elbv2_api.describe_load_balancers_named,
         elbv2_api.describe_load_balancer,
-        same="load_balancer and baseline_load_balancer are both {!r}; compare the new colour's load balancer with "
-        "the old colour's",
-        missing="load balancer {!r} given as {} not found; check it (a name or an ARN)",
-        same_resource="load_balancer and baseline_load_balancer both name load balancer {!r}; compare the new "
-        "colour's load balancer with the old colour's",
-        keys=("load_balancer", "baseline_load_balancer"),
     )
-    return {"new": found["load_balancer"], "baseline": found["baseline_load_balancer"]}
 
 
 def find_hosted_zone(route53, zone, private_zone, option):

@@ -371,14 +371,21 @@ def _error_rate(new, baseline, limit, enough):
     return entry, [_finding("pass" if entry["passed"] else "fail", sentence)]
 
 
+def _ratio_entry(new, baseline, limit):
+    """The evidence of a ratio check, not judged yet: the colours' values, no ratio, the threshold."""
+    return {"new": _rounded(new), "baseline": _rounded(baseline), "ratio": None, "threshold": limit, "passed": None}
+
+
+def _judge_ratio(entry, ratio, threshold, limit, sentence):
+    """``entry`` judged by ``ratio`` against ``limit``, with its finding: ``sentence`` says the ratio and the values,
+    and is ended by whether that is above or within ``threshold``."""
+    entry.update(ratio=_rounded(ratio, 4), passed=_within(ratio, limit))
+    words = "within" if entry["passed"] else "above"
+    return entry, [_finding("pass" if entry["passed"] else "fail", f"{sentence}, {words} {threshold} {limit:g}")]
+
+
 def _error_rate_ratio(new, baseline, limit, enough):
-    entry = {
-        "new": _rounded(_rate(new)),
-        "baseline": _rounded(_rate(baseline)),
-        "ratio": None,
-        "threshold": limit,
-        "passed": None,
-    }
+    entry = _ratio_entry(_rate(new), _rate(baseline), limit)
     if not (enough["new"] and enough["baseline"]):
         return entry, []
     if not baseline["errors"]:
@@ -391,23 +398,18 @@ def _error_rate_ratio(new, baseline, limit, enough):
             )
         ]
     ratio = _rate(new) / _rate(baseline)
-    entry.update(ratio=_rounded(ratio, 4), passed=_within(ratio, limit))
-    words = "within" if entry["passed"] else "above"
-    sentence = (
+    return _judge_ratio(
+        entry,
+        ratio,
+        "max_error_rate_ratio",
+        limit,
         f"error rate of the new colour is {ratio:.2f} times the baseline's ({_percent(_rate(new))} against "
-        f"{_percent(_rate(baseline))}), {words} max_error_rate_ratio {limit:g}"
+        f"{_percent(_rate(baseline))})",
     )
-    return entry, [_finding("pass" if entry["passed"] else "fail", sentence)]
 
 
 def _latency_ratio(new, baseline, limit, enough):
-    entry = {
-        "new": _rounded(new["p99"]),
-        "baseline": _rounded(baseline["p99"]),
-        "ratio": None,
-        "threshold": limit,
-        "passed": None,
-    }
+    entry = _ratio_entry(new["p99"], baseline["p99"], limit)
     if not (enough["new"] and enough["baseline"]):
         return entry, []
     # A baseline answering in no time at all gives no ratio either.
@@ -422,13 +424,14 @@ def _latency_ratio(new, baseline, limit, enough):
             )
         ]
     ratio = new["p99"] / baseline["p99"]
-    entry.update(ratio=_rounded(ratio, 4), passed=_within(ratio, limit))
-    words = "within" if entry["passed"] else "above"
-    sentence = (
+    return _judge_ratio(
+        entry,
+        ratio,
+        "max_latency_p99_ratio",
+        limit,
         f"p99 response time of the new colour is {ratio:.2f} times the baseline's ({new['p99']:.3f} s against "
-        f"{baseline['p99']:.3f} s), {words} max_latency_p99_ratio {limit:g}"
+        f"{baseline['p99']:.3f} s)",
     )
-    return entry, [_finding("pass" if entry["passed"] else "fail", sentence)]
 
 
 def judge_metrics(values, limits):
