@@ -27,6 +27,7 @@ WRITE_PREFIXES = (
     "Enable",
     "Execute",
     "Modify",
+    "Publish",
     "Put",
     "Reboot",
     "Record",

@@ -41,6 +41,10 @@ BOUNDS = {
     "window": (60, 3600),
     "bake_seconds": (0, DAY),
     "metric_checks.min_requests": (0, 10**9),
+    # A switch's canary steps are distinct percentages, so at most 100 of them.
+    "event.step": (1, 100),
+    "event.step_index": (1, 100),
+    "event.steps": (1, 100),
 }
 
 

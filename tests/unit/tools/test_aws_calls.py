@@ -39,6 +39,7 @@ WRITES = [
     "ContinueDeployment",
     "CancelSpotInstanceRequests",
     "SendCommand",
+    "Publish",
     "ChangeResourceRecordSets",
     "POST /2013-04-01/hostedzone/Z1/rrset",
     "PUT /revisions/demo/7.zip",

@@ -36,6 +36,7 @@ def fake_module_class(params, seen):
                 raise Started()
             self.params = params
             self.check_mode = False
+            self.no_log_values = set()
 
         def fail_json(self, msg, **result):
             raise Refused(msg)
