@@ -280,6 +280,7 @@ from ansible_collections.teal.bluegreen.plugins.module_utils import lock
 from ansible_collections.teal.bluegreen.plugins.module_utils import notify
 from ansible_collections.teal.bluegreen.plugins.module_utils import state
 from ansible_collections.teal.bluegreen.plugins.module_utils._sns import topics as sns_api
+from ansible_collections.teal.bluegreen.plugins.module_utils._sns.common import AnsibleSNSError
 from ansible_collections.teal.bluegreen.plugins.module_utils.bounds import check_options
 from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import BlueGreenError
 from ansible_collections.teal.bluegreen.plugins.module_utils.runtime import check_app
@@ -370,8 +371,16 @@ def ensure_published(clients, check_mode, topic_arn, event):
         return False, None
     subject, message, attributes = notify.sns_message(event)
     published = dict(topic_arn=topic_arn, subject=subject, message_id=None)
-    if not check_mode:
+    if check_mode:
+        return True, published
+    try:
         published["message_id"] = sns_api.publish(clients("sns"), topic_arn, subject, message, attributes)
+    except AnsibleSNSError as error:
+        raise AnsibleSNSError(
+            message=f"{error.message} {topic_arn} (check sns_topic_arn: a standard topic in the module's region, on "
+            "which sns:Publish is allowed)",
+            exception=error.exception,
+        ) from error
     return True, published
 
 

@@ -191,6 +191,7 @@ GATE = dict(
     target_group="demo-green",
     baseline_target_group="demo-blue",
 )
+NOTIFY = dict(phase="step", event={"app": "demo", "from_color": "blue", "to_color": "green"})
 NONE = {}
 # Arguments given as callables are filled in with the sandbox (paths) when the case runs.
 CASES = [
@@ -739,6 +740,31 @@ CASES = [
         "'demo-purple'",
         "check it (a name or an ARN)",
         target_group="demo-purple",
+    ),
+    # release_notify (its hooks' URLs lead nowhere: a case that went past its checks would fail otherwise)
+    bad(
+        "release_notify: a hook's URL that is not http",
+        "release_notify",
+        NOTIFY,
+        "(ftp://hooks.example.com/release)",
+        "give one such as https://hooks.example.com/release",
+        webhooks=[{"url": "ftp://hooks.example.com/release"}],
+    ),
+    bad(
+        "release_notify: a hook's timeout out of range",
+        "release_notify",
+        NOTIFY,
+        "timeout 0",
+        "use 1 to 300",
+        webhooks=[{"url": "http://127.0.0.1:9/release", "timeout": 0}],
+    ),
+    bad(
+        "release_notify: no such topic",
+        "release_notify",
+        NOTIFY,
+        "arn:aws:sns:us-east-1:123456789012:bluegreen-nothing-here",
+        "check sns_topic_arn",
+        sns_topic_arn="arn:aws:sns:us-east-1:123456789012:bluegreen-nothing-here",
     ),
     # playbooks, where the roles check their variables themselves
     bad(
