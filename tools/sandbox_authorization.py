@@ -17,6 +17,7 @@ the collection calls whose IAM action supports resource-level permissions or con
   iam:PassedToService is the service the role is passed to.
 - Elastic Load Balancing, "Identity and access management": elasticloadbalancing:ResourceTag/<key> and
   aws:ResourceTag/<key> hold the tags of the resource acted on.
+- Amazon SNS, "Actions, resources, and condition keys": sns:Publish acts on the topic it publishes to.
 
 Any other operation is checked as moto checks it: its action on "*". ``requests`` returns the list of
 tools/sandbox_policy.Request that must all be allowed.
@@ -301,6 +302,11 @@ def _codedeploy(call: Call, backends: Backends) -> list[Request] | None:
     return requests
 
 
+def _sns(call: Call, _backends: Backends) -> list[Request] | None:
+    topic = call.field("TopicArn") if call.operation == "Publish" else None
+    return [Request("sns:Publish", topic)] if topic else None
+
+
 def _s3(call: Call, resource: str) -> list[Request]:
     """moto names S3's actions after its own map (moto/s3/responses.py, ACTION_MAP): a HEAD on a bucket is
     s3:HeadBucket, which IAM does not have (Amazon S3 API Reference, HeadBucket: "you must have the s3:ListBucket
@@ -321,6 +327,7 @@ RESOLVERS = {
     "ssm": _ssm,
     "route53": _route53,
     "codedeploy": _codedeploy,
+    "sns": _sns,
 }
 
 

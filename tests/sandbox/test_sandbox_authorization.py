@@ -390,6 +390,29 @@ def test_pass_roles_only_to_the_services_the_policy_names(account):
     )
 
 
+def publishes(account, names):
+    """Whether the operator may publish to each of the topics ``names`` (made for the test as root, then removed)."""
+    sns = account.server.client("sns")
+    topics = [sns.create_topic(Name=name)["TopicArn"] for name in names]
+    allowed = []
+    try:
+        for topic in topics:
+            try:
+                account.as_operator("sns", "publish", TopicArn=topic, Subject="release", Message="{}")
+                allowed.append(True)
+            except ClientError as error:
+                assert_refused(error.response, "sns:Publish", topic)
+                allowed.append(False)
+    finally:
+        for topic in topics:
+            sns.delete_topic(TopicArn=topic)
+    return allowed
+
+
+def test_publish_release_notifications_only_to_bluegreen_topics(account):
+    assert publishes(account, [f"bluegreen-{account.app}", f"{account.app}-alerts"]) == [True, False]
+
+
 def test_the_sandbox_lists_the_decisions_it_took(account):
     """GET /_sandbox/iam/decisions: each authorization a call needed, with its outcome and the statement that decided
     it; DELETE forgets them."""
@@ -444,6 +467,7 @@ def test_the_one_application_policy_grants_what_the_shipped_one_does_each_scope_
         "CodeDeployReadAndCreateTheApplication",
         "CodeDeployDeployThroughTheDeploymentGroups",
         "CodeDeployUploadAndReadTheRevisions",
+        "PublishReleaseNotificationsToBluegreenTopics",
     }
 
 
@@ -533,6 +557,11 @@ def test_one_app_deploys_only_through_its_own_codedeploy_application_and_revisio
         one_app.as_operator("s3", "put_object", Bucket=BUCKET, Key=f"revisions/{one_app.other_app}/1.zip", Body=b"zip")
     assert raised.value.response["Error"]["Code"] == "AccessDenied"
     one_app.server.client("s3").delete_object(Bucket=BUCKET, Key=mine)
+
+
+def test_one_app_publishes_only_to_its_own_topic(one_app):
+    names = [f"bluegreen-{one_app.app}", f"bluegreen-{one_app.other_app}", f"bluegreen-{one_app.app}-extra"]
+    assert publishes(one_app, names) == [True, False, False]
 
 
 def test_one_app_without_the_operators_tag_allows_none_of_the_scoped_calls(one_app):
