@@ -35,6 +35,8 @@ def switch_plan(
     post_switch_bake_seconds=None,
     metric_inconclusive=None,
     load_balancers=None,
+    webhooks=(),
+    sns_topic_arn=None,
 ):
     """The switch role's plan from the registered result of state_info; see module_utils/switch_plan.py."""
     if not isinstance(state, dict) or "layers" not in state or "colors" not in state:
@@ -62,6 +64,7 @@ def switch_plan(
             inconclusive=metric_inconclusive or None,
             load_balancers=dict(load_balancers or {}),
         ),
+        notify=bool(webhooks or sns_topic_arn),
     )
 
 

@@ -365,6 +365,7 @@ def plan_switch(
     run_id=None,
     artifact_version=None,
     gated=None,
+    notify=False,
 ):
     """The whole plan of a switch or rollback, from the state read and the role's variables.
 
@@ -374,7 +375,8 @@ def plan_switch(
     expected_live), ``done`` (nothing to do), ``checks``, ``verify_from_swap`` and ``verified_by_move`` (see
     verification_source), ``weights`` (see step_weights), ``target_groups`` (see swap_target_groups), ``run_id``,
     ``records`` (what the release of the lock records for each outcome, see records), ``codedeploy`` (see
-    codedeploy_move), ``gates`` (see gates; ``gated`` holds its keyword arguments) and ``refusals``.
+    codedeploy_move), ``gates`` (see gates; ``gated`` holds its keyword arguments), ``notify`` (whether webhooks or
+    an SNS topic hear of the phases) and ``refusals``.
     """
     ssm = state.get("layers", {}).get("ssm", {})
     source = from_color(state, target_color)
@@ -400,7 +402,8 @@ def plan_switch(
     plan["expected"] = expected_live(source, to, start, remaining)
     plan["weights"] = step_weights(source, to, remaining)
     plan["gates"] = gates(state, plan, strategy, bake_seconds=bake_seconds, **(gated or {}))
-    plan.update(verification_source(strategy, plan["gates"]["steps"], plan["checks"]))
+    plan["notify"] = bool(notify)
+    plan.update(verification_source(strategy, plan["gates"]["steps"], plan["checks"], plan["notify"]))
     plan["codedeploy"] = codedeploy_move(state, to, source)
     plan["target_groups"] = swap_target_groups(state, target_groups)
     plan["run_id"] = run_id
@@ -471,14 +474,15 @@ def gates(
     return {"alarms": alarms, "pre_switch": bool(alarms) and not plan["done"], "subject": subject, "steps": steps}
 
 
-def verification_source(strategy, steps, checks):
+def verification_source(strategy, steps, checks, notify=False):
     """Where a step's verification finds its evidence. Strategy alb when no step bakes: in alb_swap's own answer (the
     health it read right before moving the listener, and the listener as ModifyListener returned it), which a read a
-    moment later would only repeat (``verify_from_swap``). Without HTTP checks or release gates either, that answer is
-    the whole verification of a step that moved the listener (``verified_by_move``). ``steps`` are the gates' steps."""
+    moment later would only repeat (``verify_from_swap``). Without HTTP checks, release gates or webhooks to tell of the
+    step (``notify``) either, that answer is the whole verification of a step that moved the listener
+    (``verified_by_move``). ``steps`` are the gates' steps."""
     from_swap = strategy == "alb" and not any(step["bake_seconds"] for step in steps)
     watched = any(step["watch"] for step in steps)
-    return {"verify_from_swap": from_swap, "verified_by_move": from_swap and not checks and not watched}
+    return {"verify_from_swap": from_swap, "verified_by_move": from_swap and not checks and not watched and not notify}
 
 
 def swap_target_groups(state, given=None):

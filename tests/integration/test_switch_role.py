@@ -644,3 +644,103 @@ def test_an_unknown_alarm_or_a_bad_threshold_is_refused_before_anything_is_read(
     assert bad.returncode != 0
     assert "bluegreen_metric_checks.max_error_rate 5 is out of range" in bad.stdout, bad.stdout
     assert traffic(sandbox, demo, 80) == {"blue": 100}
+
+
+class _HookHandler(http.server.BaseHTTPRequestHandler):
+    """Records each webhook's JSON body by path; /fail-<phase>/... answers 500 to that phase's hooks, 200 to others."""
+
+    received = []
+
+    def do_POST(self):  # noqa: N802 (the name http.server dispatches to)
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        self.received.append({"path": self.path, "body": body, "token": self.headers.get("X-Token")})
+        status = 500 if self.path.startswith(f"/fail-{body.get('phase')}/") else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hooks():
+    """A webhook receiver on a free loopback port: yields (url of a path, the bodies received so far)."""
+    _HookHandler.received = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HookHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield (lambda path: f"http://127.0.0.1:{server.server_address[1]}/{path}"), _HookHandler.received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def topic(sandbox):
+    """An SNS topic with an SQS queue subscribed to it; yields (topic ARN, a function returning the messages so far)."""
+    sns, sqs = sandbox.client("sns"), sandbox.client("sqs")
+    arn = sns.create_topic(Name="bluegreen-demo")["TopicArn"]
+    queue = sqs.create_queue(QueueName="bluegreen-demo-phases")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    def messages():
+        found = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        return [json.loads(item["Body"]) for item in found]
+
+    yield arn, messages
+    sns.delete_topic(TopicArn=arn)
+    sqs.delete_queue(QueueUrl=queue)
+
+
+def test_webhooks_and_sns_hear_of_every_phase_and_a_secret_header_never_shows(sandbox, demo, clean, hooks, topic):
+    url, received = hooks
+    arn, messages = topic
+    secret = f"token-{uuid.uuid4().hex}"
+    deployment = deployment_id("told")
+    done = run(
+        sandbox,
+        SWITCH,
+        bluegreen_deployment_id=deployment,
+        bluegreen_canary_steps=[50, 100],
+        bluegreen_webhooks=[{"url": url("release"), "headers": {"X-Token": secret}, "gating": True}],
+        bluegreen_sns_topic_arn=arn,
+    )
+    assert done.returncode == 0, done.log
+    assert [(item["body"]["phase"], item["body"].get("step")) for item in received] == [
+        ("pre-switch", None),
+        ("step", 50),
+        ("step", 100),
+        ("post-switch", None),
+    ]
+    assert {item["token"] for item in received} == {secret}
+    assert {
+        (item["body"]["from_color"], item["body"]["to_color"], item["body"]["deployment_id"]) for item in received
+    } == {("blue", "green", deployment)}
+    assert secret not in done.stdout + done.stderr
+    published = []
+    for _ in range(5):
+        published += messages()
+    assert sorted(item["phase"] for item in published) == ["post-switch", "pre-switch", "step", "step"]
+
+
+def test_a_gating_webhook_that_fails_a_step_moves_all_traffic_back(sandbox, demo, clean, hooks):
+    url, received = hooks
+    done = run(
+        sandbox,
+        SWITCH,
+        bluegreen_canary_steps=[50, 100],
+        bluegreen_webhooks=[
+            {"url": url("fail-step/release"), "phases": ["pre-switch", "step"], "gating": True, "retries": 0},
+            {"url": url("audit"), "phases": ["rollback"]},
+        ],
+    )
+    assert done.returncode != 0, done.log
+    assert "Production traffic is back on blue (100%)" in done.stdout, done.stdout
+    assert traffic(sandbox, demo, 80) == {"blue": 100}
+    assert lock_holder(sandbox) is None
+    told = [(item["path"], item["body"]["phase"]) for item in received]
+    assert told == [("/fail-step/release", "pre-switch"), ("/fail-step/release", "step"), ("/audit", "rollback")], told
+    assert "failed: back to blue: step 1 of 2 (50%)" in history(sandbox)[0]["Description"]

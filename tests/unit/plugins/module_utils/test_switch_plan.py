@@ -1042,3 +1042,9 @@ def test_the_event_of_a_phase_names_the_colours_the_run_and_the_step_counted_fro
         "step_index": 2,
         "verdict": "fail",
     }
+
+
+def test_webhooks_to_tell_of_each_step_need_the_verification_to_run():
+    plan = plan_switch(state(), "demo", target_color="green", notify=True)
+    assert (plan["notify"], plan["verify_from_swap"], plan["verified_by_move"]) == (True, True, False)
+    assert plan_switch(state(), "demo", target_color="green")["notify"] is False
