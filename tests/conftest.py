@@ -180,6 +180,21 @@ class Sandbox:
             fields["target_group"] = target_group
         return load_tool("sandbox_cloudwatch").request_traffic(self.endpoint, load_balancer=load_balancer, **fields)
 
+    def put_alarm(self, name):
+        """An alarm on demo's target 5XX count, as PutMetricAlarm makes one (INSUFFICIENT_DATA); tests move it with
+        SetAlarmState, since the sandbox evaluates no alarm."""
+        self.client("cloudwatch").put_metric_alarm(
+            AlarmName=name,
+            Namespace="AWS/ApplicationELB",
+            MetricName="HTTPCode_Target_5XX_Count",
+            Dimensions=[{"Name": "LoadBalancer", "Value": "app/demo/1"}],
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=10,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+
     def forget_traffic(self):
         """Forget every load balancer metric the sandbox's CloudWatch holds; how many datapoints there were."""
         return load_tool("sandbox_cloudwatch").request_traffic(self.endpoint, "DELETE")["deleted"]

@@ -73,17 +73,7 @@ def alarms(sandbox):
     SetAlarmState."""
     cloudwatch = sandbox.client("cloudwatch")
     for name in ALARMS:
-        cloudwatch.put_metric_alarm(
-            AlarmName=name,
-            Namespace="AWS/ApplicationELB",
-            MetricName="HTTPCode_Target_5XX_Count",
-            Dimensions=[{"Name": "LoadBalancer", "Value": "app/demo/1"}],
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=10,
-            ComparisonOperator="GreaterThanThreshold",
-        )
+        sandbox.put_alarm(name)
 
     def move(name, state, reason="Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (10.0)"):
         cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)

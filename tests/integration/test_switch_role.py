@@ -528,17 +528,7 @@ def feed(sandbox, demo):
 def alarm(sandbox):
     """An alarm on demo's target 5XX count, OK; alarm(state) moves it with SetAlarmState."""
     cloudwatch = sandbox.client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName=ALARM,
-        Namespace="AWS/ApplicationELB",
-        MetricName="HTTPCode_Target_5XX_Count",
-        Dimensions=[{"Name": "LoadBalancer", "Value": "app/demo/1"}],
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=10,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    sandbox.put_alarm(ALARM)
 
     def move(state, reason="Threshold Crossed: 1 datapoint [42.0] was greater than the threshold (10.0)"):
         cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue=state, StateReason=reason)
