@@ -22,6 +22,8 @@ BOUNDS = {
     "listener_port": PORT,
     "test_listener_port": PORT,
     "traffic_percent": (1, 100),
+    # ELB API Reference, TargetGroupStickinessConfig: DurationSeconds, 1 to 604800 seconds (7 days).
+    "stickiness_seconds": (1, 604800),
     "min_healthy_targets": (1, COUNT),
     "health_wait_timeout": (0, DAY),
     "health_poll_interval": (1, 3600),

@@ -14,6 +14,13 @@ from . import state
 # Target states of a target that is leaving its target group and takes no new requests (ELB target health states).
 LEAVING = ("draining", "unhealthy.draining")
 
+# How long a weighted forward may keep a client on the target group it first sent it to (ELB API Reference,
+# TargetGroupStickinessConfig: DurationSeconds, 1 to 604800 seconds, given whenever the stickiness is enabled).
+STICKINESS_SECONDS = (1, 604800)
+# The group stickiness of a weighted forward to a target group that is sticky but names no duration for its cookie.
+# AWS always lists one (1 day unless set) for the lb_cookie and app_cookie types; an hour covers a canary step.
+DEFAULT_STICKINESS_SECONDS = 3600
+
 
 def staying_targets(states):
     """How many of a target group's targets, given by their health states, stay in it: the colour's fleet."""
@@ -34,10 +41,56 @@ def settle_seconds(group):
     return interval * (int(group.get("HealthyThresholdCount") or 5) + 1)
 
 
-def bring_into_use(actions, arn):
+def target_stickiness(attributes):
+    """How long a target group keeps a client on one of its targets, from its attributes as DescribeTargetGroupAttributes
+    lists them (``{key: value}``): None when its stickiness is off, else the duration of the cookie of its
+    ``stickiness.type`` in seconds, 0 when the attributes give none."""
+    if str(attributes.get("stickiness.enabled", "false")).lower() != "true":
+        return None
+    kind = attributes.get("stickiness.type") or "lb_cookie"
+    try:
+        return int(attributes.get(f"stickiness.{kind}.duration_seconds") or 0)
+    except ValueError:
+        return 0
+
+
+def group_stickiness(stickiness_seconds, attributes):
+    """How long a weighted forward between the colours keeps a client on the colour it first sent it to, in seconds,
+    or None for no group stickiness.
+
+    ``stickiness_seconds`` (the module's option) wins. Without it, a weighted forward to a sticky target group must be
+    sticky itself (ALB refuses it otherwise, "You must enable group-level stickiness if you enabled stickiness on any of
+    the target groups"): as long as the longest target stickiness of the colours' target groups (``attributes``,
+    colour -> attributes), so that no client leaves the target its cookie binds it to while that cookie holds, or
+    DEFAULT_STICKINESS_SECONDS when they name no duration. Target groups that are not sticky ask for none.
+    """
+    if stickiness_seconds is not None:
+        return stickiness_seconds
+    durations = [seconds for seconds in map(target_stickiness, attributes.values()) if seconds is not None]
+    if not durations:
+        return None
+    return max(durations) or DEFAULT_STICKINESS_SECONDS
+
+
+def stickiness_config(seconds):
+    """The TargetGroupStickinessConfig of a forward that keeps a client on its target group for ``seconds``."""
+    return {"Enabled": True, "DurationSeconds": seconds}
+
+
+def forward_stickiness(actions):
+    """The group stickiness of an action list's forward in seconds, or None when it has none (or no forward)."""
+    for action in actions or []:
+        if action.get("Type") == "forward":
+            config = (action.get("ForwardConfig") or {}).get("TargetGroupStickinessConfig") or {}
+            return int(config.get("DurationSeconds") or 0) if config.get("Enabled") else None
+    return None
+
+
+def bring_into_use(actions, arn, stickiness=None):
     """``actions`` with target group ``arn`` added to their forward action at weight 0: no traffic goes to it, but the
-    load balancer uses it, and so health checks its targets. The other target groups keep their weights, the forward
-    its stickiness and the other actions stay as they are."""
+    load balancer uses it, and so health checks its targets. The other target groups keep their weights and the other
+    actions stay as they are. The forward, now to more than one target group, gets the group stickiness of
+    ``stickiness`` seconds when given (see group_stickiness), else keeps its own."""
     result = []
     for action in actions:
         if action.get("Type") != "forward":
@@ -48,6 +101,8 @@ def bring_into_use(actions, arn):
         if arn not in [group["TargetGroupArn"] for group in groups]:
             groups.append({"TargetGroupArn": arn, "Weight": 0})
         config["TargetGroups"] = groups
+        if stickiness:
+            config["TargetGroupStickinessConfig"] = stickiness_config(stickiness)
         forward = {"Type": "forward", "ForwardConfig": config}
         if "Order" in action:
             forward["Order"] = action["Order"]
@@ -114,11 +169,23 @@ def expected_color_holds(weights, expected):
     return (weights or {}).get(expected, 0) >= 50
 
 
-def forward_to(actions, arns_by_color, weights):
-    """``actions`` with their forward action replaced by one that sends ``weights`` to the colours.
+def serving_colors(weights):
+    """The colours of ``weights`` that take a share of the traffic, in order."""
+    return [color for color, percent in sorted(weights.items()) if percent]
 
-    Other actions (authentication before the forward, for example) and the forward's stickiness
-    settings are kept, so only where the traffic goes changes.
+
+def wanted_stickiness(weights, stickiness):
+    """The group stickiness a forward with ``weights`` gets: ``stickiness`` seconds when it is weighted between the
+    colours, none when one colour takes everything (a forward to one target group has no group to stick to)."""
+    return stickiness if len(serving_colors(weights)) > 1 else None
+
+
+def forward_to(actions, arns_by_color, weights, stickiness=None):
+    """``actions`` with their forward action replaced by one that sends ``weights`` to the colours, with the group
+    stickiness of wanted_stickiness.
+
+    Other actions (authentication before the forward, for example) are kept. The forward's own stickiness is not: it
+    is decided from the inputs of the step (group_stickiness), never carried over from an earlier one.
     """
     result = []
     for action in actions:
@@ -128,25 +195,25 @@ def forward_to(actions, arns_by_color, weights):
         forward = {"Type": "forward"}
         if "Order" in action:
             forward["Order"] = action["Order"]
-        serving = [(color, percent) for color, percent in sorted(weights.items()) if percent]
-        stickiness = (action.get("ForwardConfig") or {}).get("TargetGroupStickinessConfig")
-        if len(serving) == 1 and not stickiness:
-            forward["TargetGroupArn"] = arns_by_color[serving[0][0]]
+        serving = serving_colors(weights)
+        if len(serving) == 1:
+            forward["TargetGroupArn"] = arns_by_color[serving[0]]
         else:
             config = {
                 "TargetGroups": [
-                    {"TargetGroupArn": arns_by_color[color], "Weight": percent} for color, percent in serving
+                    {"TargetGroupArn": arns_by_color[color], "Weight": weights[color]} for color in serving
                 ]
             }
-            if stickiness:
-                config["TargetGroupStickinessConfig"] = copy.deepcopy(stickiness)
+            if wanted_stickiness(weights, stickiness):
+                config["TargetGroupStickinessConfig"] = stickiness_config(stickiness)
             forward["ForwardConfig"] = config
         result.append(forward)
     return result
 
 
-def plan_listener(actions, arns_by_color, weights):
-    """Decide whether a listener's default actions must change.
+def plan_listener(actions, arns_by_color, weights, stickiness=None):
+    """Decide whether a listener's default actions must change: where the forward sends the traffic, and its group
+    stickiness (``stickiness`` seconds on a weighted forward, none on a forward to one colour; see group_stickiness).
 
     Returns ``(changed, after)``; ``after`` is the action list to write (the current one when unchanged).
     Raises ValueError when the listener does not forward, or forwards to a target group of neither colour.
@@ -160,13 +227,13 @@ def plan_listener(actions, arns_by_color, weights):
         kinds = ", ".join(sorted({action.get("Type", "?") for action in actions})) or "none"
         raise ValueError(f"does not forward to a target group (default action: {kinds})")
     wanted = {color: percent for color, percent in weights.items() if percent}
-    if current == wanted:
+    if current == wanted and forward_stickiness(actions) == wanted_stickiness(weights, stickiness):
         return False, actions
-    return True, forward_to(actions, arns_by_color, weights)
+    return True, forward_to(actions, arns_by_color, weights, stickiness)
 
 
-def plan_rules(rules, arns_by_color, weights):
-    """The listener rules whose forward must move with the default action.
+def plan_rules(rules, arns_by_color, weights, stickiness=None):
+    """The listener rules whose forward must move with the default action, with the same group stickiness.
 
     A rule moves when every target group it forwards to belongs to a colour. A rule that mixes a
     colour with another target group is left alone and reported, because moving it would change where
@@ -190,7 +257,7 @@ def plan_rules(rules, arns_by_color, weights):
                 }
             )
             continue
-        changed, after = plan_listener(rule["Actions"], arns_by_color, weights)
+        changed, after = plan_listener(rule["Actions"], arns_by_color, weights, stickiness)
         if changed:
             changes.append({"rule_arn": rule["RuleArn"], "before": rule["Actions"], "after": after})
     return changes, skipped

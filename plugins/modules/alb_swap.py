@@ -68,6 +68,23 @@ options:
         colour takes the rest through a weighted forward. Canary and linear steps use values below 100.
     type: int
     default: 100
+  stickiness_seconds:
+    description:
+      - Group stickiness of a weighted forward (O(traffic_percent) below 100), in seconds, 1 to 604800 (7 days). A
+        client the load balancer first sent to one colour keeps going to that colour for this long, instead of
+        bouncing between the colours from one request to the next during a canary step.
+      - When omitted, a weighted forward is sticky only when the target group of either colour has stickiness enabled
+        (its C(stickiness.enabled) attribute), since ALB refuses a weighted forward to such a target group without
+        group stickiness (C(InvalidLoadBalancerAction)). It is then sticky for as long as the longer of the sticky
+        target groups' cookies last (C(stickiness.lb_cookie.duration_seconds) or
+        C(stickiness.app_cookie.duration_seconds), after their C(stickiness.type)), so that no client leaves its
+        target while its cookie binds it there, or for 3600 seconds when they give no duration. The target groups'
+        attributes are read only for a weighted forward, and only without this option.
+      - A forward to one colour (O(traffic_percent=100)) has no group stickiness; any the listener had is removed, as
+        is any on the test listener. The stickiness of a weighted forward follows this option and the target groups at
+        each run; whatever the listener had before is not kept.
+      - Listener rules moved with the default action (O(swap_rules)) get the same stickiness.
+    type: int
   swap_rules:
     description:
       - Also move the listener rules whose forward actions reach only the colours' target groups,
@@ -109,13 +126,16 @@ attributes:
   diff_mode:
     support: full
     description:
-      - Shows the default actions of the production and test listeners, and the moved rules, before and after.
+      - Shows the default actions of the production and test listeners, and the moved rules, before and after, the
+        group stickiness of their forwards included.
 notes:
   - Needs C(elasticloadbalancing:DescribeLoadBalancers), C(DescribeListeners), C(DescribeRules),
     C(DescribeTargetGroups), C(DescribeTargetHealth), C(DescribeTags), C(ModifyListener),
-    C(ModifyRule) and C(AddTags), and with O(app) C(tag:GetResources).
+    C(ModifyRule) and C(AddTags), with O(app) C(tag:GetResources), and for a weighted forward without
+    O(stickiness_seconds) C(DescribeTargetGroupAttributes).
   - A swap of the production and the test listener without rules makes 10 API calls with
-    O(target_groups) given (11 with O(app)); a run that changes nothing makes no write call.
+    O(target_groups) given (11 with O(app)); a weighted step without O(stickiness_seconds) makes 2 more (the target
+    groups' attributes). A run that changes nothing makes no write call.
 """
 
 EXAMPLES = r"""
@@ -141,6 +161,14 @@ EXAMPLES = r"""
     live_color: green
     traffic_percent: 10
   register: canary
+
+- name: Send 10 percent of the traffic to green, each client staying with the colour it reached for 30 minutes
+  teal.bluegreen.alb_swap:
+    load_balancer: shop-alb
+    app: shop
+    live_color: green
+    traffic_percent: 10
+    stickiness_seconds: 1800
 
 - name: Move everything back to blue, whatever the canary reached
   teal.bluegreen.alb_swap:
@@ -234,6 +262,13 @@ production_color:
   returned: always
   type: str
   sample: green
+stickiness_seconds:
+  description:
+    - Group stickiness of the production listener's forward after the run, in seconds (see O(stickiness_seconds));
+      null when it has none, as a forward to one colour never has.
+  returned: always
+  type: int
+  sample: 3600
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -269,11 +304,27 @@ def check_target_groups(lb, target_groups, label):
             )
 
 
-def bring_into_use(module, elbv2, listener, group, color, described, health):
+def read_stickiness(module, elbv2, target_groups):
+    """The group stickiness of a weighted forward between the colours (swap.group_stickiness): stickiness_seconds, or
+    from the colours' target groups' attributes, read only then."""
+    if module.params["stickiness_seconds"] is not None:
+        return module.params["stickiness_seconds"]
+    attributes = {
+        color: elbv2_api.describe_target_group_attributes(elbv2, group["TargetGroupArn"])
+        for color, group in target_groups.items()
+    }
+    return swap.group_stickiness(None, attributes)
+
+
+def bring_into_use(module, elbv2, listener, target_groups, color, described, health, stickiness):
     """When no listener forwards to the colour's target group (after a switch interrupted between its listeners, say),
     its targets are ``unused``: not health checked, so neither healthy nor unhealthy. Add it to the production
     listener at weight 0 first, no traffic moved, so that they are; returns how long their health checks take to
-    judge them (swap.settle_seconds), which the health guard waits at least, or 0 when they were in use."""
+    judge them (swap.settle_seconds), which the health guard waits at least, or 0 when they were in use.
+
+    That forward goes to two target groups, and so needs the group stickiness of a weighted one (``stickiness``, read
+    here for a step that moves all the traffic, which has not read it)."""
+    group = target_groups[color]
     states = [item["TargetHealth"]["State"] for item in described[color]]
     if not swap.not_in_use(states) or module.params["force_unhealthy"]:
         return 0
@@ -283,8 +334,12 @@ def bring_into_use(module, elbv2, listener, group, color, described, health):
             "health checked; a real run would add it to the production listener at weight 0 first"
         )
         return 0
+    if module.params["traffic_percent"] == 100:
+        stickiness = read_stickiness(module, elbv2, target_groups)
     elbv2_api.modify_listener(
-        elbv2, listener["ListenerArn"], swap.bring_into_use(listener["DefaultActions"], group["TargetGroupArn"])
+        elbv2,
+        listener["ListenerArn"],
+        swap.bring_into_use(listener["DefaultActions"], group["TargetGroupArn"], stickiness),
     )
     described[color] = elbv2_api.describe_target_health(elbv2, group["TargetGroupArn"])
     health[color] = state.health_counts(described[color])
@@ -318,8 +373,9 @@ def guard_health(module, elbv2, group, color, health, states, settle=0):
     )
 
 
-def plan(module, lb, listeners, target_groups):
-    """Everything the run would write, decided from what was read; raises BlueGreenError on bad input."""
+def plan(module, lb, listeners, target_groups, stickiness):
+    """Everything the run would write, decided from what was read (``stickiness``: read_stickiness's, for a weighted
+    forward); raises BlueGreenError on bad input."""
     params = module.params
     arns = {color: group["TargetGroupArn"] for color, group in target_groups.items()}
     arn_colors = {arn: color for color, arn in arns.items()}
@@ -328,7 +384,7 @@ def plan(module, lb, listeners, target_groups):
     production = pick_listener(lb, listeners, params["listener_port"])
     try:
         before = swap.color_weights(production["DefaultActions"], arn_colors) or {}
-        changed, after = swap.plan_listener(production["DefaultActions"], arns, weights)
+        changed, after = swap.plan_listener(production["DefaultActions"], arns, weights, stickiness)
     except ValueError as e:
         raise BlueGreenError(
             f"the production listener (port {params['listener_port']}) {e}; alb_swap only moves forward actions "
@@ -350,6 +406,7 @@ def plan(module, lb, listeners, target_groups):
         "before": before,
         "weights": {color: percent for color, percent in weights.items() if percent},
         "arns": arns,
+        "stickiness": stickiness,
         "rules": ([], []),
         "test": None,
     }
@@ -371,8 +428,8 @@ def check_input(params):
 
 
 def read(module, clients):
-    """What the run decides from: the load balancer, its listeners, the colours' target groups, checked, and their
-    targets' health."""
+    """What the run decides from: the load balancer, its listeners, the colours' target groups, checked, and the group
+    stickiness of a weighted forward between them (None for a forward to one colour, which has none)."""
     params = module.params
     elbv2 = clients("elbv2")
     tagging = clients("resourcegroupstaggingapi") if not params["target_groups"] else None
@@ -380,7 +437,8 @@ def read(module, clients):
     listeners = elbv2_api.describe_listeners(elbv2, lb["LoadBalancerArn"])
     target_groups = resolve_target_groups(elbv2, tagging, params["app"], params["target_groups"], with_tags=False)
     check_target_groups(lb, target_groups, f"app {params['app']!r}" if params["app"] else "target_groups")
-    return dict(lb=lb, listeners=listeners, target_groups=target_groups)
+    stickiness = read_stickiness(module, elbv2, target_groups) if params["traffic_percent"] < 100 else None
+    return dict(lb=lb, listeners=listeners, target_groups=target_groups, stickiness=stickiness)
 
 
 def read_health(elbv2, target_groups):
@@ -397,7 +455,7 @@ def plan_rules(module, elbv2, planned):
     if not module.params["swap_rules"]:
         return [], []
     rules = elbv2_api.describe_rules(elbv2, planned["production"]["listener"]["ListenerArn"])
-    return swap.plan_rules(rules, planned["arns"], planned["weights"])
+    return swap.plan_rules(rules, planned["arns"], planned["weights"], planned["stickiness"])
 
 
 def plan_tags(elbv2, planned, production_color, moves_traffic):
@@ -410,10 +468,10 @@ def plan_tags(elbv2, planned, production_color, moves_traffic):
     return {arn: value for arn, value in wanted.items() if current.get(arn, {}).get(state.PRODUCTION_TAG) != value}
 
 
-def ensure_healthy(module, elbv2, listener, target_groups, described, health):
+def ensure_healthy(module, elbv2, listener, target_groups, described, health, stickiness):
     """The colour that takes traffic has enough healthy targets (brought into use, waited for), or the run fails."""
     live = module.params["live_color"]
-    settle = bring_into_use(module, elbv2, listener, target_groups[live], live, described, health)
+    settle = bring_into_use(module, elbv2, listener, target_groups, live, described, health, stickiness)
     states = [item["TargetHealth"]["State"] for item in described[live]]
     guard_health(module, elbv2, target_groups[live], live, health, states, settle)
 
@@ -472,6 +530,7 @@ def report(module, planned, health, rules, weights):
         "target_groups": planned["arns"],
         "target_health": health,
         "production_color": planned["production_color"],
+        "stickiness_seconds": swap.forward_stickiness(production["after"]),
     }
     diff_before = {"production_listener": production["listener"]["DefaultActions"]}
     diff_after = {"production_listener": production["after"]}
@@ -494,12 +553,13 @@ def do(module):
     elbv2 = clients("elbv2")
 
     seen = read(module, clients)
-    planned = plan(module, seen["lb"], seen["listeners"], seen["target_groups"])
+    planned = plan(module, seen["lb"], seen["listeners"], seen["target_groups"], seen["stickiness"])
     described, health = read_health(elbv2, seen["target_groups"])
     rules = plan_rules(module, elbv2, planned)
     moves_traffic = planned["production"]["changed"] or bool(rules[0])
     if moves_traffic:
-        ensure_healthy(module, elbv2, planned["production"]["listener"], seen["target_groups"], described, health)
+        listener = planned["production"]["listener"]
+        ensure_healthy(module, elbv2, listener, seen["target_groups"], described, health, planned["stickiness"])
     planned["production_color"] = swap.production_color(params["live_color"], params["traffic_percent"])
     tag_changes = plan_tags(elbv2, planned, planned["production_color"], moves_traffic)
 
@@ -519,6 +579,7 @@ def main():
         live_color=dict(type="str", choices=list(state.COLORS), required=True),
         expected_live_color=dict(type="str", choices=list(state.COLORS)),
         traffic_percent=dict(type="int", default=100),
+        stickiness_seconds=dict(type="int"),
         swap_rules=dict(type="bool", default=True),
         min_healthy_targets=dict(type="int", default=1),
         health_wait_timeout=dict(type="int", default=0),

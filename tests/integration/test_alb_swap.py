@@ -233,6 +233,14 @@ def bad_input_cases(demo_vpc_tg=None):
         ),
         "traffic percent zero": ({"traffic_percent": 0}, "traffic_percent 0 is out of range; use 1 to 100"),
         "traffic percent above 100": ({"traffic_percent": 101}, "traffic_percent 101 is out of range"),
+        "stickiness of 0 s": (
+            {"traffic_percent": 10, "stickiness_seconds": 0},
+            "stickiness_seconds 0 is out of range; use 1 to 604800",
+        ),
+        "stickiness over 7 days": (
+            {"stickiness_seconds": 604801},
+            "stickiness_seconds 604801 is out of range; use 1 to 604800",
+        ),
         "expected colour mismatch": ({"expected_live_color": "green"}, "expected green to be live"),
         "both target groups and app": ({"app": "demo"}, "mutually exclusive"),
         "bad app name": ({"target_groups": None, "app": "demo;rm"}, "app 'demo;rm' may hold only letters"),
@@ -442,3 +450,164 @@ def test_force_unhealthy_never_moves_the_traffic_to_a_colour_without_a_fleet(san
         assert "has no target that stays registered" in result["msg"], (case, result["msg"])
         assert "start green's fleet (teal.bluegreen.asg_clone)" in result["msg"], (case, result["msg"])
     assert after == before
+
+
+def group_stickiness(listener):
+    """The group stickiness of a listener's forward (TargetGroupStickinessConfig) when enabled, else None."""
+    action = next(item for item in listener["DefaultActions"] if item["Type"] == "forward")
+    config = (action.get("ForwardConfig") or {}).get("TargetGroupStickinessConfig") or {}
+    return config if config.get("Enabled") else None
+
+
+@pytest.fixture
+def sticky_green(sandbox, demo):
+    """stick(seconds): green's target group gets target stickiness (lb_cookie, ``seconds``); off again afterwards."""
+    elbv2 = sandbox.client("elbv2")
+
+    def stick(seconds):
+        elbv2.modify_target_group_attributes(
+            TargetGroupArn=demo["green"]["TargetGroupArn"],
+            Attributes=[
+                {"Key": "stickiness.enabled", "Value": "true"},
+                {"Key": "stickiness.type", "Value": "lb_cookie"},
+                {"Key": "stickiness.lb_cookie.duration_seconds", "Value": str(seconds)},
+            ],
+        )
+
+    yield stick
+    # Back to one colour first: the sandbox, as ALB, refuses target stickiness behind a weighted forward without it.
+    sandbox.module("alb_swap", live_color="blue", **SWAP)
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=demo["green"]["TargetGroupArn"], Attributes=[{"Key": "stickiness.enabled", "Value": "false"}]
+    )
+
+
+def test_weighted_steps_to_target_groups_without_stickiness_carry_none(sandbox, demo, live_on_blue):
+    with sandbox.api_calls() as calls:
+        step = sandbox.module("alb_swap", live_color="green", traffic_percent=10, **SWAP)
+    assert step["changed"] is True
+    assert step["stickiness_seconds"] is None
+    assert group_stickiness(listeners(sandbox, demo)[80]) is None
+    # Without stickiness_seconds a weighted step reads both target groups' attributes, and no more.
+    assert calls.count("DescribeTargetGroupAttributes") == 2, calls
+
+    with sandbox.api_calls() as calls:
+        done = sandbox.module("alb_swap", live_color="green", **SWAP)
+    assert done["changed"] is True
+    assert "DescribeTargetGroupAttributes" not in calls, "a step that moves all the traffic reads no attributes"
+
+
+def test_stickiness_seconds_makes_every_weighted_step_sticky_and_the_last_step_removes_it(sandbox, demo, live_on_blue):
+    sticky = {"Enabled": True, "DurationSeconds": 600}
+    before = snapshot(sandbox, demo)
+    with sandbox.api_calls() as calls:
+        predicted = sandbox.module(
+            "alb_swap", live_color="green", traffic_percent=10, stickiness_seconds=600, check=True, diff=True, **SWAP
+        )
+    assert predicted["changed"] is True
+    assert group_stickiness({"DefaultActions": predicted["diff"]["after"]["production_listener"]}) == sticky
+    assert predicted["stickiness_seconds"] == 600
+    assert [call for call in calls if is_write(call)] == []
+    assert "DescribeTargetGroupAttributes" not in calls, "the option given, the target groups are not read"
+    assert snapshot(sandbox, demo) == before
+
+    for percent in (10, 50):
+        step = sandbox.module("alb_swap", live_color="green", traffic_percent=percent, stickiness_seconds=600, **SWAP)
+        assert (step["changed"], step["stickiness_seconds"]) == (True, 600), step
+        production = listeners(sandbox, demo)[80]
+        assert forwarded(production) == {
+            demo["green"]["TargetGroupArn"]: percent,
+            demo["blue"]["TargetGroupArn"]: 100 - percent,
+        }
+        assert group_stickiness(production) == sticky
+    assert group_stickiness(listeners(sandbox, demo)[8080]) is None, "the test listener forwards to one colour"
+
+    again_checked = sandbox.module(
+        "alb_swap", live_color="green", traffic_percent=50, stickiness_seconds=600, check=True, **SWAP
+    )
+    assert again_checked["changed"] is False
+    with sandbox.api_calls() as calls:
+        again = sandbox.module("alb_swap", live_color="green", traffic_percent=50, stickiness_seconds=600, **SWAP)
+    assert again["changed"] is False
+    assert [call for call in calls if is_write(call)] == []
+
+    # Another duration at the same shares is a change of the forward alone.
+    longer = sandbox.module("alb_swap", live_color="green", traffic_percent=50, stickiness_seconds=1200, **SWAP)
+    assert (longer["changed"], longer["weights"]) == (True, {"green": 50, "blue": 50})
+    assert group_stickiness(listeners(sandbox, demo)[80]) == {"Enabled": True, "DurationSeconds": 1200}
+
+    done = sandbox.module("alb_swap", live_color="green", stickiness_seconds=1200, diff=True, **SWAP)
+    assert (done["changed"], done["stickiness_seconds"]) == (True, None)
+    assert group_stickiness({"DefaultActions": done["diff"]["before"]["production_listener"]})["Enabled"] is True
+    production = listeners(sandbox, demo)[80]
+    assert forwarded(production) == {demo["green"]["TargetGroupArn"]: 100}
+    assert group_stickiness(production) is None
+    with sandbox.api_calls() as calls:
+        again = sandbox.module("alb_swap", live_color="green", stickiness_seconds=1200, **SWAP)
+    assert again["changed"] is False
+    assert [call for call in calls if is_write(call)] == []
+
+
+def test_a_sticky_target_group_makes_the_weighted_forward_sticky(sandbox, demo, live_on_blue, sticky_green):
+    elbv2 = sandbox.client("elbv2")
+    sticky_green(900)
+    production = listeners(sandbox, demo)[80]
+    unsticky = [
+        {
+            "Type": "forward",
+            "ForwardConfig": {
+                "TargetGroups": [
+                    {"TargetGroupArn": demo["blue"]["TargetGroupArn"], "Weight": 90},
+                    {"TargetGroupArn": demo["green"]["TargetGroupArn"], "Weight": 10},
+                ]
+            },
+        }
+    ]
+    # What alb_swap wrote before it decided the stickiness: refused, as ALB refuses it.
+    with pytest.raises(elbv2.exceptions.ClientError, match="InvalidLoadBalancerAction"):
+        elbv2.modify_listener(ListenerArn=production["ListenerArn"], DefaultActions=unsticky)
+
+    step = sandbox.module("alb_swap", live_color="green", traffic_percent=10, **SWAP)
+    assert not step.get("failed"), step.get("msg")
+    assert (step["changed"], step["stickiness_seconds"]) == (True, 900)
+    assert group_stickiness(listeners(sandbox, demo)[80]) == {"Enabled": True, "DurationSeconds": 900}
+    with sandbox.api_calls() as calls:
+        again = sandbox.module("alb_swap", live_color="green", traffic_percent=10, **SWAP)
+    assert again["changed"] is False
+    assert [call for call in calls if is_write(call)] == []
+
+    # The option wins over the target groups' durations.
+    shorter = sandbox.module("alb_swap", live_color="green", traffic_percent=10, stickiness_seconds=60, **SWAP)
+    assert (shorter["changed"], shorter["stickiness_seconds"]) == (True, 60)
+
+    done = sandbox.module("alb_swap", live_color="green", **SWAP)
+    assert (done["changed"], done["stickiness_seconds"]) == (True, None)
+    assert group_stickiness(listeners(sandbox, demo)[80]) is None
+    assert sandbox.module("alb_swap", live_color="green", **SWAP)["changed"] is False
+
+
+def test_a_sticky_target_group_no_listener_uses_is_brought_into_use_by_a_sticky_forward(
+    sandbox, demo, live_on_blue, sticky_green
+):
+    """Green's target group unused (both listeners on blue): the swap to green first adds it at weight 0, a forward to
+    two target groups, which must be sticky as green's target group is."""
+    elbv2 = sandbox.client("elbv2")
+    sticky_green(300)
+    test_listener = listeners(sandbox, demo)[8080]["ListenerArn"]
+    elbv2.modify_listener(
+        ListenerArn=test_listener,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": demo["blue"]["TargetGroupArn"]}],
+    )
+    arn = demo["green"]["TargetGroupArn"]
+    wait_for(lambda: set(sandbox.target_states(arn).values()) == {"unused"}, SANDBOX_WAIT)
+
+    with sandbox.api_calls() as calls:
+        swapped = sandbox.module("alb_swap", live_color="green", health_poll_interval=1, **SWAP)
+    assert not swapped.get("failed"), swapped.get("msg")
+    assert swapped["changed"] is True
+    # The forward at weight 0, then the swap (the test listener is on blue already); the sandbox, as ALB, would refuse
+    # the first without group stickiness, for which the step that moves all the traffic reads the target groups.
+    assert calls.count("ModifyListener") == 2, calls
+    assert calls.count("DescribeTargetGroupAttributes") == 2, calls
+    assert forwarded(listeners(sandbox, demo)[80]) == {arn: 100}
+    assert group_stickiness(listeners(sandbox, demo)[80]) is None

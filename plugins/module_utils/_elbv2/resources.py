@@ -71,6 +71,14 @@ def describe_target_groups(client, arns):
     return client.describe_target_groups(TargetGroupArns=list(arns))["TargetGroups"]
 
 
+@ELBv2ErrorHandler.common_error_handler("describe target group attributes")
+@AWSRetry.jittered_backoff()
+def describe_target_group_attributes(client, target_group_arn):
+    """A target group's attributes, as {key: value} (every value a string, as AWS gives them)."""
+    found = client.describe_target_group_attributes(TargetGroupArn=target_group_arn)["Attributes"]
+    return {item["Key"]: item["Value"] for item in found}
+
+
 @ELBv2ErrorHandler.list_error_handler("describe target health", default_value=[])
 @AWSRetry.jittered_backoff()
 def describe_target_health(client, target_group_arn):

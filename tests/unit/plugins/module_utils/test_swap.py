@@ -83,11 +83,6 @@ class TestPlanListener:
         assert changed is True
         assert after == [actions[0], {"Type": "forward", "Order": 2, "TargetGroupArn": GREEN}]
 
-    def test_keeps_stickiness(self):
-        stickiness = {"Enabled": True, "DurationSeconds": 300}
-        changed, after = swap.plan_listener(weighted((BLUE, 1), stickiness=stickiness), ARNS, {"green": 100})
-        assert after == weighted((GREEN, 100), stickiness=stickiness)
-
     def test_foreign_target_group_is_refused(self):
         with pytest.raises(ValueError, match=f"forwards to target group {OTHER}, which is neither"):
             swap.plan_listener(plain(OTHER), ARNS, {"green": 100})
@@ -99,6 +94,172 @@ class TestPlanListener:
     def test_redirect_is_refused(self):
         with pytest.raises(ValueError, match=r"does not forward to a target group \(default action: redirect\)"):
             swap.plan_listener([{"Type": "redirect"}], ARNS, {"green": 100})
+
+
+def sticky(seconds):
+    return {"Enabled": True, "DurationSeconds": seconds}
+
+
+# What AWS answers for a weighted forward without group stickiness: the config, disabled.
+NOT_STICKY = {"Enabled": False}
+
+
+def attributes(enabled, kind="lb_cookie", **durations):
+    """A target group's attributes as DescribeTargetGroupAttributes lists them: every value a string."""
+    found = {"stickiness.enabled": str(enabled).lower(), "stickiness.type": kind}
+    found.update({f"stickiness.{key}.duration_seconds": str(value) for key, value in durations.items()})
+    return found
+
+
+class TestGroupStickiness:
+    """The group stickiness of a weighted forward, from the option and the colours' target groups' attributes."""
+
+    @pytest.mark.parametrize(
+        "option, blue, green, expected",
+        [
+            pytest.param(None, attributes(False), attributes(False), None, id="off: neither option nor sticky group"),
+            pytest.param(600, attributes(False), attributes(False), 600, id="the option alone"),
+            pytest.param(600, attributes(True, lb_cookie=86400), attributes(False), 600, id="the option wins"),
+            pytest.param(None, attributes(True, lb_cookie=900), attributes(False), 900, id="one sticky group"),
+            pytest.param(
+                None, attributes(True, lb_cookie=900), attributes(True, lb_cookie=1800), 1800, id="the longer of two"
+            ),
+            pytest.param(
+                None,
+                attributes(True, "app_cookie", app_cookie=1200, lb_cookie=86400),
+                attributes(False, lb_cookie=604800),
+                1200,
+                id="the duration of the group's stickiness type; a group that is not sticky counts for nothing",
+            ),
+            pytest.param(None, attributes(True), attributes(False), 3600, id="sticky without a duration: an hour"),
+            pytest.param(None, {}, {}, None, id="no attributes: not sticky"),
+        ],
+    )
+    def test_decided_from_the_option_and_the_target_groups(self, option, blue, green, expected):
+        assert swap.group_stickiness(option, {"blue": blue, "green": green}) == expected
+
+    @pytest.mark.parametrize(
+        "found, expected",
+        [
+            (attributes(False, lb_cookie=86400), None),
+            (attributes(True, lb_cookie=86400), 86400),
+            ({"stickiness.enabled": "TRUE", "stickiness.lb_cookie.duration_seconds": "60"}, 60),
+            (attributes(True, "app_cookie", lb_cookie=60), 0),
+            ({"stickiness.enabled": "true", "stickiness.lb_cookie.duration_seconds": "soon"}, 0),
+        ],
+    )
+    def test_target_stickiness(self, found, expected):
+        assert swap.target_stickiness(found) == expected
+
+
+class TestStickyListener:
+    """plan_listener with a group stickiness: every weighted forward carries it, a forward to one colour none, and a
+    second run with the same inputs changes nothing."""
+
+    @pytest.mark.parametrize(
+        "actions, weights, stickiness, after",
+        [
+            pytest.param(plain(BLUE), {"green": 10, "blue": 90}, None, weighted((BLUE, 90), (GREEN, 10)), id="off"),
+            pytest.param(
+                plain(BLUE),
+                {"green": 10, "blue": 90},
+                600,
+                weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600)),
+                id="on, from the option or the target groups",
+            ),
+            pytest.param(
+                weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600)),
+                {"green": 50, "blue": 50},
+                600,
+                weighted((BLUE, 50), (GREEN, 50), stickiness=sticky(600)),
+                id="the next weighted step carries it too",
+            ),
+            pytest.param(
+                weighted((BLUE, 50), (GREEN, 50), stickiness=sticky(600)),
+                {"green": 100},
+                None,
+                plain(GREEN),
+                id="100% removes it",
+            ),
+            pytest.param(
+                weighted((BLUE, 50), (GREEN, 50), stickiness=sticky(600)),
+                {"green": 100},
+                600,
+                plain(GREEN),
+                id="100% removes it, whatever the option says",
+            ),
+            pytest.param(
+                weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600)),
+                {"green": 10, "blue": 90},
+                1800,
+                weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(1800)),
+                id="another duration: same shares, changed",
+            ),
+            pytest.param(
+                weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600)),
+                {"green": 10, "blue": 90},
+                None,
+                weighted((BLUE, 90), (GREEN, 10)),
+                id="no longer asked for: removed, not kept from the listener",
+            ),
+            pytest.param(
+                weighted((GREEN, 1), stickiness=sticky(600)),
+                {"green": 100},
+                None,
+                plain(GREEN),
+                id="a forward to one colour with stickiness loses it",
+            ),
+        ],
+    )
+    def test_the_change(self, actions, weights, stickiness, after):
+        assert swap.plan_listener(actions, ARNS, weights, stickiness) == (True, after)
+
+    @pytest.mark.parametrize(
+        "actions, weights, stickiness",
+        [
+            pytest.param(weighted((BLUE, 90), (GREEN, 10)), {"green": 10, "blue": 90}, None, id="off"),
+            pytest.param(
+                weighted((BLUE, 90), (GREEN, 10), stickiness=NOT_STICKY),
+                {"green": 10, "blue": 90},
+                None,
+                id="off, as AWS answers it",
+            ),
+            pytest.param(
+                weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600)),
+                {"green": 10, "blue": 90},
+                600,
+                id="on",
+            ),
+            pytest.param(plain(GREEN), {"green": 100}, 600, id="100%, with the option given"),
+            pytest.param(weighted((GREEN, 1), stickiness=NOT_STICKY), {"green": 100}, None, id="100%, as AWS answers"),
+        ],
+    )
+    def test_a_second_run_with_the_same_inputs_changes_nothing(self, actions, weights, stickiness):
+        assert swap.plan_listener(actions, ARNS, weights, stickiness) == (False, actions)
+
+    @pytest.mark.parametrize("stickiness", [None, 600])
+    def test_what_it_writes_is_what_it_plans_again_as_done(self, stickiness):
+        """Idempotence over the plan's own output: a second run plans no change."""
+        for weights in ({"green": 10, "blue": 90}, {"green": 50, "blue": 50}, {"green": 100}):
+            after = swap.plan_listener(plain(BLUE), ARNS, weights, stickiness)[1]
+            assert swap.plan_listener(after, ARNS, weights, stickiness) == (False, after)
+
+    def test_the_forward_s_stickiness_read_back(self):
+        assert swap.forward_stickiness(weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600))) == 600
+        assert swap.forward_stickiness(weighted((BLUE, 90), (GREEN, 10), stickiness=NOT_STICKY)) is None
+        assert swap.forward_stickiness(plain(BLUE)) is None
+        assert swap.forward_stickiness([{"Type": "redirect"}]) is None
+
+    def test_rules_get_the_same_stickiness(self):
+        rules = [{"RuleArn": "api", "IsDefault": False, "Actions": plain(BLUE)}]
+        changes, _skipped = swap.plan_rules(rules, ARNS, {"green": 10, "blue": 90}, 600)
+        assert changes == [
+            {
+                "rule_arn": "api",
+                "before": plain(BLUE),
+                "after": weighted((BLUE, 90), (GREEN, 10), stickiness=sticky(600)),
+            }
+        ]
 
 
 class TestPlanRules:
@@ -165,6 +326,9 @@ class TestBringIntoUse:
         after = swap.bring_into_use(plain(GREEN), BLUE)
         assert after == weighted((GREEN, 1), (BLUE, 0))
         assert swap.color_weights(after, {BLUE: "blue", GREEN: "green"}) == {"green": 100}
+
+    def test_the_forward_to_two_target_groups_gets_the_stickiness_given(self):
+        assert swap.bring_into_use(plain(GREEN), BLUE, 600) == weighted((GREEN, 1), (BLUE, 0), stickiness=sticky(600))
 
     def test_weights_stickiness_and_other_actions_are_kept(self):
         stickiness = {"Enabled": True, "DurationSeconds": 300}
