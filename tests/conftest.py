@@ -138,10 +138,20 @@ class Sandbox:
     def api_calls(self):
         """Record the AWS API calls made inside the block; yields a list filled with their names on exit."""
         calls = []
+        with self.api_requests() as requests:
+            yield calls
+        calls.extend(operation for operation, _parameters in requests)
+
+    @contextlib.contextmanager
+    def api_requests(self):
+        """Record the AWS API calls made inside the block; yields a list filled on exit with (name, parameters) for
+        each, the parameters of a query-protocol call as it sends them ({"DefaultActions.member.1.Type": "forward",
+        ...}), those of other protocols empty."""
+        requests = []
         self._recorder("reset-recording")
         self._recorder("start-recording")
         try:
-            yield calls
+            yield requests
         finally:
             self._recorder("stop-recording")
             recording = self.directory / "requests.jsonl"
@@ -149,7 +159,8 @@ class Sandbox:
             # nothing.
             assert recording.exists(), f"the sandbox recorded no calls in {recording}: is its recorder on?"
             lines = recording.read_text(encoding="utf-8").splitlines()
-            calls.extend(_operation(json.loads(line)) for line in lines if line.strip())
+            entries = [json.loads(line) for line in lines if line.strip()]
+            requests.extend((_operation(entry), _query_parameters(entry)) for entry in entries)
 
     def forget_terminated_targets(self, target_group_arn, members):
         """Deregister the registered targets not in ``members``, and wait until the target group has drained them.
@@ -327,6 +338,22 @@ class Sandbox:
         return (self.directory / "snapshots" / name).is_dir()
 
 
+def _body(entry):
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    return body
+
+
+def _query_parameters(entry):
+    """The parameters of a recorded query-protocol request (form-encoded body), each with its one value; {} for a
+    request of another protocol."""
+    headers = {key.lower(): value for key, value in entry["headers"].items()}
+    if "x-www-form-urlencoded" not in headers.get("content-type", ""):
+        return {}
+    return {key: values[0] for key, values in urllib.parse.parse_qs(_body(entry)).items()}
+
+
 def _operation(entry):
     """The API operation of a recorded request: Query and JSON protocols name it, RPC v2 (CloudWatch's, which botocore
     sends as CBOR to /service/<service>/operation/<operation>) in its path, REST ones by method and path."""
@@ -336,10 +363,7 @@ def _operation(entry):
     rpc = re.search(r"/service/[^/]+/operation/([^/?]+)$", urllib.parse.urlparse(entry["url"]).path)
     if rpc:
         return rpc.group(1)
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    action = urllib.parse.parse_qs(body).get("Action")
+    action = urllib.parse.parse_qs(_body(entry)).get("Action")
     if action:
         return action[0]
     return f"{entry['method']} {urllib.parse.urlparse(entry['url']).path}"

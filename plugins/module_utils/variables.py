@@ -47,6 +47,8 @@ BOUNDS = {
     "bluegreen_canary_bake_seconds": (0, DAY),
     "bluegreen_post_switch_bake_seconds": (0, DAY),
     "bluegreen_gate_poll_interval": (1, 3600),
+    # ALB's range of a forward's group stickiness (TargetGroupStickinessConfig, DurationSeconds): 1 s to 7 days.
+    "bluegreen_canary_stickiness_seconds": (1, 7 * DAY),
     "bluegreen_health_wait_timeout": (0, DAY),
     "bluegreen_health_poll_interval": (1, 3600),
     "bluegreen_dns_wait_timeout": (0, DAY),

@@ -326,6 +326,58 @@ def test_canary_steps_are_verified_one_by_one(sandbox, demo, site, clean):
     assert lock_holder(sandbox) is None
 
 
+def forward_written(parameters):
+    """A ModifyListener's forward as the query protocol sent it: {target group ARN: weight}, and its group stickiness
+    ({"Enabled": "true", "DurationSeconds": "600"}, or {})."""
+    prefix = "DefaultActions.member.1."
+    config = prefix + "ForwardConfig."
+    if prefix + "TargetGroupArn" in parameters:
+        return {parameters[prefix + "TargetGroupArn"]: "100"}, {}
+    groups = {
+        parameters[key]: parameters[key.replace("TargetGroupArn", "Weight")]
+        for key in parameters
+        if key.startswith(config + "TargetGroups.member.") and key.endswith(".TargetGroupArn")
+    }
+    stickiness = {
+        key.rsplit(".", 1)[1]: value
+        for key, value in parameters.items()
+        if key.startswith(config + "TargetGroupStickinessConfig.")
+    }
+    return groups, stickiness
+
+
+def test_canary_steps_are_sticky_for_bluegreen_canary_stickiness_seconds(sandbox, demo, site, clean):
+    with sandbox.api_requests() as requests:
+        done = run(
+            sandbox,
+            SWITCH,
+            bluegreen_canary_steps=[10, 50, 100],
+            bluegreen_canary_stickiness_seconds=600,
+            bluegreen_verify_url=site("health"),
+        )
+
+    assert done.returncode == 0, done.log
+    assert moved_steps(done) == ["10", "50", "100"], done.stdout
+    production = [
+        forward_written(parameters)
+        for operation, parameters in requests
+        if operation == "ModifyListener" and parameters.get("ListenerArn") == demo["listeners"][80]
+    ]
+    blue, green = demo["groups"]["blue"], demo["groups"]["green"]
+    sticky = {"Enabled": "true", "DurationSeconds": "600"}
+    assert production == [
+        ({blue: "90", green: "10"}, sticky),
+        ({blue: "50", green: "50"}, sticky),
+        ({green: "100"}, {}),
+    ]
+    assert "DescribeTargetGroupAttributes" not in [operation for operation, _parameters in requests]
+    assert traffic(sandbox, demo, 80) == {"green": 100}
+    listener = sandbox.client("elbv2").describe_listeners(ListenerArns=[demo["listeners"][80]])["Listeners"][0]
+    assert "ForwardConfig" not in listener["DefaultActions"][0], listener
+    assert history(sandbox)[0]["Value"] == "green"
+    assert lock_holder(sandbox) is None
+
+
 def test_failed_verification_moves_traffic_back(sandbox, demo, site, clean):
     version = history(sandbox)[0]["Version"]
     # 200 for the first step's check, 404 from the second on.
