@@ -14,11 +14,9 @@ from . import state
 # Target states of a target that is leaving its target group and takes no new requests (ELB target health states).
 LEAVING = ("draining", "unhealthy.draining")
 
-# How long a weighted forward may keep a client on the target group it first sent it to (ELB API Reference,
-# TargetGroupStickinessConfig: DurationSeconds, 1 to 604800 seconds, given whenever the stickiness is enabled).
-STICKINESS_SECONDS = (1, 604800)
 # The group stickiness of a weighted forward to a target group that is sticky but names no duration for its cookie.
-# AWS always lists one (1 day unless set) for the lb_cookie and app_cookie types; an hour covers a canary step.
+# AWS lists one for the cookie types of an ALB's target groups (lb_cookie and app_cookie, a day until set), so this
+# is a fallback; an hour outlasts a canary step and its bake.
 DEFAULT_STICKINESS_SECONDS = 3600
 
 
