@@ -809,6 +809,15 @@ CASES = [
         bluegreen_canary_bake_seconds=-5,
     ),
     bad(
+        "switch: group stickiness of 0 s",
+        "switch.yml",
+        NONE,
+        "bluegreen_canary_stickiness_seconds 0 is out of range",
+        "use 1 to 604800",
+        bluegreen_canary_steps=[10, 100],
+        bluegreen_canary_stickiness_seconds=0,
+    ),
+    bad(
         "rollback: health poll interval not a number",
         "rollback.yml",
         NONE,
