@@ -423,8 +423,10 @@ CODEDEPLOY = Cycle(
 )
 # The idle fleet a deploy finds made by hand, and a live fleet with everything a clone copies: lifecycle hooks,
 # scaling policies, scheduled actions, and a listener rule that forwards to it. The deploy converges the idle fleet
-# (put what the live fleet has, delete what it has not), the switch moves the rule with the listener.
-CONVERGE = Cycle("converge", (("deploy", {}), ("switch", {})), fitted_out, snapshot)
+# (put what the live fleet has, delete what it has not), the switch moves the rule with the listener, in a weighted
+# step first, whose group stickiness it decides from the target groups' attributes (docs/switch.md, "Sticky canary
+# steps").
+CONVERGE = Cycle("converge", (("deploy", {}), ("switch", {"bluegreen_canary_steps": [50, 100]})), fitted_out, snapshot)
 # Strategy route53 on demo: the switch flips the live name's alias records to the new colour's load balancer and the
 # staging name's to the old one, once the new colour's target group is healthy, and waits for the changes to be in
 # sync; the deploy and the clean read the live records to find the live colour. The live zone is given by name, as
