@@ -400,7 +400,11 @@ def ssm_layer(parameter):
     return layer
 
 
-def history_entries(versions, limit=10):
+# How many of the live parameter's newest versions state_info reports.
+HISTORY_LIMIT = 10
+
+
+def history_entries(versions, limit=HISTORY_LIMIT):
     """The newest ``limit`` versions of the live parameter, newest first, as the audit trail shows them."""
     entries = [
         {
@@ -479,12 +483,15 @@ DEPLOYMENT_KEYS = (
 )
 
 
-def parse_deployment(parameter, live=None):
+def parse_deployment(parameter, live=None, history=None):
     """The last deployment recorded by the deploy role in the deployment parameter, or None.
 
     ``valid`` is false when the parameter does not hold a JSON object naming a colour. ``pending`` is
     true when the deployment's colour has not been live since it was recorded: the live parameter
-    ``live`` names another colour and has not changed since.
+    ``live`` names another colour, and no version of it written since named the deployment's colour. With the live
+    parameter's ``history`` (history_entries, newest first) that is read from its versions; without it, from
+    whether the parameter has changed at all since, which a version that keeps the colour (a failed switch saying
+    why the traffic went back) makes look like a switch.
     """
     if parameter is None:
         return None
@@ -502,12 +509,28 @@ def parse_deployment(parameter, live=None):
     if isinstance(record, dict):
         result.update({key: record.get(key) for key in DEPLOYMENT_KEYS})
     live_modified = (live or {}).get("LastModifiedDate")
-    result["pending"] = bool(
-        result["valid"]
-        and (live or {}).get("Value") != result["color"]
-        and (live_modified is None or modified is None or modified >= live_modified)
+    since = [_moment(entry.get("last_modified")) for entry in history or ()]
+    # The versions reported reach back to the deployment: all of them, or the oldest one is older.
+    complete = bool(since) and (
+        len(since) < HISTORY_LIMIT or (since[-1] is not None and since[-1] < (modified or since[-1]))
     )
+    if complete and modified is not None:
+        unseen = not any(
+            entry.get("value") == result["color"] and moment is not None and moment >= modified
+            for entry, moment in zip(history, since)
+        )
+    else:
+        unseen = live_modified is None or modified is None or modified >= live_modified
+    result["pending"] = bool(result["valid"] and (live or {}).get("Value") != result["color"] and unseen)
     return result
+
+
+def _moment(value):
+    """An ISO 8601 time of history_entries as a datetime, or None."""
+    try:
+        return datetime.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def summarize(layers):

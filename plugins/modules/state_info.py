@@ -546,7 +546,9 @@ def do(module):
         alarms=state.alarm_states(
             params["alarms"], cloudwatch_api.describe_alarms(clients("cloudwatch"), params["alarms"])
         ),
-        deployment=state.parse_deployment(parameters[names["deployment"]], parameters[names["live"]]),
+        deployment=state.parse_deployment(
+            parameters[names["deployment"]], parameters[names["live"]], ssm.get("history")
+        ),
         parameters=names,
         flags=flags,
         **summary,

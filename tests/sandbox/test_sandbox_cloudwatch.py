@@ -37,6 +37,8 @@ from botocore.exceptions import ClientError
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import sandbox_cloudwatch  # noqa: E402  pylint: disable=wrong-import-position
 
+# Every datapoint is written at NOW and read around it, however long after the import a test runs (a full run of
+# `make test` can reach this file half an hour later).
 NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
 START, END = NOW - timedelta(minutes=10), NOW + timedelta(minutes=10)
 
@@ -78,7 +80,12 @@ def test_a_metric_is_found_by_its_namespace_name_and_set_of_dimensions_in_any_or
                 "Value": 7,
                 "Timestamp": NOW,
             },
-            {"MetricName": "RequestCount", "Dimensions": [{"Name": "LoadBalancer", "Value": "app/lb/2"}], "Value": 9},
+            {
+                "MetricName": "RequestCount",
+                "Dimensions": [{"Name": "LoadBalancer", "Value": "app/lb/2"}],
+                "Value": 9,
+                "Timestamp": NOW,
+            },
         ],
     )
     found = values(
@@ -142,7 +149,9 @@ def test_no_percentile_over_a_negative_value(server, namespace):
 
 def test_a_statistic_the_sandbox_does_not_compute_is_refused_by_name(server, namespace):
     cloudwatch = server.client("cloudwatch")
-    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": "Latency", "Value": 1.0}])
+    cloudwatch.put_metric_data(
+        Namespace=namespace, MetricData=[{"MetricName": "Latency", "Value": 1.0, "Timestamp": NOW}]
+    )
     with pytest.raises(ClientError) as raised:
         values(cloudwatch, query("tm90", namespace, "Latency", [], "tm90"))
     assert "not tm90" in raised.value.response["Error"]["Message"]

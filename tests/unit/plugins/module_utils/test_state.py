@@ -85,6 +85,25 @@ class TestColors:
         # switched to green and rolled back to blue after the deployment
         assert not state.parse_deployment(deployed, {"Value": "blue", "LastModifiedDate": later})["pending"]
 
+    def test_with_the_history_a_failed_switch_that_kept_the_colour_leaves_the_deployment_pending(self):
+        at = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.timezone.utc)
+        deployed = {"Value": '{"color": "green"}', "LastModifiedDate": at}
+        live = {"Value": "blue", "LastModifiedDate": at + datetime.timedelta(minutes=9)}
+
+        def version(number, value, minutes):
+            moment = (at + datetime.timedelta(minutes=minutes)).isoformat()
+            return {"version": number, "value": value, "description": "", "last_modified": moment}
+
+        kept = [version(3, "blue", 9), version(2, "blue", -60), version(1, "green", -120)]
+        assert state.parse_deployment(deployed, live, kept)["pending"]
+        # Without the history, a version written since looks like a switch.
+        assert not state.parse_deployment(deployed, live)["pending"]
+        rolled_back = [version(4, "blue", 9), version(3, "green", 5), version(2, "blue", -60)]
+        assert not state.parse_deployment(deployed, live, rolled_back)["pending"]
+        # Ten versions all written after the deployment do not reach back to it: the history cannot tell.
+        crowded = [version(20 - index, "blue", 9 - index / 10) for index in range(state.HISTORY_LIMIT)]
+        assert not state.parse_deployment(deployed, live, crowded)["pending"]
+
     def test_color_of_tags_ignores_other_values(self):
         assert state.color_of_tags({"bluegreen:color": "green"}) == "green"
         assert state.color_of_tags({"bluegreen:color": "Green"}) is None
